@@ -1,0 +1,315 @@
+//! Exact and near-duplicate detection: the candidate index, exact verification, clusters
+//! and keep/drop decisions.
+//!
+//! The caller streams documents in (fingerprints computed by `reprint-text` and
+//! `reprint-sketch`), then asks for the result with access to each document's shingle set.
+//! Nothing here reads files or spawns threads of its own; verification runs on the
+//! caller's rayon pool.
+//!
+//! ```
+//! use reprint_dedup::{Deduper, DedupConfig, DocInput};
+//! let cfg = DedupConfig::default();
+//! let mut d = Deduper::new(cfg, reprint_sketch::LshParams::new(2, 2, 4).unwrap());
+//! let set: Vec<u32> = (0..10).collect();
+//! for doc in 0..2 {
+//!     d.add(DocInput { exact: 7, tokens: 14, date: None, band_keys: &[1, 2], set: &set });
+//! }
+//! let sets = vec![set.clone(), set.clone()];
+//! let result = d.finish(&sets);
+//! assert_eq!(result.clusters.len(), 1);
+//! assert!(result.pairs[0].exact);
+//! ```
+#![deny(missing_docs)]
+
+mod cluster;
+mod containment;
+mod index;
+mod unionfind;
+mod verify;
+
+pub use cluster::{clusters, Cluster, KeepKey, KeepPolicy};
+pub use containment::{is_sampled, SampleIndex};
+pub use index::{pack_pair, unpack_pair, CandidateIndex, CandidateStats, Doc};
+pub use unionfind::UnionFind;
+pub use verify::Overlap;
+
+use rayon::prelude::*;
+use reprint_sketch::LshParams;
+use std::collections::HashMap;
+
+/// Duplicate detection settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DedupConfig {
+    /// Report pairs whose exact Jaccard is at least this. Default 0.8.
+    pub threshold: f64,
+    /// Also report pairs where the smaller document lies at least this much inside the
+    /// larger (containment of its shingles). Off by default.
+    pub containment: Option<f64>,
+    /// Which member of a cluster to keep.
+    pub keep: KeepPolicy,
+    /// LSH buckets larger than this are linked as chains instead of all pairs. Default 200.
+    pub max_bucket: usize,
+    /// Containment candidates sample 1 in `sample_rate` shingles (power of two). Default 8.
+    pub sample_rate: u32,
+    /// Sampled shingles found in more documents than this are ignored. Default 200.
+    pub sample_max_df: usize,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            threshold: 0.8,
+            containment: None,
+            keep: KeepPolicy::First,
+            max_bucket: 200,
+            sample_rate: 8,
+            sample_max_df: 200,
+        }
+    }
+}
+
+/// Access to each document's sorted shingle set during verification.
+pub trait ShingleSets: Sync {
+    /// The sorted, duplicate-free shingle set of `doc`.
+    fn set(&self, doc: Doc) -> &[u32];
+}
+
+impl ShingleSets for Vec<Vec<u32>> {
+    fn set(&self, doc: Doc) -> &[u32] {
+        &self[doc as usize]
+    }
+}
+
+/// One document as the deduper sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct DocInput<'a> {
+    /// Hash of the normalized token sequence.
+    pub exact: u64,
+    /// Token count (0 = empty document, never a duplicate).
+    pub tokens: u32,
+    /// Sortable date for `KeepPolicy::Earliest`.
+    pub date: Option<i64>,
+    /// LSH bucket keys, one per band (empty when the shingle set is empty).
+    pub band_keys: &'a [u32],
+    /// Sorted shingle set (used only for containment sampling at insert time).
+    pub set: &'a [u32],
+}
+
+/// A verified duplicate pair, `a` before `b` in input order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    /// First document.
+    pub a: Doc,
+    /// Second document.
+    pub b: Doc,
+    /// Exact shingle overlap.
+    pub overlap: Overlap,
+    /// Same normalized token sequence.
+    pub exact: bool,
+}
+
+impl Pair {
+    /// Exact Jaccard (1 for exact copies, even those too short to have shingles).
+    pub fn jaccard(&self) -> f64 {
+        if self.exact {
+            1.0
+        } else {
+            self.overlap.jaccard()
+        }
+    }
+
+    /// Share of `a` inside `b`.
+    pub fn a_in_b(&self) -> f64 {
+        if self.exact {
+            1.0
+        } else {
+            self.overlap.a_in_b()
+        }
+    }
+
+    /// Share of `b` inside `a`.
+    pub fn b_in_a(&self) -> f64 {
+        if self.exact {
+            1.0
+        } else {
+            self.overlap.b_in_a()
+        }
+    }
+}
+
+/// Counts describing a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DedupStats {
+    /// Documents added.
+    pub documents: u64,
+    /// Documents without any token.
+    pub empty: u64,
+    /// Documents that are exact copies of an earlier one.
+    pub exact_copies: u64,
+    /// Candidate pairs from LSH.
+    pub lsh_candidates: u64,
+    /// Candidate pairs from containment sampling.
+    pub containment_candidates: u64,
+    /// Candidates that passed verification.
+    pub verified: u64,
+    /// Buckets linked as chains.
+    pub oversized_buckets: u64,
+    /// Bytes of the LSH band tables.
+    pub index_bytes: u64,
+}
+
+/// The outcome: pairs, clusters, and each document's cluster.
+#[derive(Debug, Clone, Default)]
+pub struct DedupResult {
+    /// Verified pairs sorted by `(a, b)`.
+    pub pairs: Vec<Pair>,
+    /// Clusters ordered by first member.
+    pub clusters: Vec<Cluster>,
+    /// Cluster index per document, `None` for documents without duplicates.
+    pub cluster_of: Vec<Option<u32>>,
+    /// Counts.
+    pub stats: DedupStats,
+}
+
+impl DedupResult {
+    /// Whether `doc` is kept (it has no duplicate, or it represents its cluster).
+    pub fn keep(&self, doc: Doc) -> bool {
+        self.duplicate_of(doc).is_none()
+    }
+
+    /// The representative `doc` is a duplicate of, if it is dropped.
+    pub fn duplicate_of(&self, doc: Doc) -> Option<Doc> {
+        let c = self.cluster_of[doc as usize]?;
+        let rep = self.clusters[c as usize].representative;
+        (rep != doc).then_some(rep)
+    }
+}
+
+/// Streams documents in, then finds duplicates. Documents are numbered 0, 1, ... in the
+/// order they are added.
+#[derive(Debug)]
+pub struct Deduper {
+    cfg: DedupConfig,
+    index: CandidateIndex,
+    samples: Option<SampleIndex>,
+    first_with_hash: HashMap<u64, Doc>,
+    exact_pairs: Vec<(Doc, Doc)>,
+    keys: Vec<KeepKey>,
+    stats: DedupStats,
+}
+
+impl Deduper {
+    /// A deduper with LSH banding `lsh`.
+    pub fn new(cfg: DedupConfig, lsh: LshParams) -> Deduper {
+        Deduper {
+            cfg,
+            index: CandidateIndex::new(lsh.bands),
+            samples: cfg.containment.map(|_| SampleIndex::new()),
+            first_with_hash: HashMap::new(),
+            exact_pairs: Vec::new(),
+            keys: Vec::new(),
+            stats: DedupStats::default(),
+        }
+    }
+
+    /// Adds the next document; returns its number.
+    pub fn add(&mut self, doc: DocInput<'_>) -> Doc {
+        let id = self.keys.len() as Doc;
+        self.keys.push(KeepKey {
+            tokens: doc.tokens,
+            date: doc.date,
+        });
+        self.stats.documents += 1;
+        let mut canonical = true;
+        if doc.tokens == 0 {
+            self.stats.empty += 1;
+            canonical = false;
+        } else {
+            let first = *self.first_with_hash.entry(doc.exact).or_insert(id);
+            if first != id {
+                self.exact_pairs.push((first, id));
+                self.stats.exact_copies += 1;
+                canonical = false;
+            }
+        }
+        // Only the first copy of a text enters the indexes: copies join through their exact
+        // pair, and a thousand copies never make a thousand-document bucket.
+        let in_index = canonical && !doc.band_keys.is_empty();
+        if in_index {
+            self.index.insert(id, doc.band_keys);
+        }
+        if let Some(s) = &mut self.samples {
+            s.insert(id, if in_index { doc.set } else { &[] }, self.cfg.sample_rate);
+        }
+        id
+    }
+
+    /// Bytes held by the LSH tables so far.
+    pub fn index_bytes(&self) -> usize {
+        self.index.memory_bytes()
+    }
+
+    /// Finds candidates, verifies each against the exact shingle sets, and clusters.
+    pub fn finish(mut self, sets: &impl ShingleSets) -> DedupResult {
+        let n = self.keys.len();
+        self.stats.index_bytes = self.index.memory_bytes() as u64;
+        self.index.finish();
+        let (mut candidates, cstats) = self.index.candidate_pairs(self.cfg.max_bucket);
+        self.stats.lsh_candidates = cstats.pairs;
+        self.stats.oversized_buckets = cstats.oversized_buckets;
+        drop(self.index);
+        if let (Some(samples), Some(t)) = (self.samples.take(), self.cfg.containment) {
+            // Ask for half the expected share of samples: sampling is noisy on small sets.
+            let extra = samples.candidate_pairs(t * 0.5, self.cfg.sample_max_df);
+            self.stats.containment_candidates = extra.len() as u64;
+            candidates.extend(extra);
+            candidates.par_sort_unstable();
+            candidates.dedup();
+        }
+        let threshold = self.cfg.threshold;
+        let containment = self.cfg.containment;
+        let mut pairs: Vec<Pair> = candidates
+            .par_iter()
+            .filter_map(|&p| {
+                let (a, b) = unpack_pair(p);
+                let o = Overlap::of(sets.set(a), sets.set(b));
+                let near = o.jaccard() >= threshold;
+                let contained = containment.is_some_and(|t| o.max_containment() >= t);
+                (near || contained).then_some(Pair {
+                    a,
+                    b,
+                    overlap: o,
+                    exact: false,
+                })
+            })
+            .collect();
+        self.stats.verified = pairs.len() as u64;
+        for &(a, b) in &self.exact_pairs {
+            let len = sets.set(a).len() as u32;
+            pairs.push(Pair {
+                a,
+                b,
+                overlap: Overlap {
+                    shared: len,
+                    a: len,
+                    b: len,
+                },
+                exact: true,
+            });
+        }
+        pairs.sort_by_key(|p| (p.a, p.b));
+        let clusters = clusters(n, pairs.iter().map(|p| (p.a, p.b)), &self.keys, self.cfg.keep);
+        let mut cluster_of = vec![None; n];
+        for (i, c) in clusters.iter().enumerate() {
+            for &m in &c.members {
+                cluster_of[m as usize] = Some(i as u32);
+            }
+        }
+        DedupResult {
+            pairs,
+            clusters,
+            cluster_of,
+            stats: self.stats,
+        }
+    }
+}
