@@ -1,0 +1,177 @@
+//! Writing the deduplicated corpus back in the input's format.
+
+use crate::error::ReadError;
+use crate::format::InputFormat;
+use crate::reader::{InputConfig, Inputs, Raw};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Reads `paths` again and writes the records for which `keep(n)` is true, where `n`
+/// counts the records accepted on the first read (bad records are skipped, as then).
+///
+/// JSONL and CSV keep each line or row exactly as it was (compressed when `out` ends in
+/// `.gz` or `.zst`); text files are copied into the directory `out` under their ids;
+/// Parquet rows are filtered into a file with the same schema. Returns the records written.
+pub fn write_kept(
+    paths: &[PathBuf],
+    cfg: &InputConfig,
+    keep: &dyn Fn(usize) -> bool,
+    out: &Path,
+) -> Result<u64, ReadError> {
+    let formats: Vec<InputFormat> = paths
+        .iter()
+        .map(|p| match cfg.format {
+            InputFormat::Auto if p.is_dir() => InputFormat::Txt,
+            InputFormat::Auto if p.as_os_str() == "-" => InputFormat::Jsonl,
+            InputFormat::Auto => InputFormat::detect(p),
+            f => f,
+        })
+        .collect();
+    let format = formats[0];
+    if formats.iter().any(|&f| f != format) {
+        return Err(ReadError::Format {
+            path: out.into(),
+            reason: "--write-kept needs all inputs in one format".into(),
+        });
+    }
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(ReadError::Format {
+            path: out.into(),
+            reason: "--write-kept cannot re-read standard input; save it to a file first".into(),
+        });
+    }
+    if format == InputFormat::Parquet {
+        return kept_parquet(paths, cfg, keep, out);
+    }
+    let cfg = InputConfig { keep_raw: true, ..cfg.clone() };
+    let io = |e: std::io::Error| ReadError::io(out, e);
+    let mut written = 0;
+    let mut n = 0;
+    match format {
+        InputFormat::Txt => {
+            std::fs::create_dir_all(out).map_err(io)?;
+            for rec in Inputs::open(paths, &cfg)? {
+                let Ok(rec) = rec else { continue };
+                if keep(n) {
+                    if let Some(Raw::File(src)) = &rec.raw {
+                        let dest = out.join(format!("{}.txt", rec.id));
+                        if let Some(dir) = dest.parent() {
+                            std::fs::create_dir_all(dir).map_err(io)?;
+                        }
+                        std::fs::copy(src, &dest).map_err(io)?;
+                        written += 1;
+                    }
+                }
+                n += 1;
+            }
+        }
+        _ => {
+            let mut w = compressed_writer(out).map_err(io)?;
+            let mut csv_out = None;
+            if format == InputFormat::Csv {
+                let header = csv_header(&paths[0])?;
+                let mut cw = csv::Writer::from_writer(Vec::new());
+                cw.write_record(&header).map_err(|e| io(e.into()))?;
+                w.write_all(&cw.into_inner().expect("vec")).map_err(io)?;
+                csv_out = Some(());
+            }
+            for rec in Inputs::open(paths, &cfg)? {
+                let Ok(rec) = rec else { continue };
+                if keep(n) {
+                    match &rec.raw {
+                        Some(Raw::Line(line)) => {
+                            w.write_all(line.as_bytes()).map_err(io)?;
+                            w.write_all(b"\n").map_err(io)?;
+                        }
+                        Some(Raw::CsvRow(fields)) if csv_out.is_some() => {
+                            let mut cw = csv::Writer::from_writer(Vec::new());
+                            cw.write_record(fields).map_err(|e| io(e.into()))?;
+                            w.write_all(&cw.into_inner().expect("vec")).map_err(io)?;
+                        }
+                        _ => {}
+                    }
+                    written += 1;
+                }
+                n += 1;
+            }
+            w.flush().map_err(io)?;
+        }
+    }
+    Ok(written)
+}
+
+fn csv_header(path: &Path) -> Result<Vec<String>, ReadError> {
+    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
+    let reader = crate::compress::decompress(file).map_err(|e| ReadError::io(path, e))?;
+    let delimiter = if path.to_string_lossy().to_lowercase().contains(".tsv") { b'\t' } else { b',' };
+    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(reader);
+    let h = r
+        .headers()
+        .map_err(|e| ReadError::record(&path.display().to_string(), 1, e.to_string()))?;
+    Ok(h.iter().map(str::to_string).collect())
+}
+
+fn compressed_writer(out: &Path) -> std::io::Result<Box<dyn Write>> {
+    let file = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
+    let name = out.to_string_lossy();
+    Ok(if name.ends_with(".gz") {
+        Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()))
+    } else if name.ends_with(".zst") || name.ends_with(".zstd") {
+        Box::new(zstd::stream::write::Encoder::new(file, 3)?.auto_finish())
+    } else {
+        Box::new(file)
+    })
+}
+
+fn kept_parquet(
+    paths: &[PathBuf],
+    cfg: &InputConfig,
+    keep: &dyn Fn(usize) -> bool,
+    out: &Path,
+) -> Result<u64, ReadError> {
+    use arrow_array::{Array, BooleanArray, RecordBatchReader};
+    let mut writer: Option<parquet::arrow::ArrowWriter<std::fs::File>> = None;
+    let mut n = 0usize;
+    let mut written = 0u64;
+    let fail = |e: String| ReadError::Format { path: out.into(), reason: e };
+    for p in paths {
+        let reader = crate::read_parquet::open_batches(p)?;
+        let schema = reader.schema();
+        let text_col = schema
+            .index_of(&cfg.text_field)
+            .map_err(|e| fail(e.to_string()))?;
+        for batch in reader {
+            let batch = batch.map_err(|e| fail(e.to_string()))?;
+            let texts = crate::read_parquet::text_strings(&batch, text_col);
+            let mask: BooleanArray = (0..batch.num_rows())
+                .map(|r| {
+                    if texts.is_null(r) {
+                        return Some(false);
+                    }
+                    let k = keep(n);
+                    n += 1;
+                    Some(k)
+                })
+                .collect();
+            let kept = arrow_select::filter::filter_record_batch(&batch, &mask)
+                .map_err(|e| fail(e.to_string()))?;
+            if writer.is_none() {
+                let file = std::fs::File::create(out).map_err(|e| ReadError::io(out, e))?;
+                writer = Some(
+                    parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None)
+                        .map_err(|e| fail(e.to_string()))?,
+                );
+            }
+            written += kept.num_rows() as u64;
+            writer
+                .as_mut()
+                .expect("writer")
+                .write(&kept)
+                .map_err(|e| fail(format!("{e} (inputs must share one schema)")))?;
+        }
+    }
+    if let Some(w) = writer {
+        w.close().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(written)
+}

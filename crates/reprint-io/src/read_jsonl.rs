@@ -1,0 +1,221 @@
+//! JSON Lines: one object per line.
+
+use crate::error::{utf8_reason, ReadError};
+use crate::reader::{value_to_id, InputConfig, Location, Raw, Record};
+use serde_json::{Map, Value};
+use std::io::{BufRead, Read};
+use std::sync::Arc;
+
+pub(crate) struct JsonlReader<R> {
+    reader: R,
+    name: Arc<str>,
+    stem: String,
+    cfg: Arc<InputConfig>,
+    line: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    pub(crate) fn new(reader: R, name: Arc<str>, cfg: Arc<InputConfig>) -> Self {
+        let stem = std::path::Path::new(&*name)
+            .file_name()
+            .map(|n| n.to_string_lossy().split('.').next().unwrap_or("").to_string())
+            .unwrap_or_default();
+        JsonlReader {
+            reader,
+            name,
+            stem,
+            cfg,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Reads one line into `buf`, at most the record limit; returns false at the end.
+    fn read_line(&mut self) -> Result<bool, ReadError> {
+        self.buf.clear();
+        let limit = self.cfg.max_record_bytes as u64 + 1;
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| ReadError::io(&*self.name, e))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line += 1;
+        if self.buf.len() as u64 >= limit && self.buf.last() != Some(&b'\n') {
+            // Skip the rest of the oversized line so the next record starts clean.
+            loop {
+                let chunk = self.reader.fill_buf().map_err(|e| ReadError::io(&*self.name, e))?;
+                if chunk.is_empty() {
+                    break;
+                }
+                match chunk.iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        self.reader.consume(i + 1);
+                        break;
+                    }
+                    None => {
+                        let len = chunk.len();
+                        self.reader.consume(len);
+                    }
+                }
+            }
+            return Err(ReadError::record(
+                &self.name,
+                self.line,
+                format!("record is larger than the limit of {} bytes", self.cfg.max_record_bytes),
+            ));
+        }
+        Ok(true)
+    }
+
+    fn parse(&self) -> Result<Option<Record>, ReadError> {
+        let mut bytes: &[u8] = &self.buf;
+        while let Some((&last, rest)) = bytes.split_last() {
+            if last == b'\n' || last == b'\r' {
+                bytes = rest;
+            } else {
+                break;
+            }
+        }
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(None);
+        }
+        let line = match std::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                let (_, reason) = utf8_reason(bytes, e);
+                return Err(ReadError::record(&self.name, self.line, reason));
+            }
+        };
+        let mut obj: Map<String, Value> = serde_json::from_str(line).map_err(|e| {
+            ReadError::record(&self.name, self.line, format!("invalid JSON: {e}"))
+        })?;
+        let text = match obj.remove(&self.cfg.text_field) {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => {
+                return Err(ReadError::record(
+                    &self.name,
+                    self.line,
+                    format!("missing text field \"{}\" (set --text-field)", self.cfg.text_field),
+                ))
+            }
+            Some(other) => {
+                return Err(ReadError::record(
+                    &self.name,
+                    self.line,
+                    format!(
+                        "text field \"{}\" is a {}, not a string",
+                        self.cfg.text_field,
+                        kind(&other)
+                    ),
+                ))
+            }
+        };
+        let id = match obj.get(&self.cfg.id_field) {
+            Some(Value::Null) | None => format!("{}:{}", self.stem, self.line),
+            Some(v) => value_to_id(v),
+        };
+        Ok(Some(Record {
+            id,
+            text,
+            meta: obj,
+            loc: Location {
+                file: self.name.clone(),
+                line: self.line,
+            },
+            raw: self.cfg.keep_raw.then(|| Raw::Line(line.to_string())),
+        }))
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<Record, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.read_line() {
+                Ok(false) => self.done = true,
+                Ok(true) => match self.parse() {
+                    Ok(None) => continue,
+                    Ok(Some(r)) => return Some(Ok(r)),
+                    Err(e) => return Some(Err(e)),
+                },
+                Err(e) => {
+                    if !e.is_record() {
+                        self.done = true;
+                    }
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(input: &[u8], cfg: InputConfig) -> Vec<Result<Record, ReadError>> {
+        JsonlReader::new(input, "in.jsonl".into(), Arc::new(cfg)).collect()
+    }
+
+    #[test]
+    fn reads_records_and_metadata() {
+        let out = read(
+            b"{\"id\": 7, \"text\": \"hello\", \"date\": \"2022-02-01\"}\n\n{\"text\": \"no id\"}\r\n",
+            InputConfig::default(),
+        );
+        let a = out[0].as_ref().unwrap();
+        assert_eq!(a.id, "7");
+        assert_eq!(a.meta["date"], "2022-02-01");
+        let b = out[1].as_ref().unwrap();
+        assert_eq!(b.id, "in:3");
+        assert_eq!(b.loc.line, 3);
+    }
+
+    #[test]
+    fn bad_records_name_line_and_reason() {
+        let input = b"{\"text\": \"ok\"}\n{broken\n{\"id\": 1}\n{\"text\": 5}\n\xff\xfe\n{\"text\": \"after\"}\n";
+        let out = read(input, InputConfig::default());
+        let msgs: Vec<String> = out
+            .iter()
+            .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+            .collect();
+        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert!(msgs[0].starts_with("in.jsonl:2: invalid JSON"), "{}", msgs[0]);
+        assert!(msgs[1].contains(":3: missing text field \"text\""));
+        assert!(msgs[2].contains(":4: text field \"text\" is a number"));
+        assert!(msgs[3].contains(":5: text is not valid UTF-8"));
+        // The record after the bad ones is still read.
+        assert_eq!(out.last().unwrap().as_ref().unwrap().text, "after");
+    }
+
+    #[test]
+    fn oversized_record_is_an_error_and_reading_goes_on() {
+        let big = format!("{{\"text\": \"{}\"}}\n{{\"text\": \"small\"}}\n", "x".repeat(5000));
+        let cfg = InputConfig {
+            max_record_bytes: 1000,
+            ..Default::default()
+        };
+        let out = read(big.as_bytes(), cfg);
+        assert!(out[0].as_ref().unwrap_err().to_string().contains(":1: record is larger"));
+        assert_eq!(out[1].as_ref().unwrap().text, "small");
+        assert_eq!(out[1].as_ref().unwrap().loc.line, 2);
+    }
+}

@@ -1,0 +1,116 @@
+//! Parquet files: one document per row.
+
+use crate::error::ReadError;
+use crate::reader::{InputConfig, Location, Raw, Record};
+use arrow_array::{Array, RecordBatch, RecordBatchReader, StringArray};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::Arc;
+
+type RecordIter = Box<dyn Iterator<Item = Result<Record, ReadError>> + Send>;
+
+pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, ReadError> {
+    let reader = open_batches(path)?;
+    let name: Arc<str> = path.display().to_string().into();
+    let schema = reader.schema();
+    let text_col = schema.index_of(&cfg.text_field).map_err(|_| ReadError::Format {
+        path: path.into(),
+        reason: format!(
+            "no column \"{}\" (columns: {}); set --text-field",
+            cfg.text_field,
+            schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    })?;
+    if !matches!(
+        schema.field(text_col).data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
+        return Err(ReadError::Format {
+            path: path.into(),
+            reason: format!(
+                "column \"{}\" has type {}, not a string",
+                cfg.text_field,
+                schema.field(text_col).data_type()
+            ),
+        });
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let mut row = 0u64;
+    let path = path.to_path_buf();
+    let iter = reader.flat_map(move |batch| -> Vec<Result<Record, ReadError>> {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => return vec![Err(ReadError::Format { path: path.clone(), reason: e.to_string() })],
+        };
+        let out = batch_records(&batch, text_col, &cfg, &name, &stem, row);
+        row += batch.num_rows() as u64;
+        out
+    });
+    Ok(Box::new(iter))
+}
+
+pub(crate) fn open_batches(path: &Path) -> Result<ParquetRecordBatchReader, ReadError> {
+    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
+    let fmt = |e: parquet::errors::ParquetError| ReadError::Format {
+        path: path.into(),
+        reason: format!("not a readable Parquet file: {e}"),
+    };
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(fmt)?
+        .with_batch_size(4096)
+        .build()
+        .map_err(fmt)
+}
+
+/// The text column as UTF-8 strings.
+pub(crate) fn text_strings(batch: &RecordBatch, text_col: usize) -> StringArray {
+    let col = arrow_cast::cast(batch.column(text_col), &DataType::Utf8).expect("string column casts to Utf8");
+    col.as_any().downcast_ref::<StringArray>().expect("Utf8 array").clone()
+}
+
+fn batch_records(
+    batch: &RecordBatch,
+    text_col: usize,
+    cfg: &InputConfig,
+    name: &Arc<str>,
+    stem: &str,
+    first_row: u64,
+) -> Vec<Result<Record, ReadError>> {
+    let texts = text_strings(batch, text_col);
+    let schema = batch.schema();
+    let opts = FormatOptions::default();
+    let formatters: Vec<Option<ArrayFormatter>> = batch
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i == text_col { None } else { ArrayFormatter::try_new(c.as_ref(), &opts).ok() })
+        .collect();
+    (0..batch.num_rows())
+        .map(|r| {
+            let line = first_row + r as u64 + 1;
+            if texts.is_null(r) {
+                return Err(ReadError::record(name, line, format!("text column \"{}\" is null", cfg.text_field)));
+            }
+            let mut meta = Map::new();
+            let mut id = None;
+            for (i, f) in formatters.iter().enumerate() {
+                let (Some(f), false) = (f, batch.column(i).is_null(r)) else { continue };
+                let v = f.value(r).to_string();
+                if schema.field(i).name() == &cfg.id_field {
+                    id = Some(v.clone());
+                }
+                meta.insert(schema.field(i).name().clone(), Value::String(v));
+            }
+            Ok(Record {
+                id: id.unwrap_or_else(|| format!("{stem}:{line}")),
+                text: texts.value(r).to_string(),
+                meta,
+                loc: Location { file: name.clone(), line },
+                raw: cfg.keep_raw.then_some(Raw::ParquetRow),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,260 @@
+//! Opening inputs and iterating over their records.
+
+use crate::error::ReadError;
+use crate::format::InputFormat;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How inputs are read.
+#[derive(Debug, Clone)]
+pub struct InputConfig {
+    /// Format override; `Auto` decides per file.
+    pub format: InputFormat,
+    /// Field (JSONL), column (CSV, Parquet) holding the document id. Default `id`; when
+    /// absent the id is `<file name>:<line>`.
+    pub id_field: String,
+    /// Field or column holding the text. Default `text`; a record without it is an error.
+    pub text_field: String,
+    /// Records larger than this many bytes are errors. Default 256 MiB.
+    pub max_record_bytes: usize,
+    /// Keep each record's raw form (for writing the kept corpus back in the input format).
+    pub keep_raw: bool,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            format: InputFormat::Auto,
+            id_field: "id".into(),
+            text_field: "text".into(),
+            max_record_bytes: 256 << 20,
+            keep_raw: false,
+        }
+    }
+}
+
+/// Where a record came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The input file (`-` for standard input).
+    pub file: Arc<str>,
+    /// 1-based line (JSONL, CSV), row (Parquet), or 1 for a whole text file.
+    pub line: u64,
+}
+
+/// The raw form of a record, for writing it back unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raw {
+    /// A JSONL line without its newline.
+    Line(String),
+    /// A CSV row's fields.
+    CsvRow(Vec<String>),
+    /// A whole file (text input): the path to copy.
+    File(PathBuf),
+    /// Row `row` of Parquet file `file` (0-based).
+    ParquetRow,
+}
+
+/// One document.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Document id.
+    pub id: String,
+    /// Original text.
+    pub text: String,
+    /// Every other field (title, date, …) as JSON values.
+    pub meta: Map<String, Value>,
+    /// Where it came from.
+    pub loc: Location,
+    /// Raw form, when [`InputConfig::keep_raw`] is set.
+    pub raw: Option<Raw>,
+}
+
+/// One input to read.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// A file, with the format to read it as and, for text files, the id to give it.
+    File {
+        path: PathBuf,
+        format: InputFormat,
+        txt_id: Option<String>,
+    },
+    /// Standard input.
+    Stdin(InputFormat),
+}
+
+type RecordIter = Box<dyn Iterator<Item = Result<Record, ReadError>> + Send>;
+
+/// All records of a list of inputs, in order. Directories are walked recursively for `.txt`
+/// files in sorted order; `-` is standard input.
+pub struct Inputs {
+    sources: std::vec::IntoIter<Source>,
+    current: Option<RecordIter>,
+    cfg: Arc<InputConfig>,
+    /// Total size of the input files, for progress (compressed size when compressed).
+    pub total_bytes: u64,
+}
+
+impl Inputs {
+    /// Resolves the inputs (checks they exist, expands directories) without reading them.
+    pub fn open(paths: &[PathBuf], cfg: &InputConfig) -> Result<Inputs, ReadError> {
+        let mut sources = Vec::new();
+        let mut total_bytes = 0;
+        for p in paths {
+            if p.as_os_str() == "-" {
+                let f = match cfg.format {
+                    InputFormat::Auto => InputFormat::Jsonl,
+                    f => f,
+                };
+                sources.push(Source::Stdin(f));
+                continue;
+            }
+            let meta = std::fs::metadata(p).map_err(|e| ReadError::io(p, e))?;
+            if meta.is_dir() {
+                let mut files = Vec::new();
+                walk_txt(p, &mut files)?;
+                files.sort();
+                if files.is_empty() {
+                    return Err(ReadError::Format {
+                        path: p.clone(),
+                        reason: "directory holds no .txt files".into(),
+                    });
+                }
+                for f in files {
+                    total_bytes += std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+                    let rel = f.strip_prefix(p).unwrap_or(&f).with_extension("");
+                    let id = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    sources.push(Source::File {
+                        path: f,
+                        format: InputFormat::Txt,
+                        txt_id: Some(id),
+                    });
+                }
+            } else {
+                total_bytes += meta.len();
+                let format = match cfg.format {
+                    InputFormat::Auto => InputFormat::detect(p),
+                    f => f,
+                };
+                sources.push(Source::File {
+                    path: p.clone(),
+                    format,
+                    txt_id: None,
+                });
+            }
+        }
+        Ok(Inputs {
+            sources: sources.into_iter(),
+            current: None,
+            cfg: Arc::new(cfg.clone()),
+            total_bytes,
+        })
+    }
+
+    fn open_source(&self, src: Source) -> Result<RecordIter, ReadError> {
+        let cfg = self.cfg.clone();
+        match src {
+            Source::Stdin(format) => {
+                let stdin = std::io::stdin();
+                let reader = crate::compress::decompress(stdin).map_err(|e| ReadError::io("-", e))?;
+                // The boxed reader borrows nothing: stdin is 'static.
+                open_stream(reader, "-".into(), format, cfg, None)
+            }
+            Source::File {
+                path,
+                format,
+                txt_id,
+            } => {
+                if format == InputFormat::Parquet {
+                    return crate::read_parquet::open(&path, cfg);
+                }
+                let file = std::fs::File::open(&path).map_err(|e| ReadError::io(&path, e))?;
+                let reader = crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
+                let id = txt_id.unwrap_or_else(|| {
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default()
+                        .split('.')
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                });
+                open_stream(reader, path.display().to_string(), format, cfg, Some((path, id)))
+            }
+        }
+    }
+}
+
+fn open_stream(
+    reader: Box<dyn std::io::BufRead + Send + 'static>,
+    name: String,
+    format: InputFormat,
+    cfg: Arc<InputConfig>,
+    txt: Option<(PathBuf, String)>,
+) -> Result<RecordIter, ReadError> {
+    let name: Arc<str> = name.into();
+    Ok(match format {
+        InputFormat::Jsonl | InputFormat::Auto => {
+            Box::new(crate::read_jsonl::JsonlReader::new(reader, name, cfg))
+        }
+        InputFormat::Csv => Box::new(crate::read_csv::CsvRecords::new(reader, name, cfg)?),
+        InputFormat::Txt => {
+            let (path, id) = txt.unwrap_or_else(|| (PathBuf::from("-"), "stdin".into()));
+            Box::new(std::iter::once(crate::read_txt::read(reader, name, path, id, &cfg)))
+        }
+        InputFormat::Parquet => {
+            return Err(ReadError::Format {
+                path: PathBuf::from(&*name),
+                reason: "Parquet cannot be read from standard input; pass the file path".into(),
+            })
+        }
+    })
+}
+
+fn walk_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ReadError::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| ReadError::io(dir, e))?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| ReadError::io(&path, e))?;
+        if ft.is_dir() {
+            walk_txt(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "txt") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl Iterator for Inputs {
+    type Item = Result<Record, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(cur) = &mut self.current {
+                if let Some(r) = cur.next() {
+                    return Some(r);
+                }
+                self.current = None;
+            }
+            let src = self.sources.next()?;
+            match self.open_source(src) {
+                Ok(it) => self.current = Some(it),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// A JSON value as an id string: strings as they are, numbers and others as JSON text.
+pub(crate) fn value_to_id(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

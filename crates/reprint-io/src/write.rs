@@ -1,0 +1,320 @@
+//! Writing findings: JSONL (one stream, every record with a `type`), or CSV / Parquet (one
+//! table per record type next to the output path: `out.parquet` becomes
+//! `out.documents.parquet`, `out.pairs.parquet`, … and `out.summary.json`).
+
+use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Output formats for findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// JSON Lines, every record with a `"type"`.
+    #[default]
+    Jsonl,
+    /// One CSV table per record type.
+    Csv,
+    /// One Parquet table per record type.
+    Parquet,
+}
+
+/// Column types of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    /// UTF-8 string.
+    Str,
+    /// 64-bit integer.
+    Int,
+    /// 64-bit float.
+    Float,
+    /// Boolean.
+    Bool,
+    /// List of strings.
+    StrList,
+}
+
+/// Errors while writing.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// IO failure on a path.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Parquet or Arrow failure.
+    #[error("{}: {reason}", path.display())]
+    Table {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        reason: String,
+    },
+    /// Tables need a file name.
+    #[error("--format {0} writes one file per record type and needs --output PATH")]
+    NeedsPath(&'static str),
+}
+
+impl WriteError {
+    /// Whether the reader went away (a closed pipe): not an error for a CLI.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, WriteError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+const BATCH_ROWS: usize = 65_536;
+
+enum Table {
+    Csv(csv::Writer<BufWriter<File>>, Vec<(&'static str, Col)>, PathBuf),
+    Parquet(Box<ParquetTable>),
+}
+
+struct ParquetTable {
+    path: PathBuf,
+    cols: Vec<(&'static str, Col)>,
+    schema: Arc<Schema>,
+    rows: Vec<Map<String, Value>>,
+    writer: ArrowWriter<File>,
+}
+
+/// Writes finding records of any type.
+pub struct FindingsWriter {
+    format: OutputFormat,
+    jsonl: Option<(BufWriter<Box<dyn Write + Send>>, PathBuf)>,
+    base: Option<PathBuf>,
+    schemas: BTreeMap<&'static str, Vec<(&'static str, Col)>>,
+    tables: BTreeMap<&'static str, Table>,
+}
+
+impl FindingsWriter {
+    /// A writer to `path` (standard output for JSONL when `None`).
+    pub fn create(format: OutputFormat, path: Option<&Path>) -> Result<FindingsWriter, WriteError> {
+        let jsonl = match (format, path) {
+            (OutputFormat::Jsonl, Some(p)) => {
+                let f = File::create(p).map_err(|e| WriteError::Io { path: p.into(), source: e })?;
+                Some((BufWriter::with_capacity(1 << 20, Box::new(f) as Box<dyn Write + Send>), p.to_path_buf()))
+            }
+            (OutputFormat::Jsonl, None) => Some((
+                BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout()) as Box<dyn Write + Send>),
+                PathBuf::from("<stdout>"),
+            )),
+            (OutputFormat::Csv, None) => return Err(WriteError::NeedsPath("csv")),
+            (OutputFormat::Parquet, None) => return Err(WriteError::NeedsPath("parquet")),
+            _ => None,
+        };
+        Ok(FindingsWriter {
+            format,
+            jsonl,
+            base: path.map(Path::to_path_buf),
+            schemas: BTreeMap::new(),
+            tables: BTreeMap::new(),
+        })
+    }
+
+    /// Declares the columns of record type `kind` (needed for CSV and Parquet).
+    pub fn declare(&mut self, kind: &'static str, cols: &[(&'static str, Col)]) {
+        self.schemas.insert(kind, cols.to_vec());
+    }
+
+    /// The file a table of `kind` records goes to.
+    pub fn table_path(&self, kind: &str) -> Option<PathBuf> {
+        let base = self.base.as_ref()?;
+        let ext = match self.format {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Parquet => "parquet",
+            OutputFormat::Jsonl => return Some(base.clone()),
+        };
+        let stem = base.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let stem = stem.strip_suffix(&format!(".{ext}")).unwrap_or(&stem).to_string();
+        Some(base.with_file_name(format!("{stem}.{kind}s.{ext}")))
+    }
+
+    /// Writes one record; `record` must serialize to a JSON object with a string `"type"`.
+    pub fn write(&mut self, record: &impl serde::Serialize) -> Result<(), WriteError> {
+        if let Some((w, path)) = &mut self.jsonl {
+            serde_json::to_writer(&mut *w, record)
+                .map_err(|e| WriteError::Io { path: path.clone(), source: e.into() })?;
+            return w.write_all(b"\n").map_err(|e| WriteError::Io { path: path.clone(), source: e });
+        }
+        let Value::Object(mut map) = serde_json::to_value(record).expect("records serialize") else {
+            panic!("records are JSON objects");
+        };
+        let kind = match map.remove("type") {
+            Some(Value::String(k)) => k,
+            _ => panic!("records carry a type"),
+        };
+        if kind == "summary" {
+            let path = self.table_path("summary").expect("base path").with_extension("json");
+            let path = path.with_file_name(
+                path.file_name().unwrap().to_string_lossy().replace(".summarys.", ".summary."),
+            );
+            let text = serde_json::to_string_pretty(&map).expect("json");
+            return std::fs::write(&path, text + "\n").map_err(|e| WriteError::Io { path, source: e });
+        }
+        let (&kind, cols) = self
+            .schemas
+            .get_key_value(kind.as_str())
+            .unwrap_or_else(|| panic!("record type {kind} was not declared"));
+        let cols = cols.clone();
+        if !self.tables.contains_key(kind) {
+            let path = self.table_path(kind).expect("base path");
+            let table = self.open_table(&path, &cols)?;
+            self.tables.insert(kind, table);
+        }
+        match self.tables.get_mut(kind).expect("table") {
+            Table::Csv(w, cols, path) => {
+                let row: Vec<String> = cols.iter().map(|(name, _)| cell_text(map.get(*name))).collect();
+                w.write_record(&row).map_err(|e| WriteError::Io { path: path.clone(), source: e.into() })
+            }
+            Table::Parquet(t) => {
+                t.rows.push(map);
+                if t.rows.len() >= BATCH_ROWS {
+                    t.flush()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn open_table(&self, path: &Path, cols: &[(&'static str, Col)]) -> Result<Table, WriteError> {
+        let file = File::create(path).map_err(|e| WriteError::Io { path: path.into(), source: e })?;
+        match self.format {
+            OutputFormat::Csv => {
+                let mut w = csv::Writer::from_writer(BufWriter::new(file));
+                w.write_record(cols.iter().map(|(n, _)| *n))
+                    .map_err(|e| WriteError::Io { path: path.into(), source: e.into() })?;
+                Ok(Table::Csv(w, cols.to_vec(), path.into()))
+            }
+            OutputFormat::Parquet => {
+                let schema = Arc::new(Schema::new(
+                    cols.iter().map(|(n, c)| Field::new(*n, arrow_type(*c), true)).collect::<Vec<_>>(),
+                ));
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+                    .build();
+                let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+                    .map_err(|e| WriteError::Table { path: path.into(), reason: e.to_string() })?;
+                Ok(Table::Parquet(Box::new(ParquetTable {
+                    path: path.into(),
+                    cols: cols.to_vec(),
+                    schema,
+                    rows: Vec::new(),
+                    writer,
+                })))
+            }
+            OutputFormat::Jsonl => unreachable!("jsonl has no tables"),
+        }
+    }
+
+    /// Flushes and closes everything.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        if let Some((mut w, path)) = self.jsonl.take() {
+            w.flush().map_err(|e| WriteError::Io { path, source: e })?;
+        }
+        for (_, t) in std::mem::take(&mut self.tables) {
+            match t {
+                Table::Csv(mut w, _, path) => w.flush().map_err(|e| WriteError::Io { path, source: e })?,
+                Table::Parquet(mut t) => {
+                    t.flush()?;
+                    t.writer
+                        .close()
+                        .map_err(|e| WriteError::Table { path: t.path.clone(), reason: e.to_string() })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn arrow_type(c: Col) -> DataType {
+    match c {
+        Col::Str => DataType::Utf8,
+        Col::Int => DataType::Int64,
+        Col::Float => DataType::Float64,
+        Col::Bool => DataType::Boolean,
+        Col::StrList => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+    }
+}
+
+fn cell_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items.iter().map(|i| cell_text(Some(i))).collect::<Vec<_>>().join(" "),
+        Some(other) => other.to_string(),
+    }
+}
+
+impl ParquetTable {
+    fn flush(&mut self) -> Result<(), WriteError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let columns: Vec<ArrayRef> = self.cols.iter().map(|(name, col)| build(&self.rows, name, *col)).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| WriteError::Table { path: self.path.clone(), reason: e.to_string() })?;
+        self.writer
+            .write(&batch)
+            .map_err(|e| WriteError::Table { path: self.path.clone(), reason: e.to_string() })?;
+        self.rows.clear();
+        Ok(())
+    }
+}
+
+fn build(rows: &[Map<String, Value>], name: &str, col: Col) -> ArrayRef {
+    let get = |r: &Map<String, Value>| r.get(name).filter(|v| !v.is_null()).cloned();
+    match col {
+        Col::Str => {
+            let mut b = StringBuilder::new();
+            for r in rows {
+                b.append_option(get(r).map(|v| cell_text(Some(&v))));
+            }
+            Arc::new(b.finish())
+        }
+        Col::Int => {
+            let mut b = Int64Builder::new();
+            for r in rows {
+                b.append_option(get(r).and_then(|v| v.as_i64()));
+            }
+            Arc::new(b.finish())
+        }
+        Col::Float => {
+            let mut b = Float64Builder::new();
+            for r in rows {
+                b.append_option(get(r).and_then(|v| v.as_f64()));
+            }
+            Arc::new(b.finish())
+        }
+        Col::Bool => {
+            let mut b = BooleanBuilder::new();
+            for r in rows {
+                b.append_option(get(r).and_then(|v| v.as_bool()));
+            }
+            Arc::new(b.finish())
+        }
+        Col::StrList => {
+            let mut b = ListBuilder::new(StringBuilder::new());
+            for r in rows {
+                match get(r) {
+                    Some(Value::Array(items)) => {
+                        for i in items {
+                            b.values().append_value(cell_text(Some(&i)));
+                        }
+                        b.append(true);
+                    }
+                    _ => b.append(false),
+                }
+            }
+            Arc::new(b.finish())
+        }
+    }
+}
