@@ -52,6 +52,11 @@ impl CandidateIndex {
     pub fn insert(&mut self, doc: Doc, keys: &[u32]) {
         debug_assert_eq!(keys.len(), self.tables.len());
         for (table, &key) in self.tables.iter_mut().zip(keys) {
+            if table.len() == table.capacity() {
+                // Grow by an eighth, not double: the tables are most of the resident index and
+                // doubling would leave up to half of it unused.
+                table.reserve_exact(table.len() / 8 + 1024);
+            }
             table.push((key, doc));
         }
         self.sorted = false;

@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod date;
 pub mod hash;
 mod script;
 mod shingle;

@@ -1,0 +1,179 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reprint",
+    version,
+    about = "Find the ways a text collection repeats itself: exact and near-duplicate documents, with scores",
+    after_help = "Examples:\n  reprint analyze                         # the bundled example (five news texts)\n  reprint dedup corpus.jsonl.zst > findings.jsonl\n  reprint dedup docs/ --threshold 0.7 --containment 0.9\n  reprint dedup data.parquet --text-field body --write-kept clean.parquet"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Exact and near-duplicate documents: pairs with scores, clusters, keep/drop per document.
+    #[command(after_help = "Examples:\n  reprint dedup corpus.jsonl > findings.jsonl\n  reprint dedup a.jsonl.gz b.jsonl.gz --threshold 0.7 --keep longest\n  reprint dedup docs/ --containment 0.9 --format parquet --output findings.parquet\n  cat corpus.jsonl | reprint dedup - --write-kept clean.jsonl   (needs a file, not stdin, for --write-kept)")]
+    Dedup(DedupArgs),
+    /// The main job: every level reprint has, on INPUTs or on the bundled example.
+    #[command(after_help = "Examples:\n  reprint analyze                 # runs on the bundled examples/news (five seed texts)\n  reprint analyze corpus.jsonl")]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Input format (auto: by file name; directories are trees of .txt files; `-` is JSONL).
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    pub input_format: Format,
+    /// JSONL field / CSV or Parquet column holding the document id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSONL field / CSV or Parquet column holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Metadata field holding the document date (ISO 8601), used by --keep earliest.
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    /// What to do with a bad record (invalid JSON, not UTF-8, missing text): stop, or skip
+    /// it with a warning and count it.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+    /// Records larger than this many MiB are bad records.
+    #[arg(long, default_value_t = 256)]
+    pub max_record_mib: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DedupOptions {
+    /// Report pairs whose exact word-shingle Jaccard is at least this.
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// Also report pairs where the smaller document lies at least this much inside the
+    /// larger (share of its shingles), e.g. 0.9; such pairs join clusters too.
+    #[arg(long)]
+    pub containment: Option<f64>,
+    /// Which member of a cluster is kept.
+    #[arg(long, value_enum, default_value_t = Keep::First)]
+    pub keep: Keep,
+    /// Tokens per shingle.
+    #[arg(long, default_value_t = 5)]
+    pub shingle_size: usize,
+    /// Shingle unit: word n-grams, or character n-grams of the normalized text.
+    #[arg(long, value_enum, default_value_t = Unit::Word)]
+    pub shingle_unit: Unit,
+    /// Sketch slots (permutations).
+    #[arg(long, default_value_t = 128)]
+    pub slots: usize,
+    /// Sketch: one-permutation hashing (fast) or classic MinHash (reference).
+    #[arg(long, value_enum, default_value_t = Sketch::Oph)]
+    pub sketch: Sketch,
+    /// LSH bands (default: derived from --threshold, tuned for recall).
+    #[arg(long, requires = "rows")]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    pub rows: Option<usize>,
+    /// LSH buckets larger than this are linked as chains, not all pairs.
+    #[arg(long, default_value_t = 200)]
+    pub max_bucket: usize,
+    /// Shingle sets above this many MiB in memory spill to a temporary file.
+    #[arg(long, default_value_t = 4096)]
+    pub memory_mib: usize,
+    /// Directory for spill files (default: the system temporary directory).
+    #[arg(long)]
+    pub spill_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Write findings here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Output format; csv and parquet write one table per record type next to --output.
+    #[arg(long, value_enum, default_value_t = OutFormat::Jsonl)]
+    pub format: OutFormat,
+    /// Write the deduplicated corpus (kept documents only) here, in the input's format.
+    #[arg(long)]
+    pub write_kept: Option<PathBuf>,
+    /// Leave out the per-document records (pairs, clusters and the summary remain).
+    #[arg(long)]
+    pub no_documents: bool,
+    /// Worker threads (default: all cores). Results are the same for any count.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// No progress bar or summary on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DedupArgs {
+    /// Files or directories (`-` for standard input). Formats: .txt trees, JSONL, CSV,
+    /// Parquet; .gz and .zst are decompressed.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub dedup: DedupOptions,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Inputs as for `dedup`; none runs the bundled example.
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub dedup: DedupOptions,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Auto,
+    Jsonl,
+    Txt,
+    Csv,
+    Parquet,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnError {
+    Fail,
+    Skip,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    First,
+    Longest,
+    Earliest,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Word,
+    Char,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sketch {
+    Oph,
+    Minhash,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutFormat {
+    Jsonl,
+    Csv,
+    Parquet,
+}

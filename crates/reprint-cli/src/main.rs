@@ -1,0 +1,244 @@
+//! `reprint`: the command line. Glue only: parse arguments, build the components, run the
+//! pipeline, write the findings.
+
+mod args;
+mod example;
+mod output;
+mod pipeline;
+
+use anyhow::{bail, Context, Result};
+use args::{Cli, Command, DedupOptions, InputArgs, OutputArgs};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reprint_dedup::{DedupConfig, KeepPolicy};
+use reprint_io::write::{FindingsWriter, OutputFormat};
+use reprint_io::{InputConfig, InputFormat, Inputs, ReadError, Record};
+use reprint_sketch::{LshParams, SketchConfig, SketchKind, Sketcher};
+use reprint_text::{ShingleConfig, ShingleUnit, Shingler};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Most bands the default banding may use: 8 bytes per band per document keeps the
+/// resident index under 200 bytes per document.
+const MAX_BANDS: usize = 24;
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dedup(a) => dedup(a.inputs, a.input, a.dedup, a.output, false),
+        Command::Analyze(a) => {
+            let bundled = a.inputs.is_empty();
+            dedup(a.inputs, a.input, a.dedup, a.output, bundled)
+        }
+    };
+    if let Err(e) = result {
+        if is_broken_pipe(&e) {
+            std::process::exit(0);
+        }
+        eprintln!("reprint: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<reprint_io::write::WriteError>()
+                .is_some_and(|w| w.is_broken_pipe())
+    })
+}
+
+fn settings(input: &InputArgs, opts: &DedupOptions) -> Result<pipeline::Settings> {
+    if !(opts.threshold > 0.0 && opts.threshold <= 1.0) {
+        bail!("--threshold must be in (0, 1], got {}", opts.threshold);
+    }
+    if let Some(c) = opts.containment {
+        if !(c > 0.0 && c <= 1.0) {
+            bail!("--containment must be in (0, 1], got {c}");
+        }
+    }
+    let shingler = Shingler::new(ShingleConfig {
+        n: opts.shingle_size,
+        unit: match opts.shingle_unit {
+            args::Unit::Word => ShingleUnit::Word,
+            args::Unit::Char => ShingleUnit::Char,
+        },
+    })?;
+    let sketcher = Sketcher::new(SketchConfig {
+        slots: opts.slots,
+        kind: match opts.sketch {
+            args::Sketch::Oph => SketchKind::OnePermutation,
+            args::Sketch::Minhash => SketchKind::MinHash,
+        },
+        ..Default::default()
+    })?;
+    let lsh = match (opts.bands, opts.rows) {
+        (Some(b), Some(r)) => LshParams::new(b, r, opts.slots)?,
+        _ => LshParams::for_threshold(opts.threshold, opts.slots, MAX_BANDS, 0.005)?,
+    };
+    if opts.max_bucket < 2 {
+        bail!("--max-bucket must be at least 2");
+    }
+    Ok(pipeline::Settings {
+        shingler,
+        sketcher,
+        lsh,
+        dedup: DedupConfig {
+            threshold: opts.threshold,
+            containment: opts.containment,
+            keep: match opts.keep {
+                args::Keep::First => KeepPolicy::First,
+                args::Keep::Longest => KeepPolicy::Longest,
+                args::Keep::Earliest => KeepPolicy::Earliest,
+            },
+            max_bucket: opts.max_bucket,
+            ..Default::default()
+        },
+        date_field: input.date_field.clone(),
+        skip_bad: input.on_error == args::OnError::Skip,
+        memory_bytes: opts.memory_mib << 20,
+        spill_dir: opts.spill_dir.clone(),
+    })
+}
+
+fn input_config(input: &InputArgs) -> InputConfig {
+    InputConfig {
+        format: match input.input_format {
+            args::Format::Auto => InputFormat::Auto,
+            args::Format::Jsonl => InputFormat::Jsonl,
+            args::Format::Txt => InputFormat::Txt,
+            args::Format::Csv => InputFormat::Csv,
+            args::Format::Parquet => InputFormat::Parquet,
+        },
+        id_field: input.id_field.clone(),
+        text_field: input.text_field.clone(),
+        max_record_bytes: input.max_record_mib << 20,
+        keep_raw: false,
+    }
+}
+
+fn dedup(
+    inputs: Vec<PathBuf>,
+    input: InputArgs,
+    opts: DedupOptions,
+    out: OutputArgs,
+    bundled: bool,
+) -> Result<()> {
+    let start = Instant::now();
+    let settings = settings(&input, &opts)?;
+    let threads = out.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("cannot start the thread pool")?;
+    if bundled && out.write_kept.is_some() {
+        bail!("--write-kept needs input files; the bundled example is built in");
+    }
+    let format = match out.format {
+        args::OutFormat::Jsonl => OutputFormat::Jsonl,
+        args::OutFormat::Csv => OutputFormat::Csv,
+        args::OutFormat::Parquet => OutputFormat::Parquet,
+    };
+    // Open the output first: a bad path fails before the work, not after.
+    let mut writer = FindingsWriter::create(format, out.output.as_deref())?;
+    output::declare(&mut writer);
+
+    let bar = progress_bar(out.quiet);
+    let warned = AtomicU64::new(0);
+    let warn = |e: &ReadError| {
+        if out.quiet {
+            return;
+        }
+        let n = warned.fetch_add(1, Ordering::Relaxed);
+        if n < 20 {
+            bar.suspend(|| eprintln!("reprint: warning: skipped {e}"));
+        } else if n == 20 {
+            bar.suspend(|| eprintln!("reprint: warning: more bad records skipped; the summary counts them"));
+        }
+    };
+    let progress = |docs: u64, bytes: u64| {
+        bar.set_position(docs);
+        bar.set_message(format!("{:.1} MB", bytes as f64 / 1e6));
+    };
+    let cfg = input_config(&input);
+    let outcome = if bundled {
+        let recs: Vec<Result<Record, ReadError>> = example::records().into_iter().map(Ok).collect();
+        pipeline::run(recs.into_iter(), &settings, threads, &progress, &warn)?
+    } else {
+        let records = Inputs::open(&inputs, &cfg)?;
+        pipeline::run(records, &settings, threads, &progress, &warn)?
+    };
+    bar.finish_and_clear();
+
+    let t = Instant::now();
+    output::write_findings(&mut writer, &outcome, !out.no_documents)?;
+    let mut kept_written = None;
+    if let Some(path) = &out.write_kept {
+        let r = &outcome.result;
+        let keep = |i: usize| r.keep(i as u32);
+        kept_written = Some(reprint_io::write_kept(&inputs, &cfg, &keep, path)?);
+    }
+    let total = start.elapsed().as_secs_f64();
+    let summary = output::summary(
+        &outcome,
+        serde_json::json!({
+            "inputs": if bundled { vec!["examples/news (bundled)".to_string()] } else { inputs.iter().map(|p| p.display().to_string()).collect() },
+            "threshold": opts.threshold,
+            "containment": opts.containment,
+            "shingles": format!("{} {}-grams", match opts.shingle_unit { args::Unit::Word => "word", args::Unit::Char => "char" }, opts.shingle_size),
+            "sketch": { "kind": match opts.sketch { args::Sketch::Oph => "one-permutation", args::Sketch::Minhash => "minhash" }, "slots": opts.slots },
+            "lsh": { "bands": settings.lsh.bands, "rows": settings.lsh.rows, "recall_at_threshold": (settings.lsh.probability(opts.threshold) * 1e4).round() / 1e4 },
+            "threads": threads,
+            "kept_written": kept_written,
+            "seconds": {
+                "read_and_fingerprint": round3(outcome.seconds_fingerprint),
+                "candidates_verify_cluster": round3(outcome.seconds_dedup),
+                "write": round3(t.elapsed().as_secs_f64()),
+                "total": round3(total),
+            },
+            "mb_per_second": round3(outcome.bytes as f64 / 1e6 / total.max(1e-9)),
+        }),
+    );
+    writer.write(&summary)?;
+    writer.finish()?;
+    if !out.quiet {
+        eprintln!(
+            "reprint: {} documents ({:.1} MB), {} clusters, {} dropped as duplicates, {} pairs, {} bad records skipped, {:.2} s",
+            outcome.docs.len(),
+            outcome.bytes as f64 / 1e6,
+            outcome.result.clusters.len(),
+            summary["dropped"],
+            outcome.result.pairs.len(),
+            outcome.skipped,
+            total
+        );
+    }
+    Ok(())
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    // indicatif draws only when standard error is a terminal: quiet when piped.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} documents, {msg} read ({per_sec}, {elapsed})")
+            .expect("template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

@@ -1,0 +1,234 @@
+//! The dedup pipeline: read → fingerprint (parallel) → candidate index → verify → cluster.
+
+use anyhow::{bail, Result};
+use rayon::prelude::*;
+use reprint_dedup::{DedupConfig, DedupResult, Deduper, DocInput, ShingleSets};
+use reprint_io::arena::SetArena;
+use reprint_io::{ReadError, Record};
+use reprint_sketch::{LshParams, Sketcher};
+use reprint_text::{Fingerprint, Shingler};
+use std::time::Instant;
+
+/// Everything the pipeline needs, validated.
+pub struct Settings {
+    pub shingler: Shingler,
+    pub sketcher: Sketcher,
+    pub lsh: LshParams,
+    pub dedup: DedupConfig,
+    pub date_field: String,
+    pub skip_bad: bool,
+    pub memory_bytes: usize,
+    pub spill_dir: Option<std::path::PathBuf>,
+}
+
+/// One accepted document, as kept in memory for the output stage.
+pub struct DocRow {
+    pub id: String,
+}
+
+/// What the pipeline found.
+pub struct Outcome {
+    pub docs: Vec<DocRow>,
+    pub result: DedupResult,
+    pub skipped: u64,
+    pub bytes: u64,
+    pub arena_spilled: bool,
+    pub seconds_fingerprint: f64,
+    pub seconds_dedup: f64,
+}
+
+struct Fp {
+    tokens: u32,
+    exact: u64,
+    set: Vec<u32>,
+    keys: Vec<u32>,
+    date: Option<i64>,
+}
+
+struct Worker {
+    fp: Fingerprint,
+    sig: Vec<u32>,
+}
+
+const CHUNK_DOCS: usize = 2048;
+const CHUNK_BYTES: usize = 8 << 20;
+
+impl Settings {
+    fn fingerprint(&self, w: &mut Worker, rec: &Record) -> Fp {
+        self.shingler.fingerprint(&rec.text, &mut w.fp);
+        let mut set: Vec<u32> = w.fp.shingles.iter().map(|&h| h as u32).collect();
+        set.sort_unstable();
+        set.dedup();
+        let mut keys = Vec::new();
+        if !w.fp.shingles.is_empty() {
+            self.sketcher.sign_into(&w.fp.shingles, &mut w.sig);
+            keys = vec![0; self.lsh.bands];
+            self.lsh.band_keys(&w.sig, &mut keys);
+        }
+        let date = rec
+            .meta
+            .get(&self.date_field)
+            .and_then(|v| v.as_str())
+            .and_then(reprint_text::date::parse_iso_date)
+            .or_else(|| reprint_text::date::header_date(&rec.text));
+        Fp {
+            tokens: w.fp.tokens.min(u32::MAX as usize) as u32,
+            exact: w.fp.exact,
+            set,
+            keys,
+            date,
+        }
+    }
+
+    fn worker(&self) -> Worker {
+        Worker {
+            fp: Fingerprint::default(),
+            sig: vec![0; self.sketcher.slots()],
+        }
+    }
+}
+
+struct Arena(SetArena);
+
+impl ShingleSets for Arena {
+    fn set(&self, doc: u32) -> &[u32] {
+        self.0.get(doc as usize)
+    }
+}
+
+/// Progress callback: (documents, bytes) so far.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// Runs the pipeline over `records`. With more than one thread, reading runs on its own
+/// thread while the pool fingerprints the previous chunk.
+pub fn run(
+    records: impl Iterator<Item = Result<Record, ReadError>> + Send,
+    settings: &Settings,
+    threads: usize,
+    progress: Progress<'_>,
+    warn: &(dyn Fn(&ReadError) + Sync),
+) -> Result<Outcome> {
+    let start = Instant::now();
+    let mut deduper = Deduper::new(settings.dedup, settings.lsh);
+    let mut arena = SetArena::new(settings.memory_bytes, settings.spill_dir.as_deref());
+    let mut docs: Vec<DocRow> = Vec::new();
+    let mut skipped = 0u64;
+    let mut bytes = 0u64;
+
+    let mut absorb = |chunk: Vec<Record>, fps: Vec<Fp>| -> Result<()> {
+        for (rec, fp) in chunk.into_iter().zip(fps) {
+            deduper.add(DocInput {
+                exact: fp.exact,
+                tokens: fp.tokens,
+                date: fp.date,
+                band_keys: &fp.keys,
+                set: &fp.set,
+            });
+            arena.push(&fp.set)?;
+            bytes += rec.text.len() as u64;
+            docs.push(DocRow { id: rec.id });
+        }
+        progress(docs.len() as u64, bytes);
+        Ok(())
+    };
+    let process = |chunk: &[Record]| -> Vec<Fp> {
+        if threads <= 1 {
+            let mut w = settings.worker();
+            chunk.iter().map(|r| settings.fingerprint(&mut w, r)).collect()
+        } else {
+            chunk
+                .par_iter()
+                .map_init(|| settings.worker(), |w, r| settings.fingerprint(w, r))
+                .collect()
+        }
+    };
+    let mut chunker = Chunker {
+        records,
+        skip_bad: settings.skip_bad,
+        skipped: 0,
+        warn,
+    };
+
+    if threads <= 1 {
+        while let Some(chunk) = chunker.next_chunk()? {
+            let fps = process(&chunk);
+            absorb(chunk, fps)?;
+        }
+        skipped = chunker.skipped;
+    } else {
+        std::thread::scope(|s| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Record>>>(2);
+            let reader = s.spawn(move || {
+                loop {
+                    match chunker.next_chunk() {
+                        Ok(Some(c)) => {
+                            if tx.send(Ok(c)).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            break;
+                        }
+                    }
+                }
+                chunker.skipped
+            });
+            for chunk in rx {
+                let chunk = chunk?;
+                let fps = process(&chunk);
+                absorb(chunk, fps)?;
+            }
+            skipped = reader.join().expect("reader thread");
+            Ok(())
+        })?;
+    }
+    arena.finish()?;
+    let seconds_fingerprint = start.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let arena = Arena(arena);
+    let spilled = arena.0.spilled();
+    let result = deduper.finish(&arena);
+    Ok(Outcome {
+        docs,
+        result,
+        skipped,
+        bytes,
+        arena_spilled: spilled,
+        seconds_fingerprint,
+        seconds_dedup: t.elapsed().as_secs_f64(),
+    })
+}
+
+struct Chunker<'w, I> {
+    records: I,
+    skip_bad: bool,
+    skipped: u64,
+    warn: &'w (dyn Fn(&ReadError) + Sync),
+}
+
+impl<I: Iterator<Item = Result<Record, ReadError>>> Chunker<'_, I> {
+    fn next_chunk(&mut self) -> Result<Option<Vec<Record>>> {
+        let mut chunk = Vec::new();
+        let mut size = 0;
+        while chunk.len() < CHUNK_DOCS && size < CHUNK_BYTES {
+            match self.records.next() {
+                None => break,
+                Some(Ok(r)) => {
+                    size += r.text.len();
+                    chunk.push(r);
+                }
+                Some(Err(e)) if e.is_record() && self.skip_bad => {
+                    self.skipped += 1;
+                    (self.warn)(&e);
+                }
+                Some(Err(e)) if e.is_record() => {
+                    bail!("{e}\n(use --on-error skip to skip bad records and count them)")
+                }
+                Some(Err(e)) => bail!("{e}"),
+            }
+        }
+        Ok((!chunk.is_empty()).then_some(chunk))
+    }
+}
