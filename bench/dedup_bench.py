@@ -217,7 +217,7 @@ def reprint_extra_flags(reprint):
     proc = subprocess.run([str(reprint), "dedup", "--help"], capture_output=True, text=True)
     help_text = proc.stdout + proc.stderr
     flags = []
-    for names, value in ((("--num-perm", "--permutations", "--perms"), NUM_PERM),
+    for names, value in ((("--slots", "--num-perm", "--permutations"), NUM_PERM),
                          (("--ngram", "--shingle-size", "--ngram-size"), NGRAM)):
         for name in names:
             if re.search(re.escape(name) + r"\b", help_text):
@@ -371,6 +371,7 @@ def main():
         print(json.dumps(result))
         return
 
+    load_start = os.getloadavg()[0]
     versions = ensure_anchors()
     if not args.skip_build:
         build()
@@ -467,7 +468,8 @@ def main():
                             text=True).stdout.strip()
     today = datetime.date.today().isoformat()
     header = (f"# Dedup benchmark, {today}\n\n"
-              f"Machine: {cpu or platform.processor()}, {os.cpu_count()} cores (shared). Commit {commit}. "
+              f"Machine: {cpu or platform.processor()}, {os.cpu_count()} cores (shared; 1-min load average "
+              f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end). Commit {commit}. "
               f"Python {platform.python_version()}, datasketch {versions.get('datasketch')}, rensa {versions.get('rensa')}.\n\n"
               f"Same documents, same parameters: word {NGRAM}-grams of lower-cased `\\w+` tokens, {NUM_PERM} "
               f"permutations, threshold {THRESHOLD}. Wall time is end to end (process start, raw JSONL to "
@@ -479,7 +481,8 @@ def main():
               f"reprint flags: `--threshold {THRESHOLD} --output /dev/null {' '.join(bench.reprint_flags)}`.\n"
               f"datasketch uses its default band choice for 0.8 ({_lsh_desc(bench.rows, 'datasketch')}), rensa "
               f"{_lsh_desc(bench.rows, 'rensa')}; both skip documents with no 5-gram and verify candidates by "
-              f"estimated Jaccard >= {THRESHOLD}.\n")
+              f"estimated Jaccard >= {THRESHOLD}. reprint verifies candidates by exact Jaccard of the shingle "
+              f"sets and reports exact duplicates too.\n")
     if gen_info:
         header += (f"\nGenerated corpus: `gen-corpus --docs {args.gen_docs} --seed {args.gen_seed}` "
                    f"({gen_info['file_bytes'] / 1e9:.2f} GB, {gen_info['exact_copies']:,} exact + "
