@@ -63,6 +63,7 @@ pub(crate) fn align_pair(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<TokAlig
             |k| a.get(blk.a1 + k).copied(),
             |k| b.get(blk.b1 + k).copied(),
             gap,
+            cfg.seed_n,
         );
         blk.a1 += da;
         blk.b1 += db;
@@ -71,11 +72,12 @@ pub(crate) fn align_pair(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<TokAlig
             |k| (k < a0).then(|| a[a0 - 1 - k]),
             |k| (k < b0).then(|| b[b0 - 1 - k]),
             gap,
+            cfg.seed_n,
         );
         blk.a0 -= da;
         blk.b0 -= db;
     }
-    let blocks = merge_close(blocks, gap);
+    let blocks = merge_close(blocks, gap, cfg.seed_n);
     let mut out = Vec::new();
     for blk in blocks {
         let (la, lb) = (blk.a1 - blk.a0, blk.b1 - blk.b0);
@@ -169,69 +171,92 @@ fn fragments(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<Block> {
     frags
 }
 
-/// Greedy chaining: each fragment joins the open chain it continues most cheaply.
+/// How many earlier fragments a fragment looks back at for a predecessor.
+const LOOKBACK: usize = 512;
+
+/// Best-scoring chains (dynamic programming, as in genome read mappers): a fragment's score
+/// is its length, or a predecessor's score plus the words it adds minus the gap penalty.
+/// Chains are read back from the best-scoring ends, each fragment used once.
+///
+/// Greedy chaining is not enough: a sentence repeated in one document offers several
+/// predecessors, and the first one found drags the passage across the repeat.
 fn chain(frags: &[Block], gap: usize, n: usize) -> Vec<Block> {
-    let mut done: Vec<Block> = Vec::new();
-    let mut open: Vec<Block> = Vec::new();
-    let overlap = n as i64;
-    for f in frags {
-        // Chains that can no longer be continued are finished.
-        let mut k = 0;
-        while k < open.len() {
-            if open[k].a1 + gap < f.a0 {
-                done.push(open.swap_remove(k));
-            } else {
-                k += 1;
-            }
-        }
-        let mut best: Option<(i64, usize)> = None;
-        for (k, c) in open.iter().enumerate() {
-            let ga = f.a0 as i64 - c.a1 as i64;
-            let gb = f.b0 as i64 - c.b1 as i64;
-            if ga < -overlap || gb < -overlap || ga > gap as i64 || gb > gap as i64 {
+    let mut score = vec![0i64; frags.len()];
+    let mut pred = vec![usize::MAX; frags.len()];
+    for (k, f) in frags.iter().enumerate() {
+        let len = (f.a1 - f.a0) as i64;
+        score[k] = len;
+        for p in (k.saturating_sub(LOOKBACK)..k).rev() {
+            let Some((ga, gb)) = continues(&frags[p], f, gap, n) else {
                 continue;
+            };
+            let added = len - (-ga).max(0);
+            let penalty = (ga - gb).abs() + ga.min(gb).max(0) / 2;
+            let s = score[p] + added - penalty;
+            if s > score[k] || (s == score[k] && pred[k] != usize::MAX && p > pred[k]) {
+                score[k] = s;
+                pred[k] = p;
             }
-            if f.a1 <= c.a1 || f.b1 <= c.b1 {
-                continue; // inside the chain already: adds nothing
-            }
-            let cost = ga.max(0) + gb.max(0) + (ga - gb).abs();
-            let cand = (cost, k);
-            if best.is_none_or(|b| cand < b) {
-                best = Some(cand);
-            }
-        }
-        match best {
-            Some((_, k)) => {
-                let c = &mut open[k];
-                c.a1 = c.a1.max(f.a1);
-                c.b1 = c.b1.max(f.b1);
-            }
-            None => open.push(*f),
         }
     }
-    done.extend(open);
-    done.sort_unstable_by_key(|c| (c.a0, c.b0, c.a1, c.b1));
-    done
+    let mut order: Vec<usize> = (0..frags.len()).collect();
+    order.sort_unstable_by_key(|&k| (std::cmp::Reverse(score[k]), k));
+    let mut used = vec![false; frags.len()];
+    let mut out = Vec::new();
+    for end in order {
+        if used[end] {
+            continue;
+        }
+        let mut first = end;
+        used[end] = true;
+        while pred[first] != usize::MAX && !used[pred[first]] {
+            first = pred[first];
+            used[first] = true;
+        }
+        out.push(Block {
+            a0: frags[first].a0,
+            a1: frags[end].a1,
+            b0: frags[first].b0,
+            b1: frags[end].b1,
+        });
+    }
+    out.sort_unstable_by_key(|c| (c.a0, c.b0, c.a1, c.b1));
+    out
 }
 
-/// Merges blocks that overlap or lie within `gap` of each other on both sides.
-fn merge_close(mut blocks: Vec<Block>, gap: usize) -> Vec<Block> {
+/// Merges blocks that continue each other under the chaining rule ([`continues`]); after
+/// extension, two chains split by a long gap may have grown together.
+fn merge_close(mut blocks: Vec<Block>, gap: usize, n: usize) -> Vec<Block> {
     blocks.sort_unstable_by_key(|c| (c.a0, c.b0, c.a1, c.b1));
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     for c in blocks {
-        let close = |p: &Block| {
-            c.a0 <= p.a1 + gap && c.b0 <= p.b1 + gap && p.b0 <= c.b1 + gap && c.b0 + gap >= p.b0
-        };
-        match out.iter_mut().rev().find(|p| close(p)) {
+        match out
+            .iter_mut()
+            .rev()
+            .find(|p| continues(p, &c, gap, n).is_some())
+        {
             Some(p) => {
-                p.a1 = p.a1.max(c.a1);
-                p.b0 = p.b0.min(c.b0);
-                p.b1 = p.b1.max(c.b1);
+                p.a1 = c.a1;
+                p.b1 = c.b1;
             }
             None => out.push(c),
         }
     }
     out
+}
+
+/// Whether `f` can follow `p` in one passage: it starts and ends later on both sides,
+/// overlaps `p` by at most `n` words, leaves at most `gap` words unmatched on either side,
+/// and shifts the diagonal by at most `gap`. Returns the gaps `(ga, gb)` (negative for an
+/// overlap).
+fn continues(p: &Block, f: &Block, gap: usize, n: usize) -> Option<(i64, i64)> {
+    if p.a0 >= f.a0 || p.b0 >= f.b0 || p.a1 >= f.a1 || p.b1 >= f.b1 {
+        return None;
+    }
+    let ga = f.a0 as i64 - p.a1 as i64;
+    let gb = f.b0 as i64 - p.b1 as i64;
+    let (gap, n) = (gap as i64, n as i64);
+    (ga >= -n && gb >= -n && ga <= gap && gb <= gap && (ga - gb).abs() <= gap).then_some((ga, gb))
 }
 
 /// How far a copy continues past one end: `(tokens in a, tokens in b)`. `a_at(k)` is the
@@ -240,6 +265,7 @@ fn extend(
     a_at: impl Fn(usize) -> Option<u32>,
     b_at: impl Fn(usize) -> Option<u32>,
     gap: usize,
+    n: usize,
 ) -> (usize, usize) {
     let run_len = |i: usize, j: usize| {
         let mut r = 0;
@@ -261,7 +287,9 @@ fn extend(
             for di in s.saturating_sub(gap)..=s.min(gap) {
                 let dj = s - di;
                 let r = run_len(i + di, j + dj);
-                if r >= 2 && 2 * r >= di.max(dj) {
+                // A run of `n` or more words is a fragment, which chaining already placed
+                // (or rejected): taking it in here could jump onto a repeat.
+                if r >= 2 && r < n && 2 * r >= di.max(dj) {
                     next = Some((di, dj));
                     break 'search;
                 }
@@ -344,7 +372,7 @@ mod tests {
         let a = toks("the end x x x x");
         let b = toks("y y y the z z");
         assert_eq!(
-            extend(|k| a.get(k).copied(), |k| b.get(k).copied(), 4),
+            extend(|k| a.get(k).copied(), |k| b.get(k).copied(), 4, 3),
             (0, 0)
         );
     }
