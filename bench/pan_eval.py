@@ -21,6 +21,7 @@ Scores are also printed per obfuscation type (pairs grouped by the type of their
 import json
 import math
 import os
+import signal
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -133,4 +134,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
     main()

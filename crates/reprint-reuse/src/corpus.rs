@@ -4,14 +4,18 @@ use rayon::prelude::*;
 use reprint_text::hash::{combine, fmix64};
 use reprint_text::{for_each_token, Span};
 
-/// All documents' tokens as truncated 32-bit hashes, stored back to back.
+/// Documents per storage chunk: chunks are tokenized in parallel and never copied again.
+const CHUNK_DOCS: usize = 1024;
+
+/// All documents' tokens as truncated 32-bit hashes, stored back to back in chunks.
 ///
 /// Spans are not kept (they would triple the memory); the few documents that end up in an
-/// alignment are tokenized again by [`token_spans`].
+/// alignment are tokenized again by [`token_spans`]. 32 bits are plenty: a false match of
+/// two words only matters if whole seeds collide, and every alignment is verified.
 pub(crate) struct Corpus {
-    tokens: Vec<u32>,
-    /// `starts[d]..starts[d + 1]` are document `d`'s tokens.
-    starts: Vec<usize>,
+    /// `(tokens, starts)` per chunk of [`CHUNK_DOCS`] documents; a document's tokens are
+    /// `tokens[starts[i]..starts[i + 1]]`.
+    chunks: Vec<(Vec<u32>, Vec<u32>)>,
     /// A content key per document, independent of its position in the input: ties between
     /// documents are broken by content, so results do not depend on input order.
     keys: Vec<u64>,
@@ -19,32 +23,30 @@ pub(crate) struct Corpus {
 
 impl Corpus {
     pub(crate) fn build(texts: &[&str]) -> Corpus {
-        let per_doc: Vec<Vec<u32>> = texts
-            .par_iter()
-            .map(|t| {
-                let mut v = Vec::with_capacity(t.len() / 5);
-                for_each_token(t, false, |tok| v.push(tok.hash as u32));
-                v
+        let chunks: Vec<(Vec<u32>, Vec<u32>)> = texts
+            .par_chunks(CHUNK_DOCS)
+            .map(|docs| {
+                let bytes: usize = docs.iter().map(|t| t.len()).sum();
+                let mut tokens = Vec::with_capacity(bytes / 6);
+                let mut starts = Vec::with_capacity(docs.len() + 1);
+                starts.push(0);
+                for t in docs {
+                    for_each_token(t, false, |tok| tokens.push(tok.hash as u32));
+                    starts.push(tokens.len() as u32);
+                }
+                tokens.shrink_to_fit();
+                (tokens, starts)
             })
             .collect();
-        let total = per_doc.iter().map(Vec::len).sum();
-        let mut tokens = Vec::with_capacity(total);
-        let mut starts = Vec::with_capacity(per_doc.len() + 1);
-        starts.push(0);
-        for v in &per_doc {
-            tokens.extend_from_slice(v);
-            starts.push(tokens.len());
-        }
-        drop(per_doc);
-        let keys = (0..texts.len())
+        let mut c = Corpus {
+            chunks,
+            keys: Vec::new(),
+        };
+        c.keys = (0..texts.len() as u32)
             .into_par_iter()
-            .map(|d| content_key(&tokens[starts[d]..starts[d + 1]]))
+            .map(|d| content_key(c.doc(d)))
             .collect();
-        Corpus {
-            tokens,
-            starts,
-            keys,
-        }
+        c
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -52,12 +54,13 @@ impl Corpus {
     }
 
     pub(crate) fn total_tokens(&self) -> usize {
-        self.tokens.len()
+        self.chunks.iter().map(|c| c.0.len()).sum()
     }
 
     pub(crate) fn doc(&self, d: u32) -> &[u32] {
-        let d = d as usize;
-        &self.tokens[self.starts[d]..self.starts[d + 1]]
+        let (tokens, starts) = &self.chunks[d as usize / CHUNK_DOCS];
+        let i = d as usize % CHUNK_DOCS;
+        &tokens[starts[i] as usize..starts[i + 1] as usize]
     }
 
     /// Order key for `d` that does not depend on its index unless two documents have the
