@@ -18,10 +18,14 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Exact and near-duplicate documents: pairs with scores, clusters, keep/drop per document.
-    #[command(after_help = "Examples:\n  reprint dedup corpus.jsonl > findings.jsonl\n  reprint dedup a.jsonl.gz b.jsonl.gz --threshold 0.7 --keep longest\n  reprint dedup docs/ --containment 0.9 --format parquet --output findings.parquet\n  cat corpus.jsonl | reprint dedup - --write-kept clean.jsonl   (needs a file, not stdin, for --write-kept)")]
+    #[command(
+        after_help = "Examples:\n  reprint dedup corpus.jsonl > findings.jsonl\n  reprint dedup a.jsonl.gz b.jsonl.gz --threshold 0.7 --keep longest\n  reprint dedup docs/ --containment 0.9 --format parquet --output findings.parquet\n  cat corpus.jsonl | reprint dedup - --write-kept clean.jsonl   (needs a file, not stdin, for --write-kept)"
+    )]
     Dedup(DedupArgs),
     /// The main job: every level reprint has, on INPUTs or on the bundled example.
-    #[command(after_help = "Examples:\n  reprint analyze                 # runs on the bundled examples/news (five seed texts)\n  reprint analyze corpus.jsonl")]
+    #[command(
+        after_help = "Examples:\n  reprint analyze                 # runs on the bundled examples/news (five seed texts)\n  reprint analyze corpus.jsonl"
+    )]
     Analyze(AnalyzeArgs),
 }
 

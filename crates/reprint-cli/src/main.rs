@@ -162,7 +162,9 @@ fn dedup(
         if n < 20 {
             bar.suspend(|| eprintln!("reprint: warning: skipped {e}"));
         } else if n == 20 {
-            bar.suspend(|| eprintln!("reprint: warning: more bad records skipped; the summary counts them"));
+            bar.suspend(|| {
+                eprintln!("reprint: warning: more bad records skipped; the summary counts them")
+            });
         }
     };
     let progress = |docs: u64, bytes: u64| {
@@ -236,8 +238,10 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     // indicatif draws only when standard error is a terminal: quiet when piped.
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} documents, {msg} read ({per_sec}, {elapsed})")
-            .expect("template"),
+        ProgressStyle::with_template(
+            "{spinner} {pos} documents, {msg} read ({per_sec}, {elapsed})",
+        )
+        .expect("template"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar

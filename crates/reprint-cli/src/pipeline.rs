@@ -56,9 +56,8 @@ const CHUNK_BYTES: usize = 8 << 20;
 impl Settings {
     fn fingerprint(&self, w: &mut Worker, rec: &Record) -> Fp {
         self.shingler.fingerprint(&rec.text, &mut w.fp);
-        let mut set: Vec<u32> = w.fp.shingles.iter().map(|&h| h as u32).collect();
-        set.sort_unstable();
-        set.dedup();
+        // Unsorted, with repeats: only candidates' sets are ever sorted (at verification).
+        let set: Vec<u32> = w.fp.shingles.iter().map(|&h| h as u32).collect();
         let mut keys = Vec::new();
         if !w.fp.shingles.is_empty() {
             self.sketcher.sign_into(&w.fp.shingles, &mut w.sig);
@@ -134,7 +133,10 @@ pub fn run(
     let process = |chunk: &[Record]| -> Vec<Fp> {
         if threads <= 1 {
             let mut w = settings.worker();
-            chunk.iter().map(|r| settings.fingerprint(&mut w, r)).collect()
+            chunk
+                .iter()
+                .map(|r| settings.fingerprint(&mut w, r))
+                .collect()
         } else {
             chunk
                 .par_iter()

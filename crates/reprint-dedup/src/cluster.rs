@@ -95,11 +95,26 @@ mod tests {
     #[test]
     fn components_and_representatives() {
         let keys = vec![
-            KeepKey { tokens: 5, date: Some(30) },
-            KeepKey { tokens: 9, date: None },
-            KeepKey { tokens: 1, date: None },
-            KeepKey { tokens: 9, date: Some(10) },
-            KeepKey { tokens: 2, date: Some(10) },
+            KeepKey {
+                tokens: 5,
+                date: Some(30),
+            },
+            KeepKey {
+                tokens: 9,
+                date: None,
+            },
+            KeepKey {
+                tokens: 1,
+                date: None,
+            },
+            KeepKey {
+                tokens: 9,
+                date: Some(10),
+            },
+            KeepKey {
+                tokens: 2,
+                date: Some(10),
+            },
         ];
         let pairs = [(0, 1), (3, 1), (2, 4)];
         let c = clusters(5, pairs, &keys, KeepPolicy::First);

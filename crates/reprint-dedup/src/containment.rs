@@ -29,12 +29,25 @@ impl SampleIndex {
         SampleIndex::default()
     }
 
-    /// Adds the sampled values of `doc`'s sorted shingle set. Documents must be added in
-    /// increasing order, each once.
+    /// Adds the sampled values of `doc`'s shingles (any order, repeats allowed). Documents
+    /// must be added in increasing order, each once.
     pub fn insert(&mut self, doc: Doc, set: &[u32], rate: u32) {
         debug_assert_eq!(doc as usize, self.counts.len());
         let before = self.rows.len();
-        self.rows.extend(set.iter().filter(|&&v| is_sampled(v, rate)).map(|&v| (v, doc)));
+        self.rows.extend(
+            set.iter()
+                .filter(|&&v| is_sampled(v, rate))
+                .map(|&v| (v, doc)),
+        );
+        self.rows[before..].sort_unstable();
+        let mut w = before;
+        for r in before..self.rows.len() {
+            if r == before || self.rows[r] != self.rows[w - 1] {
+                self.rows[w] = self.rows[r];
+                w += 1;
+            }
+        }
+        self.rows.truncate(w);
         self.counts.push((self.rows.len() - before) as u32);
     }
 
@@ -75,7 +88,9 @@ mod tests {
 
     #[test]
     fn finds_a_small_document_inside_a_large_one() {
-        let big: Vec<u32> = (0..20_000u32).map(|x| x.wrapping_mul(2_654_435_761)).collect();
+        let big: Vec<u32> = (0..20_000u32)
+            .map(|x| x.wrapping_mul(2_654_435_761))
+            .collect();
         let mut big_sorted = big.clone();
         big_sorted.sort_unstable();
         let mut small: Vec<u32> = big[100..400].to_vec();
@@ -92,7 +107,9 @@ mod tests {
 
     #[test]
     fn sampling_rate_is_about_right() {
-        let n = (0..80_000u32).filter(|&v| is_sampled(v.wrapping_mul(747_796_405), 8)).count();
+        let n = (0..80_000u32)
+            .filter(|&v| is_sampled(v.wrapping_mul(747_796_405), 8))
+            .count();
         assert!((9_000..11_000).contains(&n), "{n}");
     }
 }

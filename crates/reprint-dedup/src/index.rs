@@ -76,7 +76,12 @@ impl CandidateIndex {
         let mut out = Vec::new();
         for (table, &key) in self.tables.iter().zip(keys) {
             let from = table.partition_point(|&(k, _)| k < key);
-            out.extend(table[from..].iter().take_while(|&&(k, _)| k == key).map(|&(_, d)| d));
+            out.extend(
+                table[from..]
+                    .iter()
+                    .take_while(|&&(k, _)| k == key)
+                    .map(|&(_, d)| d),
+            );
         }
         out.sort_unstable();
         out.dedup();

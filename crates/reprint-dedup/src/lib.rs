@@ -68,9 +68,11 @@ impl Default for DedupConfig {
     }
 }
 
-/// Access to each document's sorted shingle set during verification.
+/// Access to each document's shingles during verification: any order, repeats allowed.
+/// Only documents in candidate pairs are looked at, and their sets are sorted then — so
+/// the per-document hot path never sorts.
 pub trait ShingleSets: Sync {
-    /// The sorted, duplicate-free shingle set of `doc`.
+    /// The shingle values of `doc` (any order, repeats allowed).
     fn set(&self, doc: Doc) -> &[u32];
 }
 
@@ -91,7 +93,7 @@ pub struct DocInput<'a> {
     pub date: Option<i64>,
     /// LSH bucket keys, one per band (empty when the shingle set is empty).
     pub band_keys: &'a [u32],
-    /// Sorted shingle set (used only for containment sampling at insert time).
+    /// Shingle values, any order (used only for containment sampling at insert time).
     pub set: &'a [u32],
 }
 
@@ -144,7 +146,7 @@ pub struct DedupStats {
     pub documents: u64,
     /// Documents without any token.
     pub empty: u64,
-    /// Documents that are exact copies of an earlier one.
+    /// Documents that are exact copies of an earlier one (same normalized token sequence).
     pub exact_copies: u64,
     /// Candidate pairs from LSH.
     pub lsh_candidates: u64,
@@ -239,7 +241,11 @@ impl Deduper {
             self.index.insert(id, doc.band_keys);
         }
         if let Some(s) = &mut self.samples {
-            s.insert(id, if in_index { doc.set } else { &[] }, self.cfg.sample_rate);
+            s.insert(
+                id,
+                if in_index { doc.set } else { &[] },
+                self.cfg.sample_rate,
+            );
         }
         id
     }
@@ -266,13 +272,37 @@ impl Deduper {
             candidates.par_sort_unstable();
             candidates.dedup();
         }
+        // Sort the sets of the documents that take part in a candidate pair, once each.
+        let mut involved: Vec<Doc> = candidates
+            .iter()
+            .flat_map(|&p| {
+                let (a, b) = unpack_pair(p);
+                [a, b]
+            })
+            .chain(self.exact_pairs.iter().map(|&(a, _)| a))
+            .collect();
+        involved.par_sort_unstable();
+        involved.dedup();
+        let sorted: Vec<Vec<u32>> = involved
+            .par_iter()
+            .map(|&d| {
+                let mut v = sets.set(d).to_vec();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let set_of = |d: Doc| -> &[u32] {
+            let i = involved.binary_search(&d).expect("involved document");
+            &sorted[i]
+        };
         let threshold = self.cfg.threshold;
         let containment = self.cfg.containment;
-        let mut pairs: Vec<Pair> = candidates
+        let pairs: Vec<Pair> = candidates
             .par_iter()
             .filter_map(|&p| {
                 let (a, b) = unpack_pair(p);
-                let o = Overlap::of(sets.set(a), sets.set(b));
+                let o = Overlap::of(set_of(a), set_of(b));
                 let near = o.jaccard() >= threshold;
                 let contained = containment.is_some_and(|t| o.max_containment() >= t);
                 (near || contained).then_some(Pair {
@@ -284,21 +314,76 @@ impl Deduper {
             })
             .collect();
         self.stats.verified = pairs.len() as u64;
-        for &(a, b) in &self.exact_pairs {
-            let len = sets.set(a).len() as u32;
-            pairs.push(Pair {
-                a,
-                b,
-                overlap: Overlap {
-                    shared: len,
-                    a: len,
-                    b: len,
-                },
-                exact: true,
-            });
+        // Exact copies stand for their first copy in the index; give them its pairs too, so
+        // every duplicate pair is reported, not only those of first copies.
+        let mut copies: HashMap<Doc, Vec<Doc>> = HashMap::new();
+        for &(first, copy) in &self.exact_pairs {
+            copies.entry(first).or_default().push(copy);
+        }
+        let members = |d: Doc| -> Vec<Doc> {
+            let mut m = vec![d];
+            if let Some(c) = copies.get(&d) {
+                m.extend_from_slice(c);
+            }
+            m
+        };
+        let mut expanded = Vec::with_capacity(pairs.len());
+        for p in &pairs {
+            let (ma, mb) = (members(p.a), members(p.b));
+            for &x in &ma {
+                for &y in &mb {
+                    let o = if x < y {
+                        p.overlap
+                    } else {
+                        Overlap {
+                            shared: p.overlap.shared,
+                            a: p.overlap.b,
+                            b: p.overlap.a,
+                        }
+                    };
+                    expanded.push(Pair {
+                        a: x.min(y),
+                        b: x.max(y),
+                        overlap: o,
+                        exact: false,
+                    });
+                }
+            }
+        }
+        let mut pairs = expanded;
+        let mut firsts: Vec<Doc> = copies.keys().copied().collect();
+        firsts.sort_unstable();
+        for first in firsts {
+            let len = set_of(first).len() as u32;
+            let overlap = Overlap {
+                shared: len,
+                a: len,
+                b: len,
+            };
+            let group = members(first);
+            // Every pair within a group of copies, unless the group is huge: then a star on
+            // the first copy (the cluster is the same either way).
+            let all = group.len() <= self.cfg.max_bucket;
+            for (i, &x) in group.iter().enumerate() {
+                for &y in &group[i + 1..] {
+                    if all || i == 0 {
+                        pairs.push(Pair {
+                            a: x,
+                            b: y,
+                            overlap,
+                            exact: true,
+                        });
+                    }
+                }
+            }
         }
         pairs.sort_by_key(|p| (p.a, p.b));
-        let clusters = clusters(n, pairs.iter().map(|p| (p.a, p.b)), &self.keys, self.cfg.keep);
+        let clusters = clusters(
+            n,
+            pairs.iter().map(|p| (p.a, p.b)),
+            &self.keys,
+            self.cfg.keep,
+        );
         let mut cluster_of = vec![None; n];
         for (i, c) in clusters.iter().enumerate() {
             for &m in &c.members {

@@ -6,7 +6,9 @@ const GZIP: [u8; 2] = [0x1f, 0x8b];
 const ZSTD: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// Wraps `inner` in a decompressor when its first bytes say it is compressed.
-pub(crate) fn decompress<'a>(inner: impl Read + Send + 'a) -> std::io::Result<Box<dyn BufRead + Send + 'a>> {
+pub(crate) fn decompress<'a>(
+    inner: impl Read + Send + 'a,
+) -> std::io::Result<Box<dyn BufRead + Send + 'a>> {
     let mut buf = BufReader::with_capacity(1 << 20, inner);
     let head = buf.fill_buf()?;
     if head.starts_with(&GZIP) {
@@ -38,7 +40,10 @@ mod tests {
         let zs = zstd::encode_all(&text[..], 1).unwrap();
         for input in [text.to_vec(), gz, zs] {
             let mut out = Vec::new();
-            decompress(&input[..]).unwrap().read_to_end(&mut out).unwrap();
+            decompress(&input[..])
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap();
             assert_eq!(out, text);
         }
     }

@@ -45,9 +45,18 @@ mod tests {
 
     #[test]
     fn detects_by_name() {
-        assert_eq!(InputFormat::detect(Path::new("a/b.jsonl.zst")), InputFormat::Jsonl);
-        assert_eq!(InputFormat::detect(Path::new("b.JSON.gz")), InputFormat::Jsonl);
-        assert_eq!(InputFormat::detect(Path::new("x.parquet")), InputFormat::Parquet);
+        assert_eq!(
+            InputFormat::detect(Path::new("a/b.jsonl.zst")),
+            InputFormat::Jsonl
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("b.JSON.gz")),
+            InputFormat::Jsonl
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("x.parquet")),
+            InputFormat::Parquet
+        );
         assert_eq!(InputFormat::detect(Path::new("x.tsv")), InputFormat::Csv);
         assert_eq!(InputFormat::detect(Path::new("notes")), InputFormat::Txt);
     }

@@ -43,7 +43,10 @@ pub fn write_kept(
     if format == InputFormat::Parquet {
         return kept_parquet(paths, cfg, keep, out);
     }
-    let cfg = InputConfig { keep_raw: true, ..cfg.clone() };
+    let cfg = InputConfig {
+        keep_raw: true,
+        ..cfg.clone()
+    };
     let io = |e: std::io::Error| ReadError::io(out, e);
     let mut written = 0;
     let mut n = 0;
@@ -103,8 +106,14 @@ pub fn write_kept(
 fn csv_header(path: &Path) -> Result<Vec<String>, ReadError> {
     let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
     let reader = crate::compress::decompress(file).map_err(|e| ReadError::io(path, e))?;
-    let delimiter = if path.to_string_lossy().to_lowercase().contains(".tsv") { b'\t' } else { b',' };
-    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(reader);
+    let delimiter = if path.to_string_lossy().to_lowercase().contains(".tsv") {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(reader);
     let h = r
         .headers()
         .map_err(|e| ReadError::record(&path.display().to_string(), 1, e.to_string()))?;
@@ -115,7 +124,10 @@ fn compressed_writer(out: &Path) -> std::io::Result<Box<dyn Write>> {
     let file = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
     let name = out.to_string_lossy();
     Ok(if name.ends_with(".gz") {
-        Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()))
+        Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::default(),
+        ))
     } else if name.ends_with(".zst") || name.ends_with(".zstd") {
         Box::new(zstd::stream::write::Encoder::new(file, 3)?.auto_finish())
     } else {
@@ -133,7 +145,10 @@ fn kept_parquet(
     let mut writer: Option<parquet::arrow::ArrowWriter<std::fs::File>> = None;
     let mut n = 0usize;
     let mut written = 0u64;
-    let fail = |e: String| ReadError::Format { path: out.into(), reason: e };
+    let fail = |e: String| ReadError::Format {
+        path: out.into(),
+        reason: e,
+    };
     for p in paths {
         let reader = crate::read_parquet::open_batches(p)?;
         let schema = reader.schema();

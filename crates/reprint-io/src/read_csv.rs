@@ -18,7 +18,11 @@ pub(crate) struct CsvRecords<R> {
 
 impl<R: Read> CsvRecords<R> {
     pub(crate) fn new(reader: R, name: Arc<str>, cfg: Arc<InputConfig>) -> Result<Self, ReadError> {
-        let delimiter = if name.to_lowercase().contains(".tsv") { b'\t' } else { b',' };
+        let delimiter = if name.to_lowercase().contains(".tsv") {
+            b'\t'
+        } else {
+            b','
+        };
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(false)
@@ -27,23 +31,36 @@ impl<R: Read> CsvRecords<R> {
             .byte_headers()
             .map_err(|e| ReadError::record(&name, 1, format!("cannot read the CSV header: {e}")))?
             .iter()
-            .map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').to_string())
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
             .collect();
-        let text_col = header.iter().position(|h| *h == cfg.text_field).ok_or_else(|| {
-            ReadError::record(
-                &name,
-                1,
-                format!(
-                    "no column \"{}\" in the header (columns: {}); set --text-field",
-                    cfg.text_field,
-                    header.join(", ")
-                ),
-            )
-        })?;
+        let text_col = header
+            .iter()
+            .position(|h| *h == cfg.text_field)
+            .ok_or_else(|| {
+                ReadError::record(
+                    &name,
+                    1,
+                    format!(
+                        "no column \"{}\" in the header (columns: {}); set --text-field",
+                        cfg.text_field,
+                        header.join(", ")
+                    ),
+                )
+            })?;
         let id_col = header.iter().position(|h| *h == cfg.id_field);
         let stem = std::path::Path::new(&*name)
             .file_name()
-            .map(|n| n.to_string_lossy().split('.').next().unwrap_or("").to_string())
+            .map(|n| {
+                n.to_string_lossy()
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .unwrap_or_default();
         Ok(CsvRecords {
             rows: rdr.into_byte_records(),
@@ -66,7 +83,11 @@ impl<R: Read> Iterator for CsvRecords<R> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Some(Err(ReadError::record(&self.name, line, format!("bad CSV row: {e}"))));
+                return Some(Err(ReadError::record(
+                    &self.name,
+                    line,
+                    format!("bad CSV row: {e}"),
+                )));
             }
         };
         let line = row.position().map(|p| p.line()).unwrap_or(0);
@@ -118,9 +139,10 @@ mod tests {
     #[test]
     fn reads_rows_and_reports_bad_ones() {
         let input = b"id,title,text\n1,A,\"hello, world\"\n2,B\n3,C,\"multi\nline\"\n4,D,\xff\n";
-        let out: Vec<_> = CsvRecords::new(&input[..], "x.csv".into(), Arc::new(InputConfig::default()))
-            .unwrap()
-            .collect();
+        let out: Vec<_> =
+            CsvRecords::new(&input[..], "x.csv".into(), Arc::new(InputConfig::default()))
+                .unwrap()
+                .collect();
         assert_eq!(out[0].as_ref().unwrap().text, "hello, world");
         assert_eq!(out[0].as_ref().unwrap().meta["title"], "A");
         let e = out[1].as_ref().unwrap_err().to_string();
@@ -132,10 +154,14 @@ mod tests {
 
     #[test]
     fn missing_text_column_is_explained() {
-        let e = CsvRecords::new(&b"a,b\n1,2\n"[..], "x.csv".into(), Arc::new(InputConfig::default()))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = CsvRecords::new(
+            &b"a,b\n1,2\n"[..],
+            "x.csv".into(),
+            Arc::new(InputConfig::default()),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(e.contains("no column \"text\""), "{e}");
     }
 }

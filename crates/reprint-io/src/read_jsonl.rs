@@ -20,7 +20,13 @@ impl<R: BufRead> JsonlReader<R> {
     pub(crate) fn new(reader: R, name: Arc<str>, cfg: Arc<InputConfig>) -> Self {
         let stem = std::path::Path::new(&*name)
             .file_name()
-            .map(|n| n.to_string_lossy().split('.').next().unwrap_or("").to_string())
+            .map(|n| {
+                n.to_string_lossy()
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .unwrap_or_default();
         JsonlReader {
             reader,
@@ -48,7 +54,10 @@ impl<R: BufRead> JsonlReader<R> {
         if self.buf.len() as u64 >= limit && self.buf.last() != Some(&b'\n') {
             // Skip the rest of the oversized line so the next record starts clean.
             loop {
-                let chunk = self.reader.fill_buf().map_err(|e| ReadError::io(&*self.name, e))?;
+                let chunk = self
+                    .reader
+                    .fill_buf()
+                    .map_err(|e| ReadError::io(&*self.name, e))?;
                 if chunk.is_empty() {
                     break;
                 }
@@ -66,7 +75,10 @@ impl<R: BufRead> JsonlReader<R> {
             return Err(ReadError::record(
                 &self.name,
                 self.line,
-                format!("record is larger than the limit of {} bytes", self.cfg.max_record_bytes),
+                format!(
+                    "record is larger than the limit of {} bytes",
+                    self.cfg.max_record_bytes
+                ),
             ));
         }
         Ok(true)
@@ -91,16 +103,18 @@ impl<R: BufRead> JsonlReader<R> {
                 return Err(ReadError::record(&self.name, self.line, reason));
             }
         };
-        let mut obj: Map<String, Value> = serde_json::from_str(line).map_err(|e| {
-            ReadError::record(&self.name, self.line, format!("invalid JSON: {e}"))
-        })?;
+        let mut obj: Map<String, Value> = serde_json::from_str(line)
+            .map_err(|e| ReadError::record(&self.name, self.line, format!("invalid JSON: {e}")))?;
         let text = match obj.remove(&self.cfg.text_field) {
             Some(Value::String(s)) => s,
             Some(Value::Null) | None => {
                 return Err(ReadError::record(
                     &self.name,
                     self.line,
-                    format!("missing text field \"{}\" (set --text-field)", self.cfg.text_field),
+                    format!(
+                        "missing text field \"{}\" (set --text-field)",
+                        self.cfg.text_field
+                    ),
                 ))
             }
             Some(other) => {
@@ -198,7 +212,11 @@ mod tests {
             .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
             .collect();
         assert_eq!(msgs.len(), 4, "{msgs:?}");
-        assert!(msgs[0].starts_with("in.jsonl:2: invalid JSON"), "{}", msgs[0]);
+        assert!(
+            msgs[0].starts_with("in.jsonl:2: invalid JSON"),
+            "{}",
+            msgs[0]
+        );
         assert!(msgs[1].contains(":3: missing text field \"text\""));
         assert!(msgs[2].contains(":4: text field \"text\" is a number"));
         assert!(msgs[3].contains(":5: text is not valid UTF-8"));
@@ -208,13 +226,20 @@ mod tests {
 
     #[test]
     fn oversized_record_is_an_error_and_reading_goes_on() {
-        let big = format!("{{\"text\": \"{}\"}}\n{{\"text\": \"small\"}}\n", "x".repeat(5000));
+        let big = format!(
+            "{{\"text\": \"{}\"}}\n{{\"text\": \"small\"}}\n",
+            "x".repeat(5000)
+        );
         let cfg = InputConfig {
             max_record_bytes: 1000,
             ..Default::default()
         };
         let out = read(big.as_bytes(), cfg);
-        assert!(out[0].as_ref().unwrap_err().to_string().contains(":1: record is larger"));
+        assert!(out[0]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains(":1: record is larger"));
         assert_eq!(out[1].as_ref().unwrap().text, "small");
         assert_eq!(out[1].as_ref().unwrap().loc.line, 2);
     }

@@ -16,14 +16,21 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
     let reader = open_batches(path)?;
     let name: Arc<str> = path.display().to_string().into();
     let schema = reader.schema();
-    let text_col = schema.index_of(&cfg.text_field).map_err(|_| ReadError::Format {
-        path: path.into(),
-        reason: format!(
-            "no column \"{}\" (columns: {}); set --text-field",
-            cfg.text_field,
-            schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
-        ),
-    })?;
+    let text_col = schema
+        .index_of(&cfg.text_field)
+        .map_err(|_| ReadError::Format {
+            path: path.into(),
+            reason: format!(
+                "no column \"{}\" (columns: {}); set --text-field",
+                cfg.text_field,
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
     if !matches!(
         schema.field(text_col).data_type(),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
@@ -37,13 +44,21 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
             ),
         });
     }
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut row = 0u64;
     let path = path.to_path_buf();
     let iter = reader.flat_map(move |batch| -> Vec<Result<Record, ReadError>> {
         let batch = match batch {
             Ok(b) => b,
-            Err(e) => return vec![Err(ReadError::Format { path: path.clone(), reason: e.to_string() })],
+            Err(e) => {
+                return vec![Err(ReadError::Format {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })]
+            }
         };
         let out = batch_records(&batch, text_col, &cfg, &name, &stem, row);
         row += batch.num_rows() as u64;
@@ -67,8 +82,12 @@ pub(crate) fn open_batches(path: &Path) -> Result<ParquetRecordBatchReader, Read
 
 /// The text column as UTF-8 strings.
 pub(crate) fn text_strings(batch: &RecordBatch, text_col: usize) -> StringArray {
-    let col = arrow_cast::cast(batch.column(text_col), &DataType::Utf8).expect("string column casts to Utf8");
-    col.as_any().downcast_ref::<StringArray>().expect("Utf8 array").clone()
+    let col = arrow_cast::cast(batch.column(text_col), &DataType::Utf8)
+        .expect("string column casts to Utf8");
+    col.as_any()
+        .downcast_ref::<StringArray>()
+        .expect("Utf8 array")
+        .clone()
 }
 
 fn batch_records(
@@ -86,18 +105,30 @@ fn batch_records(
         .columns()
         .iter()
         .enumerate()
-        .map(|(i, c)| if i == text_col { None } else { ArrayFormatter::try_new(c.as_ref(), &opts).ok() })
+        .map(|(i, c)| {
+            if i == text_col {
+                None
+            } else {
+                ArrayFormatter::try_new(c.as_ref(), &opts).ok()
+            }
+        })
         .collect();
     (0..batch.num_rows())
         .map(|r| {
             let line = first_row + r as u64 + 1;
             if texts.is_null(r) {
-                return Err(ReadError::record(name, line, format!("text column \"{}\" is null", cfg.text_field)));
+                return Err(ReadError::record(
+                    name,
+                    line,
+                    format!("text column \"{}\" is null", cfg.text_field),
+                ));
             }
             let mut meta = Map::new();
             let mut id = None;
             for (i, f) in formatters.iter().enumerate() {
-                let (Some(f), false) = (f, batch.column(i).is_null(r)) else { continue };
+                let (Some(f), false) = (f, batch.column(i).is_null(r)) else {
+                    continue;
+                };
                 let v = f.value(r).to_string();
                 if schema.field(i).name() == &cfg.id_field {
                     id = Some(v.clone());
@@ -108,7 +139,10 @@ fn batch_records(
                 id: id.unwrap_or_else(|| format!("{stem}:{line}")),
                 text: texts.value(r).to_string(),
                 meta,
-                loc: Location { file: name.clone(), line },
+                loc: Location {
+                    file: name.clone(),
+                    line,
+                },
                 raw: cfg.keep_raw.then_some(Raw::ParquetRow),
             })
         })

@@ -23,7 +23,10 @@ pub(crate) fn read(
         return Err(ReadError::record(
             &name,
             1,
-            format!("document is larger than the limit of {} bytes", cfg.max_record_bytes),
+            format!(
+                "document is larger than the limit of {} bytes",
+                cfg.max_record_bytes
+            ),
         ));
     }
     let text = match String::from_utf8(bytes) {
@@ -37,7 +40,10 @@ pub(crate) fn read(
         id,
         text,
         meta: Default::default(),
-        loc: Location { file: name, line: 1 },
+        loc: Location {
+            file: name,
+            line: 1,
+        },
         raw: cfg.keep_raw.then_some(Raw::File(path)),
     })
 }

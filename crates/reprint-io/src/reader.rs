@@ -161,7 +161,8 @@ impl Inputs {
         match src {
             Source::Stdin(format) => {
                 let stdin = std::io::stdin();
-                let reader = crate::compress::decompress(stdin).map_err(|e| ReadError::io("-", e))?;
+                let reader =
+                    crate::compress::decompress(stdin).map_err(|e| ReadError::io("-", e))?;
                 // The boxed reader borrows nothing: stdin is 'static.
                 open_stream(reader, "-".into(), format, cfg, None)
             }
@@ -174,7 +175,8 @@ impl Inputs {
                     return crate::read_parquet::open(&path, cfg);
                 }
                 let file = std::fs::File::open(&path).map_err(|e| ReadError::io(&path, e))?;
-                let reader = crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
+                let reader =
+                    crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
                 let id = txt_id.unwrap_or_else(|| {
                     path.file_name()
                         .map(|n| n.to_string_lossy().to_string())
@@ -184,7 +186,13 @@ impl Inputs {
                         .unwrap_or("")
                         .to_string()
                 });
-                open_stream(reader, path.display().to_string(), format, cfg, Some((path, id)))
+                open_stream(
+                    reader,
+                    path.display().to_string(),
+                    format,
+                    cfg,
+                    Some((path, id)),
+                )
             }
         }
     }
@@ -205,7 +213,9 @@ fn open_stream(
         InputFormat::Csv => Box::new(crate::read_csv::CsvRecords::new(reader, name, cfg)?),
         InputFormat::Txt => {
             let (path, id) = txt.unwrap_or_else(|| (PathBuf::from("-"), "stdin".into()));
-            Box::new(std::iter::once(crate::read_txt::read(reader, name, path, id, &cfg)))
+            Box::new(std::iter::once(crate::read_txt::read(
+                reader, name, path, id, &cfg,
+            )))
         }
         InputFormat::Parquet => {
             return Err(ReadError::Format {

@@ -2,7 +2,9 @@
 //! table per record type next to the output path: `out.parquet` becomes
 //! `out.documents.parquet`, `out.pairs.parquet`, … and `out.summary.json`).
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -74,7 +76,11 @@ impl WriteError {
 const BATCH_ROWS: usize = 65_536;
 
 enum Table {
-    Csv(csv::Writer<BufWriter<File>>, Vec<(&'static str, Col)>, PathBuf),
+    Csv(
+        csv::Writer<BufWriter<File>>,
+        Vec<(&'static str, Col)>,
+        PathBuf,
+    ),
     Parquet(Box<ParquetTable>),
 }
 
@@ -100,11 +106,20 @@ impl FindingsWriter {
     pub fn create(format: OutputFormat, path: Option<&Path>) -> Result<FindingsWriter, WriteError> {
         let jsonl = match (format, path) {
             (OutputFormat::Jsonl, Some(p)) => {
-                let f = File::create(p).map_err(|e| WriteError::Io { path: p.into(), source: e })?;
-                Some((BufWriter::with_capacity(1 << 20, Box::new(f) as Box<dyn Write + Send>), p.to_path_buf()))
+                let f = File::create(p).map_err(|e| WriteError::Io {
+                    path: p.into(),
+                    source: e,
+                })?;
+                Some((
+                    BufWriter::with_capacity(1 << 20, Box::new(f) as Box<dyn Write + Send>),
+                    p.to_path_buf(),
+                ))
             }
             (OutputFormat::Jsonl, None) => Some((
-                BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout()) as Box<dyn Write + Send>),
+                BufWriter::with_capacity(
+                    1 << 20,
+                    Box::new(std::io::stdout()) as Box<dyn Write + Send>,
+                ),
                 PathBuf::from("<stdout>"),
             )),
             (OutputFormat::Csv, None) => return Err(WriteError::NeedsPath("csv")),
@@ -133,19 +148,31 @@ impl FindingsWriter {
             OutputFormat::Parquet => "parquet",
             OutputFormat::Jsonl => return Some(base.clone()),
         };
-        let stem = base.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        let stem = stem.strip_suffix(&format!(".{ext}")).unwrap_or(&stem).to_string();
+        let stem = base
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let stem = stem
+            .strip_suffix(&format!(".{ext}"))
+            .unwrap_or(&stem)
+            .to_string();
         Some(base.with_file_name(format!("{stem}.{kind}s.{ext}")))
     }
 
     /// Writes one record; `record` must serialize to a JSON object with a string `"type"`.
     pub fn write(&mut self, record: &impl serde::Serialize) -> Result<(), WriteError> {
         if let Some((w, path)) = &mut self.jsonl {
-            serde_json::to_writer(&mut *w, record)
-                .map_err(|e| WriteError::Io { path: path.clone(), source: e.into() })?;
-            return w.write_all(b"\n").map_err(|e| WriteError::Io { path: path.clone(), source: e });
+            serde_json::to_writer(&mut *w, record).map_err(|e| WriteError::Io {
+                path: path.clone(),
+                source: e.into(),
+            })?;
+            return w.write_all(b"\n").map_err(|e| WriteError::Io {
+                path: path.clone(),
+                source: e,
+            });
         }
-        let Value::Object(mut map) = serde_json::to_value(record).expect("records serialize") else {
+        let Value::Object(mut map) = serde_json::to_value(record).expect("records serialize")
+        else {
             panic!("records are JSON objects");
         };
         let kind = match map.remove("type") {
@@ -153,12 +180,19 @@ impl FindingsWriter {
             _ => panic!("records carry a type"),
         };
         if kind == "summary" {
-            let path = self.table_path("summary").expect("base path").with_extension("json");
+            let path = self
+                .table_path("summary")
+                .expect("base path")
+                .with_extension("json");
             let path = path.with_file_name(
-                path.file_name().unwrap().to_string_lossy().replace(".summarys.", ".summary."),
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace(".summarys.", ".summary."),
             );
             let text = serde_json::to_string_pretty(&map).expect("json");
-            return std::fs::write(&path, text + "\n").map_err(|e| WriteError::Io { path, source: e });
+            return std::fs::write(&path, text + "\n")
+                .map_err(|e| WriteError::Io { path, source: e });
         }
         let (&kind, cols) = self
             .schemas
@@ -172,8 +206,14 @@ impl FindingsWriter {
         }
         match self.tables.get_mut(kind).expect("table") {
             Table::Csv(w, cols, path) => {
-                let row: Vec<String> = cols.iter().map(|(name, _)| cell_text(map.get(*name))).collect();
-                w.write_record(&row).map_err(|e| WriteError::Io { path: path.clone(), source: e.into() })
+                let row: Vec<String> = cols
+                    .iter()
+                    .map(|(name, _)| cell_text(map.get(*name)))
+                    .collect();
+                w.write_record(&row).map_err(|e| WriteError::Io {
+                    path: path.clone(),
+                    source: e.into(),
+                })
             }
             Table::Parquet(t) => {
                 t.rows.push(map);
@@ -186,23 +226,36 @@ impl FindingsWriter {
     }
 
     fn open_table(&self, path: &Path, cols: &[(&'static str, Col)]) -> Result<Table, WriteError> {
-        let file = File::create(path).map_err(|e| WriteError::Io { path: path.into(), source: e })?;
+        let file = File::create(path).map_err(|e| WriteError::Io {
+            path: path.into(),
+            source: e,
+        })?;
         match self.format {
             OutputFormat::Csv => {
                 let mut w = csv::Writer::from_writer(BufWriter::new(file));
                 w.write_record(cols.iter().map(|(n, _)| *n))
-                    .map_err(|e| WriteError::Io { path: path.into(), source: e.into() })?;
+                    .map_err(|e| WriteError::Io {
+                        path: path.into(),
+                        source: e.into(),
+                    })?;
                 Ok(Table::Csv(w, cols.to_vec(), path.into()))
             }
             OutputFormat::Parquet => {
                 let schema = Arc::new(Schema::new(
-                    cols.iter().map(|(n, c)| Field::new(*n, arrow_type(*c), true)).collect::<Vec<_>>(),
+                    cols.iter()
+                        .map(|(n, c)| Field::new(*n, arrow_type(*c), true))
+                        .collect::<Vec<_>>(),
                 ));
                 let props = parquet::file::properties::WriterProperties::builder()
                     .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
                     .build();
-                let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-                    .map_err(|e| WriteError::Table { path: path.into(), reason: e.to_string() })?;
+                let writer =
+                    ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| {
+                        WriteError::Table {
+                            path: path.into(),
+                            reason: e.to_string(),
+                        }
+                    })?;
                 Ok(Table::Parquet(Box::new(ParquetTable {
                     path: path.into(),
                     cols: cols.to_vec(),
@@ -222,12 +275,15 @@ impl FindingsWriter {
         }
         for (_, t) in std::mem::take(&mut self.tables) {
             match t {
-                Table::Csv(mut w, _, path) => w.flush().map_err(|e| WriteError::Io { path, source: e })?,
+                Table::Csv(mut w, _, path) => {
+                    w.flush().map_err(|e| WriteError::Io { path, source: e })?
+                }
                 Table::Parquet(mut t) => {
                     t.flush()?;
-                    t.writer
-                        .close()
-                        .map_err(|e| WriteError::Table { path: t.path.clone(), reason: e.to_string() })?;
+                    t.writer.close().map_err(|e| WriteError::Table {
+                        path: t.path.clone(),
+                        reason: e.to_string(),
+                    })?;
                 }
             }
         }
@@ -249,7 +305,11 @@ fn cell_text(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items.iter().map(|i| cell_text(Some(i))).collect::<Vec<_>>().join(" "),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| cell_text(Some(i)))
+            .collect::<Vec<_>>()
+            .join(" "),
         Some(other) => other.to_string(),
     }
 }
@@ -259,12 +319,20 @@ impl ParquetTable {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let columns: Vec<ArrayRef> = self.cols.iter().map(|(name, col)| build(&self.rows, name, *col)).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)
-            .map_err(|e| WriteError::Table { path: self.path.clone(), reason: e.to_string() })?;
-        self.writer
-            .write(&batch)
-            .map_err(|e| WriteError::Table { path: self.path.clone(), reason: e.to_string() })?;
+        let columns: Vec<ArrayRef> = self
+            .cols
+            .iter()
+            .map(|(name, col)| build(&self.rows, name, *col))
+            .collect();
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| WriteError::Table {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+        self.writer.write(&batch).map_err(|e| WriteError::Table {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
         self.rows.clear();
         Ok(())
     }

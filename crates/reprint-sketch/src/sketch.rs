@@ -50,7 +50,12 @@ pub struct Sketcher {
     cfg: SketchConfig,
     /// Per-slot seeds for MinHash.
     seeds: Vec<u64>,
+    /// The first `PROBES` densification probes of every bin, precomputed.
+    probes: Vec<u16>,
 }
+
+/// Densification probes precomputed per bin; later ones are computed on demand.
+const PROBES: usize = 16;
 
 impl Sketcher {
     /// Validates the configuration.
@@ -61,7 +66,10 @@ impl Sketcher {
         let seeds = (0..cfg.slots as u64)
             .map(|i| fmix64(cfg.seed ^ fmix64(i + 1)))
             .collect();
-        Ok(Sketcher { cfg, seeds })
+        let probes = (0..cfg.slots)
+            .flat_map(|i| (1..=PROBES as u64).map(move |a| probe(cfg.seed, cfg.slots, i, a) as u16))
+            .collect();
+        Ok(Sketcher { cfg, seeds, probes })
     }
 
     /// Number of slots.
@@ -78,7 +86,11 @@ impl Sketcher {
 
     /// Writes the signature of `shingles` into `out` (`out.len()` must equal `slots`).
     pub fn sign_into(&self, shingles: &[u64], out: &mut [u32]) {
-        assert_eq!(out.len(), self.cfg.slots, "signature buffer has wrong length");
+        assert_eq!(
+            out.len(),
+            self.cfg.slots,
+            "signature buffer has wrong length"
+        );
         out.fill(EMPTY_SLOT);
         if shingles.is_empty() {
             return;
@@ -91,43 +103,45 @@ impl Sketcher {
 
     fn sign_oph(&self, shingles: &[u64], out: &mut [u32]) {
         let k = self.cfg.slots as u64;
-        // Bins hold (value + 1) so that 0 marks an empty bin without a separate bitmap.
-        let mut filled = 0usize;
+        // Empty bins hold EMPTY_SLOT, above every 31-bit value, so a plain min fills them:
+        // no branch in the loop.
         for &h in shingles {
-            let h = fmix64(h ^ self.cfg.seed);
+            // Shingle hashes are already fully mixed (fmix64); one multiply re-keys them by
+            // the seed. Bins come from the high bits, values from the low bits.
+            let h = (h ^ self.cfg.seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let bin = (((h >> 32) * k) >> 32) as usize;
-            // Values are 31 bits so that EMPTY_SLOT can never be a real value.
             let v = (h as u32) >> 1;
-            let slot = &mut out[bin];
-            if *slot == EMPTY_SLOT {
-                filled += 1;
-                *slot = v;
-            } else if v < *slot {
-                *slot = v;
-            }
+            out[bin] = out[bin].min(v);
         }
+        let filled = out.iter().filter(|&&v| v != EMPTY_SLOT).count();
         if filled == out.len() {
             return;
         }
         // Optimal densification: an empty bin i takes the value of the first non-empty bin in
         // the sequence h(i, 1), h(i, 2), ... — a fixed, per-bin random probe order that is the
         // same for every document, so two documents agree on a densified bin exactly as
-        // often as on a random non-empty one.
-        let original: Vec<u32> = out.to_vec();
+        // often as on a random non-empty one. Densified values are written to a copy so
+        // that probes only ever read original bins.
+        let mut original = [EMPTY_SLOT; 4096];
+        let original = &mut original[..out.len()];
+        original.copy_from_slice(out);
+        let slots = out.len();
         for (i, slot) in out.iter_mut().enumerate() {
             if original[i] != EMPTY_SLOT {
                 continue;
             }
-            let mut attempt = 1u64;
-            loop {
-                let probe = fmix64(self.cfg.seed ^ ((i as u64) << 32) ^ attempt);
-                let j = (((probe >> 32) * k) >> 32) as usize;
-                if original[j] != EMPTY_SLOT {
-                    *slot = original[j];
-                    break;
-                }
-                attempt += 1;
-            }
+            let table = &self.probes[i * PROBES..(i + 1) * PROBES];
+            let hit = table
+                .iter()
+                .map(|&j| original[j as usize])
+                .find(|&v| v != EMPTY_SLOT);
+            *slot = match hit {
+                Some(v) => v,
+                None => (PROBES as u64 + 1..)
+                    .map(|a| original[probe(self.cfg.seed, slots, i, a)])
+                    .find(|&v| v != EMPTY_SLOT)
+                    .expect("a non-empty set fills at least one bin"),
+            };
         }
     }
 
@@ -141,6 +155,12 @@ impl Sketcher {
             }
         }
     }
+}
+
+/// The `attempt`-th densification probe of bin `i`.
+fn probe(seed: u64, slots: usize, i: usize, attempt: u64) -> usize {
+    let p = fmix64(seed ^ ((i as u64) << 32) ^ attempt);
+    (((p >> 32) * slots as u64) >> 32) as usize
 }
 
 /// Fraction of slots on which two signatures agree: the Jaccard estimate. Two empty sets
@@ -190,7 +210,10 @@ mod tests {
             let oph = mean_abs_error(SketchKind::OnePermutation, size);
             let mh = mean_abs_error(SketchKind::MinHash, size);
             assert!(oph < 0.035, "size {size}: oph error {oph}");
-            assert!(oph < mh * 1.3 + 0.005, "size {size}: oph {oph} vs minhash {mh}");
+            assert!(
+                oph < mh * 1.3 + 0.005,
+                "size {size}: oph {oph} vs minhash {mh}"
+            );
         }
     }
 

@@ -36,7 +36,9 @@ pub fn parse_iso_date(s: &str) -> Option<i64> {
 /// as some news exports write it.
 pub fn header_date(text: &str) -> Option<i64> {
     let t = text.trim_start();
-    let rest = t.strip_prefix("date ").or_else(|| t.strip_prefix("Date: "))?;
+    let rest = t
+        .strip_prefix("date ")
+        .or_else(|| t.strip_prefix("Date: "))?;
     parse_iso_date(rest.get(..10)?)
 }
 
@@ -50,7 +52,10 @@ mod tests {
         assert_eq!(parse_iso_date("2022-02-01T10:00:00Z"), Some(19024));
         assert_eq!(parse_iso_date("2022-13-01"), None);
         assert_eq!(parse_iso_date("yesterday"), None);
-        assert_eq!(header_date(" date 2022-02-01 Italian Prime Minister"), Some(19024));
+        assert_eq!(
+            header_date(" date 2022-02-01 Italian Prime Minister"),
+            Some(19024)
+        );
         assert_eq!(header_date("MOSCOW, February 1."), None);
     }
 }

@@ -4,7 +4,7 @@
 //! specified here and never depend on the platform or the Rust version:
 //! * a token hashes to `xxh3_64(normalized token bytes)` (seed 0);
 //! * a shingle of token hashes `t0..tn` folds them with [`combine`] and ends with [`fmix64`];
-//! * a document's exact hash is `xxh3_64` of its token hashes as little-endian bytes.
+//! * a document's exact hash folds all its token hashes the same way ([`sequence_hash`]).
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -43,13 +43,14 @@ pub fn shingle_hash(window: &[u64]) -> u64 {
     fmix64(acc)
 }
 
-/// Hash of a whole token sequence (exact-duplicate key).
+/// Hash of a whole token sequence (exact-duplicate key): the token hashes folded with
+/// [`combine`] from a start of `!len`, then [`fmix64`].
 pub fn sequence_hash(tokens: &[u64]) -> u64 {
-    let mut bytes = Vec::with_capacity(tokens.len() * 8);
-    for t in tokens {
-        bytes.extend_from_slice(&t.to_le_bytes());
-    }
-    xxh3_64(&bytes)
+    fmix64(
+        tokens
+            .iter()
+            .fold(!(tokens.len() as u64), |acc, &t| combine(acc, t)),
+    )
 }
 
 #[cfg(test)]

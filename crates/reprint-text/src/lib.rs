@@ -26,9 +26,10 @@ pub mod date;
 pub mod hash;
 mod script;
 mod shingle;
+mod simd;
 mod span;
 mod token;
 
 pub use shingle::{Fingerprint, ShingleConfig, ShingleError, ShingleUnit, Shingler};
 pub use span::Span;
-pub use token::{for_each_token, normalize_token, Token};
+pub use token::{for_each_token, for_each_token_scalar, normalize_token, Token};

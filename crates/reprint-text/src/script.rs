@@ -51,6 +51,8 @@ mod tests {
         assert!(is_word('é'));
         assert!(is_word('\u{301}'));
         assert!(!is_word('-'));
-        assert!(ASCII_WORD[b'_' as usize] && ASCII_WORD[b'z' as usize] && !ASCII_WORD[b' ' as usize]);
+        assert!(
+            ASCII_WORD[b'_' as usize] && ASCII_WORD[b'z' as usize] && !ASCII_WORD[b' ' as usize]
+        );
     }
 }

@@ -48,8 +48,8 @@ pub struct Fingerprint {
     /// Hash of the whole normalized token sequence; equal for exact duplicates
     /// (same words in the same order, ignoring case, punctuation and spacing).
     pub exact: u64,
-    /// Distinct shingle hashes, sorted ascending. Empty when the document has fewer than
-    /// `n` tokens.
+    /// Shingle hashes in document order, repeats included (sketches ignore repeats; sort
+    /// and dedup for a set). Empty when the document has fewer than `n` tokens.
     pub shingles: Vec<u64>,
     token_buf: Vec<u64>,
 }
@@ -91,8 +91,6 @@ impl Shingler {
             out.shingles.reserve(out.token_buf.len() + 1 - n);
             out.shingles
                 .extend(out.token_buf.windows(n).map(shingle_hash));
-            out.shingles.sort_unstable();
-            out.shingles.dedup();
         }
     }
 
@@ -154,7 +152,11 @@ mod tests {
     #[test]
     fn rejects_bad_size() {
         assert_eq!(
-            Shingler::new(ShingleConfig { n: 0, ..Default::default() }).unwrap_err(),
+            Shingler::new(ShingleConfig {
+                n: 0,
+                ..Default::default()
+            })
+            .unwrap_err(),
             ShingleError::BadSize(0)
         );
     }
@@ -169,14 +171,16 @@ mod tests {
             seen.push(h);
         });
         assert_eq!(seen.len(), 8);
-        seen.sort_unstable();
-        seen.dedup();
         assert_eq!(seen, fp(text).shingles);
     }
 
     #[test]
     fn char_shingles() {
-        let s = Shingler::new(ShingleConfig { n: 3, unit: ShingleUnit::Char }).unwrap();
+        let s = Shingler::new(ShingleConfig {
+            n: 3,
+            unit: ShingleUnit::Char,
+        })
+        .unwrap();
         let mut f = Fingerprint::default();
         s.fingerprint("abcd", &mut f);
         assert_eq!(f.shingles.len(), 2);

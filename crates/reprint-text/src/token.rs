@@ -20,7 +20,9 @@ pub struct Token {
 /// (`ß` → `ss`, final `ς` → `σ`), enough to make the usual case variants compare equal.
 pub fn normalize_token(token: &str, out: &mut String) {
     if token.is_ascii() {
-        out.extend(token.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(token);
+        out[start..].make_ascii_lowercase();
         return;
     }
     // NFKC can expand a compatibility character into a space plus a mark (U+FE72); only word
@@ -38,8 +40,34 @@ pub fn normalize_token(token: &str, out: &mut String) {
 ///
 /// `char_units` splits every word into single-character tokens and emits a boundary token
 /// (hash of `" "`) between words, for character n-grams.
-pub fn for_each_token(text: &str, char_units: bool, mut f: impl FnMut(Token)) {
+pub fn for_each_token(text: &str, char_units: bool, f: impl FnMut(Token)) {
+    for_each_token_impl(text, char_units, true, f)
+}
+
+/// [`for_each_token`] without the ASCII block scanner (benchmarks compare the two).
+#[doc(hidden)]
+pub fn for_each_token_scalar(text: &str, f: impl FnMut(Token)) {
+    for_each_token_impl(text, false, false, f)
+}
+
+fn for_each_token_impl(text: &str, char_units: bool, blocks: bool, mut f: impl FnMut(Token)) {
     let bytes = text.as_bytes();
+    if blocks && !char_units && bytes.is_ascii() {
+        // Most text is pure ASCII: find words 64 bytes at a time.
+        crate::simd::ascii_words(bytes, |s, e, upper| {
+            let word = &bytes[s..e];
+            f(Token {
+                hash: if upper {
+                    ascii_token_hash(word)
+                } else {
+                    token_hash(word)
+                },
+                span: Span::new(s, e),
+            })
+        });
+        return;
+    }
+    let n = bytes.len();
     let mut em = Emitter {
         text,
         char_units,
@@ -48,14 +76,46 @@ pub fn for_each_token(text: &str, char_units: bool, mut f: impl FnMut(Token)) {
         boundary_pending: false,
         space: token_hash(b" "),
     };
-    let mut start: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            if ASCII_WORD[b as usize] {
-                start.get_or_insert(i);
-            } else {
+    // Start of a word that began with ASCII and went on into non-ASCII characters.
+    let mut start: Option<usize> = None;
+    while i < n {
+        if start.is_none() {
+            // Skip ASCII separators.
+            while i < n && BYTE_CLASS[bytes[i] as usize] == SEP {
+                i += 1;
+                em.boundary_pending = true;
+            }
+            if i == n {
+                break;
+            }
+            if BYTE_CLASS[bytes[i] as usize] != NON_ASCII {
+                // An ASCII run: the common case, scanned in a tight loop.
+                let s = i;
+                let mut upper = false;
+                while i < n {
+                    let c = BYTE_CLASS[bytes[i] as usize];
+                    if c == LOWER {
+                        i += 1;
+                    } else if c == UPPER {
+                        upper = true;
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if i < n && BYTE_CLASS[bytes[i] as usize] == NON_ASCII {
+                    // The word goes on with non-ASCII characters: slow path.
+                    start = Some(s);
+                } else {
+                    em.emit_ascii(s, i, upper, &mut f);
+                }
+                continue;
+            }
+        }
+        if BYTE_CLASS[bytes[i] as usize] != NON_ASCII {
+            let c = BYTE_CLASS[bytes[i] as usize];
+            if c == SEP {
                 if let Some(s) = start.take() {
                     em.emit(s, i, &mut f);
                 }
@@ -83,9 +143,49 @@ pub fn for_each_token(text: &str, char_units: bool, mut f: impl FnMut(Token)) {
         i += len;
     }
     if let Some(s) = start.take() {
-        em.emit(s, bytes.len(), &mut f);
+        em.emit(s, n, &mut f);
     }
 }
+
+/// Hash of an ASCII word, lowercased.
+#[inline]
+fn ascii_token_hash(word: &[u8]) -> u64 {
+    if word.len() <= 64 {
+        let mut tmp = [0u8; 64];
+        for (t, &b) in tmp.iter_mut().zip(word) {
+            *t = b.to_ascii_lowercase();
+        }
+        token_hash(&tmp[..word.len()])
+    } else {
+        token_hash(word.to_ascii_lowercase().as_slice())
+    }
+}
+
+const SEP: u8 = 0;
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const NON_ASCII: u8 = 3;
+
+/// Byte classes: ASCII separator, ASCII word byte (lowercase, digit, `_`), ASCII uppercase,
+/// or part of a multi-byte character.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [SEP; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b >= 0x80 {
+            NON_ASCII
+        } else if b.is_ascii_uppercase() {
+            UPPER
+        } else if ASCII_WORD[i] {
+            LOWER
+        } else {
+            SEP
+        };
+        i += 1;
+    }
+    t
+};
 
 struct Emitter<'t> {
     text: &'t str,
@@ -97,9 +197,29 @@ struct Emitter<'t> {
 }
 
 impl Emitter<'_> {
+    /// An all-ASCII word: hashed in place when it has no uppercase letter.
+    #[inline]
+    fn emit_ascii(&mut self, s: usize, e: usize, upper: bool, f: &mut impl FnMut(Token)) {
+        let word = &self.text.as_bytes()[s..e];
+        if self.char_units || (upper && word.len() > 64) {
+            return self.emit(s, e, f);
+        }
+        let hash = if upper {
+            ascii_token_hash(word)
+        } else {
+            token_hash(word)
+        };
+        f(Token {
+            hash,
+            span: Span::new(s, e),
+        });
+        self.emitted_any = true;
+        self.boundary_pending = false;
+    }
+
     fn emit(&mut self, s: usize, e: usize, f: &mut impl FnMut(Token)) {
-        self.buf.clear();
         let word = &self.text[s..e];
+        self.buf.clear();
         normalize_token(word, &mut self.buf);
         if self.buf.is_empty() {
             return;
@@ -171,7 +291,10 @@ mod tests {
     #[test]
     fn ascii_words_and_spans() {
         let text = "MOSCOW, February 1. /TASS/. In a_b";
-        assert_eq!(words(text), ["moscow", "february", "1", "tass", "in", "a_b"]);
+        assert_eq!(
+            words(text),
+            ["moscow", "february", "1", "tass", "in", "a_b"]
+        );
         let mut spans = Vec::new();
         for_each_token(text, false, |t| spans.push(t.span));
         assert_eq!(spans[0].slice(text), "MOSCOW");
@@ -183,7 +306,9 @@ mod tests {
         // Full-width letters and the fi ligature normalize under NFKC; ß folds to ss.
         let mut a = Vec::new();
         let mut b = Vec::new();
-        for_each_token("ＳＴＲＡＳＳＥ ﬁne Straße", false, |t| a.push(t.hash));
+        for_each_token("ＳＴＲＡＳＳＥ ﬁne Straße", false, |t| {
+            a.push(t.hash)
+        });
         for_each_token("strasse fine STRASSE", false, |t| b.push(t.hash));
         assert_eq!(a, b);
         // Composed and decomposed é compare equal and stay one token.
@@ -207,6 +332,50 @@ mod tests {
         let mut n = 0;
         for_each_token("ab cd", true, |_| n += 1);
         assert_eq!(n, 5); // a b ␠ c d
+    }
+
+    /// A plain char-by-char tokenizer: the fast byte scanner must give the same spans.
+    fn reference_spans(text: &str) -> Vec<Span> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            if is_unspaced(c) {
+                if let Some(s) = start.take() {
+                    out.push(Span::new(s, i));
+                }
+                out.push(Span::new(i, i + c.len_utf8()));
+            } else if is_word(c) {
+                start.get_or_insert(i);
+            } else if let Some(s) = start.take() {
+                out.push(Span::new(s, i));
+            }
+        }
+        if let Some(s) = start {
+            out.push(Span::new(s, text.len()));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_scanner_matches_reference(text in "[a-zA-Z0-9_ .,é中\u{301}ß-]{0,40}") {
+            let mut spans = Vec::new();
+            for_each_token(&text, false, |t| {
+                if spans.last() != Some(&t.span) {
+                    spans.push(t.span);
+                }
+            });
+            // Words whose normalized form is empty are dropped; the reference keeps them.
+            let expected: Vec<Span> = reference_spans(&text)
+                .into_iter()
+                .filter(|sp| {
+                    let mut b = String::new();
+                    normalize_token(sp.slice(&text), &mut b);
+                    !b.is_empty()
+                })
+                .collect();
+            proptest::prop_assert_eq!(spans, expected);
+        }
     }
 
     #[test]
