@@ -90,7 +90,7 @@ pub(crate) fn align_pair(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<TokAlig
         let Some(matched) = lcs_len(&a[blk.a0..blk.a1], &b[blk.b0..blk.b1], budget) else {
             continue;
         };
-        if (matched as f64) < cfg.min_identity * longer as f64 {
+        if matched < cfg.min_words || (matched as f64) < cfg.min_identity * longer as f64 {
             continue;
         }
         out.push(TokAlign {

@@ -82,7 +82,8 @@ pub struct ReuseConfig {
     pub max_df: usize,
     /// A pair is aligned only if it shares at least this many distinct seeds. Default 3.
     pub min_shared_seeds: usize,
-    /// Shortest passage reported, in words, on both sides. Default 15.
+    /// Shortest passage reported: at least this many words must match (in order) between
+    /// the two sides. Default 15.
     pub min_words: usize,
     /// Longest run of unmatched words, on either side, inside one passage. Default 10.
     pub max_gap: usize,

@@ -166,6 +166,7 @@ proptest! {
             (0usize..60, 10usize..40, proptest::collection::vec(0u8..40, 0..30),
              proptest::collection::vec((0usize..40, 0u8..40), 0..4)), 2..6),
         rot in 0usize..6,
+        max_df in 2usize..8,
     ) {
         // Each document: noise + a slice of `base` with a few substitutions + noise.
         let texts: Vec<String> = docs
@@ -184,7 +185,7 @@ proptest! {
             .collect();
         let n = texts.len();
         let order: Vec<usize> = (0..n).map(|i| (i + rot) % n).collect();
-        let cfg = ReuseConfig { seed_n: 3, min_words: 6, max_gap: 4, ..ReuseConfig::default() };
+        let cfg = ReuseConfig { seed_n: 3, min_words: 6, max_gap: 4, max_df, ..ReuseConfig::default() };
         let run = |idx: &[usize]| {
             let d: Vec<DocRef> = idx.iter().map(|&i| DocRef { text: &texts[i], date: None }).collect();
             find_reuse(&d, &cfg).unwrap()
@@ -205,4 +206,29 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn same_result_whatever_the_thread_count() {
+    let mut texts: Vec<String> = NEWS.iter().map(|t| t.to_string()).collect();
+    for i in 0..40 {
+        texts.push(format!("{} Extra words number {i}.", NEWS[i % 5]));
+    }
+    let docs: Vec<DocRef> = texts
+        .iter()
+        .map(|t| DocRef {
+            text: t,
+            date: None,
+        })
+        .collect();
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| find_reuse(&docs, &ReuseConfig::default()).unwrap())
+    };
+    let one = run(1);
+    assert!(one.stats.candidates.frequent_seeds == 0 && one.passages.len() >= 3);
+    assert_eq!(one, run(4));
 }
