@@ -1,0 +1,45 @@
+//! Integration tests of the `reprint` binary, one module per concern.
+
+mod formats;
+mod inputs;
+mod seeds;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `reprint` with `args`; returns the output.
+pub fn reprint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reprint"))
+        .args(args)
+        .output()
+        .expect("run reprint")
+}
+
+/// Runs `reprint`, asserts success, parses the JSONL on standard output.
+pub fn records(args: &[&str]) -> Vec<Value> {
+    let out = reprint(args);
+    assert!(
+        out.status.success(),
+        "reprint {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+/// Records of one type.
+pub fn of_type<'a>(recs: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    recs.iter().filter(|r| r["type"] == kind).collect()
+}
+
+/// The repository's examples/news directory.
+pub fn news_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/news")
+        .display()
+        .to_string()
+}

@@ -1,0 +1,69 @@
+//! The five seed news texts: 000 and 001 are one TASS story (001 adds a headline); 002, 003
+//! and 004 stand alone.
+
+use crate::{news_dir, of_type, records};
+
+fn check_seed_findings(recs: &[serde_json::Value]) {
+    let pairs = of_type(recs, "pair");
+    assert_eq!(pairs.len(), 1, "exactly one pair: {pairs:?}");
+    let p = pairs[0];
+    assert_eq!((p["a"].as_str(), p["b"].as_str()), (Some("000"), Some("001")));
+    let j = p["jaccard"].as_f64().unwrap();
+    assert!((0.93..=0.96).contains(&j), "jaccard {j}");
+    assert_eq!(p["containment_a_in_b"], 1.0, "000 lies wholly inside 001");
+    assert_eq!(p["exact"], false);
+
+    let clusters = of_type(recs, "cluster");
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["members"], serde_json::json!(["000", "001"]));
+    assert_eq!(clusters[0]["representative"], "000");
+
+    let docs = of_type(recs, "document");
+    assert_eq!(docs.len(), 5);
+    for d in docs {
+        let id = d["id"].as_str().unwrap();
+        if id == "001" {
+            assert_eq!(d["keep"], false);
+            assert_eq!(d["duplicate_of"], "000");
+        } else {
+            assert_eq!(d["keep"], true, "{id} is kept");
+            assert!(d["duplicate_of"].is_null());
+        }
+        if id >= "002" {
+            assert!(d["cluster"].is_null(), "{id} stands alone");
+        }
+    }
+    let summary = of_type(recs, "summary");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0]["documents"], 5);
+    assert_eq!(summary[0]["dropped"], 1);
+}
+
+#[test]
+fn analyze_with_no_input_runs_the_bundled_example() {
+    check_seed_findings(&records(&["analyze", "--quiet"]));
+}
+
+#[test]
+fn dedup_on_the_example_directory_finds_the_same() {
+    check_seed_findings(&records(&["dedup", &news_dir(), "--quiet"]));
+}
+
+#[test]
+fn keep_longest_keeps_the_version_with_the_headline() {
+    let recs = records(&["dedup", &news_dir(), "--quiet", "--keep", "longest"]);
+    let c = of_type(&recs, "cluster");
+    assert_eq!(c[0]["representative"], "001");
+}
+
+#[test]
+fn same_output_for_one_and_many_threads() {
+    let strip = |recs: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+        recs.into_iter().filter(|r| r["type"] != "summary").collect()
+    };
+    let dir = news_dir();
+    let one = strip(records(&["dedup", &dir, "-q", "-j", "1", "--threshold", "0.05"]));
+    let many = strip(records(&["dedup", &dir, "-q", "-j", "4", "--threshold", "0.05"]));
+    assert_eq!(one, many);
+    assert!(!one.is_empty());
+}
