@@ -48,6 +48,20 @@
 //! bridge it would also join unrelated stock phrases. Finding paraphrases needs semantic
 //! similarity, a different stage.
 //!
+//! # Boilerplate
+//!
+//! A passage found in at least [`ReuseConfig::boilerplate_min_docs`] documents is flagged;
+//! [`mask_boilerplate`] blanks it out (offsets kept) for later stages such as story
+//! clustering. Its seeds are too frequent to vote for all pairs, so the documents holding
+//! it are aligned along a chain, which is enough to group every occurrence.
+//!
+//! # Quality and speed
+//!
+//! On the PAN 2013 text alignment development subset (90 verbatim cases) [`ReuseConfig::pan`]
+//! reaches plagdet 0.985 (precision 0.985, recall 0.985, granularity 1.0); on 100 000
+//! synthetic 3 KB documents a run takes a few seconds on 2 cores. `bench/README-pan.md` has
+//! the commands and the numbers.
+//!
 //! # Determinism
 //!
 //! Results do not depend on thread count, and reordering the input only renumbers
