@@ -6,15 +6,31 @@ use crate::{news_dir, records, reprint};
 fn parquet_and_csv_tables() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("f.parquet");
-    let o = reprint(&["dedup", &news_dir(), "-q", "--format", "parquet", "-o", out.to_str().unwrap()]);
+    let o = reprint(&[
+        "dedup",
+        &news_dir(),
+        "-q",
+        "--format",
+        "parquet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for t in ["f.documents.parquet", "f.pairs.parquet", "f.clusters.parquet", "f.summary.json"] {
+    for t in [
+        "f.documents.parquet",
+        "f.pairs.parquet",
+        "f.clusters.parquet",
+        "f.summary.json",
+    ] {
         assert!(dir.path().join(t).exists(), "{t} written");
     }
     // Read the documents table back with the same reader reprint uses for input.
     let docs = reprint_io::Inputs::open(
         &[dir.path().join("f.documents.parquet")],
-        &reprint_io::InputConfig { text_field: "id".into(), ..Default::default() },
+        &reprint_io::InputConfig {
+            text_field: "id".into(),
+            ..Default::default()
+        },
     )
     .unwrap()
     .map(|r| r.unwrap())
@@ -23,7 +39,15 @@ fn parquet_and_csv_tables() {
     assert_eq!(docs[1].meta["keep"], "false");
 
     let out = dir.path().join("f.csv");
-    let o = reprint(&["dedup", &news_dir(), "-q", "--format", "csv", "-o", out.to_str().unwrap()]);
+    let o = reprint(&[
+        "dedup",
+        &news_dir(),
+        "-q",
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let pairs = std::fs::read_to_string(dir.path().join("f.pairs.csv")).unwrap();
     assert!(pairs.starts_with("a,b,jaccard,"));
@@ -41,7 +65,13 @@ fn csv_needs_an_output_path() {
 fn write_kept_txt_and_jsonl() {
     let dir = tempfile::tempdir().unwrap();
     let kept = dir.path().join("kept");
-    records(&["dedup", &news_dir(), "-q", "--write-kept", kept.to_str().unwrap()]);
+    records(&[
+        "dedup",
+        &news_dir(),
+        "-q",
+        "--write-kept",
+        kept.to_str().unwrap(),
+    ]);
     let mut names: Vec<String> = std::fs::read_dir(&kept)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -57,7 +87,13 @@ fn write_kept_txt_and_jsonl() {
     )
     .unwrap();
     let out = dir.path().join("kept.jsonl.zst");
-    records(&["dedup", input.to_str().unwrap(), "-q", "--write-kept", out.to_str().unwrap()]);
+    records(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "-q",
+        "--write-kept",
+        out.to_str().unwrap(),
+    ]);
     let back = zstd::decode_all(std::fs::File::open(&out).unwrap()).unwrap();
     assert_eq!(
         String::from_utf8(back).unwrap(),

@@ -14,7 +14,11 @@ const A: &str = "the quick brown fox jumps over the lazy dog near the river bank
 #[test]
 fn bad_jsonl_names_file_and_line_and_fails_by_default() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "bad.jsonl", format!("{{\"id\":\"a\",\"text\":\"{A}\"}}\n{{oops\n").as_bytes());
+    let f = write(
+        dir.path(),
+        "bad.jsonl",
+        format!("{{\"id\":\"a\",\"text\":\"{A}\"}}\n{{oops\n").as_bytes(),
+    );
     let out = reprint(&["dedup", &f, "-q"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -35,7 +39,10 @@ fn skip_counts_bad_records_and_keeps_the_rest() {
     let out = reprint(&["dedup", &f, "--on-error", "skip"]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("mixed.jsonl:2: text is not valid UTF-8"), "{err}");
+    assert!(
+        err.contains("mixed.jsonl:2: text is not valid UTF-8"),
+        "{err}"
+    );
     assert!(err.contains("mixed.jsonl:3: missing text field"), "{err}");
     let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -48,7 +55,10 @@ fn skip_counts_bad_records_and_keeps_the_rest() {
     assert_eq!(s["empty_documents"], 1);
     let p = of_type(&recs, "pair");
     assert_eq!(p.len(), 1);
-    assert_eq!(p[0]["exact"], true, "punctuation does not matter for exact duplicates");
+    assert_eq!(
+        p[0]["exact"], true,
+        "punctuation does not matter for exact duplicates"
+    );
 }
 
 #[test]
@@ -56,15 +66,27 @@ fn gzip_zstd_csv_and_txt_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let line = format!("{{\"id\":\"z\",\"text\":\"{A}\"}}\n");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(line.replace("\"z\"", "\"g\"").as_bytes()).unwrap();
+    gz.write_all(line.replace("\"z\"", "\"g\"").as_bytes())
+        .unwrap();
     let g = write(dir.path(), "a.jsonl.gz", &gz.finish().unwrap());
-    let z = write(dir.path(), "b.jsonl.zst", &zstd::encode_all(line.as_bytes(), 3).unwrap());
-    let c = write(dir.path(), "c.csv", format!("id,text\nc1,\"{A}\"\n").as_bytes());
+    let z = write(
+        dir.path(),
+        "b.jsonl.zst",
+        &zstd::encode_all(line.as_bytes(), 3).unwrap(),
+    );
+    let c = write(
+        dir.path(),
+        "c.csv",
+        format!("id,text\nc1,\"{A}\"\n").as_bytes(),
+    );
     std::fs::create_dir_all(dir.path().join("t/sub")).unwrap();
     write(dir.path(), "t/sub/doc.txt", A.as_bytes());
     let t = dir.path().join("t").display().to_string();
     let recs = records(&["dedup", &g, &z, &c, &t, "-q"]);
-    let docs: Vec<&str> = of_type(&recs, "document").iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let docs: Vec<&str> = of_type(&recs, "document")
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
     assert_eq!(docs, ["g", "z", "c1", "sub/doc"]);
     assert_eq!(of_type(&recs, "cluster")[0]["size"], 4);
 }
@@ -79,7 +101,12 @@ fn stdin_is_jsonl() {
         .spawn()
         .unwrap();
     let input = format!("{{\"id\":1,\"text\":\"{A}\"}}\n{{\"id\":2,\"text\":\"{A}\"}}\n");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
@@ -98,12 +125,14 @@ fn missing_file_and_bad_threshold_are_clear_errors() {
 #[test]
 fn unspaced_scripts_get_character_shingles() {
     let dir = tempfile::tempdir().unwrap();
-    let zh = "北京时间今天上午，国家统计局发布了最新的经济数据，显示国内生产总值同比增长百分之五点二。";
+    let zh =
+        "北京时间今天上午，国家统计局发布了最新的经济数据，显示国内生产总值同比增长百分之五点二。";
     let zh2 = format!("{zh}记者报道。");
     let f = write(
         dir.path(),
         "zh.jsonl",
-        format!("{{\"id\":\"a\",\"text\":\"{zh}\"}}\n{{\"id\":\"b\",\"text\":\"{zh2}\"}}\n").as_bytes(),
+        format!("{{\"id\":\"a\",\"text\":\"{zh}\"}}\n{{\"id\":\"b\",\"text\":\"{zh2}\"}}\n")
+            .as_bytes(),
     );
     let recs = records(&["dedup", &f, "-q"]);
     let p = of_type(&recs, "pair");

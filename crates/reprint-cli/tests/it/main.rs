@@ -1,5 +1,6 @@
 //! Integration tests of the `reprint` binary, one module per concern.
 
+mod accuracy;
 mod formats;
 mod inputs;
 mod seeds;

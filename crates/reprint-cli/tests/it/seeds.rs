@@ -7,7 +7,10 @@ fn check_seed_findings(recs: &[serde_json::Value]) {
     let pairs = of_type(recs, "pair");
     assert_eq!(pairs.len(), 1, "exactly one pair: {pairs:?}");
     let p = pairs[0];
-    assert_eq!((p["a"].as_str(), p["b"].as_str()), (Some("000"), Some("001")));
+    assert_eq!(
+        (p["a"].as_str(), p["b"].as_str()),
+        (Some("000"), Some("001"))
+    );
     let j = p["jaccard"].as_f64().unwrap();
     assert!((0.93..=0.96).contains(&j), "jaccard {j}");
     assert_eq!(p["containment_a_in_b"], 1.0, "000 lies wholly inside 001");
@@ -59,11 +62,29 @@ fn keep_longest_keeps_the_version_with_the_headline() {
 #[test]
 fn same_output_for_one_and_many_threads() {
     let strip = |recs: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
-        recs.into_iter().filter(|r| r["type"] != "summary").collect()
+        recs.into_iter()
+            .filter(|r| r["type"] != "summary")
+            .collect()
     };
     let dir = news_dir();
-    let one = strip(records(&["dedup", &dir, "-q", "-j", "1", "--threshold", "0.05"]));
-    let many = strip(records(&["dedup", &dir, "-q", "-j", "4", "--threshold", "0.05"]));
+    let one = strip(records(&[
+        "dedup",
+        &dir,
+        "-q",
+        "-j",
+        "1",
+        "--threshold",
+        "0.05",
+    ]));
+    let many = strip(records(&[
+        "dedup",
+        &dir,
+        "-q",
+        "-j",
+        "4",
+        "--threshold",
+        "0.05",
+    ]));
     assert_eq!(one, many);
     assert!(!one.is_empty());
 }
