@@ -30,7 +30,7 @@
       else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
       else n.setAttribute(k, v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       n.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -82,7 +82,7 @@
       const pages = Math.max(1, Math.ceil(list.shown.length / PAGE));
       list.page = Math.min(list.page, pages - 1);
       const slice = list.shown.slice(list.page * PAGE, (list.page + 1) * PAGE);
-      root.append(render(slice));
+      root.append(...[render(slice)].flat());
       const go = p => () => { list.page = p; list.draw(); };
       root.append(el('div', { class: 'pager' },
         el('button', { onclick: go(list.page - 1), disabled: list.page === 0 ? '' : null }, '‹ prev'),
@@ -146,7 +146,7 @@
             el('td', null, docLink(m)),
             el('td', null, kept ? el('span', { class: 'badge keep' }, 'kept')
               : el('span', { class: 'badge drop' }, 'dropped'), d && d.duplicate_of ? 'dup of ' + d.duplicate_of : ''),
-            el('td', null, d && d.date ? d.date : ''),
+            el('td', { class: 'nowrap' }, d && d.date ? d.date : ''),
             el('td', null, other || ''),
             el('td', { class: 'num' }, p ? fmt(p.jaccard) : ''),
             el('td', { class: 'num' }, p ? fmt(cab) : ''),
@@ -222,7 +222,7 @@
   const docList = pagedList('documents', D.documents,
     d => !tokens.length || docMatch.has(d.id),
     slice => table(['id', 'date', 'cluster', 'status', 'story', 'text'], slice.map(d => el('tr', null,
-      el('td', null, docLink(d.id)), el('td', null, d.date || ''),
+      el('td', null, docLink(d.id)), el('td', { class: 'nowrap' }, d.date || ''),
       el('td', null, d.cluster === null || d.cluster === undefined ? '' : '#' + d.cluster),
       el('td', null, d.keep ? el('span', { class: 'badge keep' }, 'kept') : el('span', { class: 'badge drop' }, 'dropped'),
         d.duplicate_of ? ['dup of ', docLink(d.duplicate_of)] : ''),
