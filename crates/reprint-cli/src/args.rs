@@ -22,6 +22,12 @@ pub enum Command {
         after_help = "Examples:\n  reprint dedup corpus.jsonl > findings.jsonl\n  reprint dedup a.jsonl.gz b.jsonl.gz --threshold 0.7 --keep longest\n  reprint dedup docs/ --containment 0.9 --format parquet --output findings.parquet\n  cat corpus.jsonl | reprint dedup - --write-kept clean.jsonl   (needs a file, not stdin, for --write-kept)"
     )]
     Dedup(DedupArgs),
+    /// Reused passages: text shared by otherwise different documents, with byte offsets in
+    /// both, grouped into passages, boilerplate flagged, earliest source named.
+    #[command(
+        after_help = "Examples:\n  reprint reuse examples/news\n  reprint reuse corpus.jsonl --min-words 30 --boilerplate-docs 20 > reuse.jsonl"
+    )]
+    Reuse(ReuseArgs),
     /// The main job: every level reprint has, on INPUTs or on the bundled example.
     #[command(
         after_help = "Examples:\n  reprint analyze                 # runs on the bundled examples/news (five seed texts)\n  reprint analyze corpus.jsonl"
@@ -93,6 +99,18 @@ pub struct DedupOptions {
     pub spill_dir: Option<PathBuf>,
 }
 
+impl DedupOptions {
+    /// The defaults, as if no dedup flag were given.
+    pub fn defaults() -> DedupOptions {
+        #[derive(Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            d: DedupOptions,
+        }
+        Wrap::parse_from(["reprint"]).d
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Write findings here instead of standard output.
@@ -138,7 +156,44 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub dedup: DedupOptions,
     #[command(flatten)]
+    pub reuse: ReuseOptions,
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReuseArgs {
+    /// Inputs as for `dedup`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub reuse: ReuseOptions,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReuseOptions {
+    /// Shortest passage reported, in matching words.
+    #[arg(long, default_value_t = 15)]
+    pub min_words: usize,
+    /// Longest run of changed words bridged inside one passage.
+    #[arg(long, default_value_t = 10)]
+    pub max_gap: usize,
+    /// Words per seed (exact n-gram that starts an alignment).
+    #[arg(long, default_value_t = 5)]
+    pub seed_words: usize,
+    /// Seeds found in more documents than this link them as a chain, not all pairs.
+    #[arg(long, default_value_t = 50)]
+    pub max_df: usize,
+    /// Lowest share of matching words in a reported passage.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_identity: f64,
+    /// A passage found in at least this many documents is boilerplate.
+    #[arg(long, default_value_t = 10)]
+    pub boilerplate_docs: usize,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

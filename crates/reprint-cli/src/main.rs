@@ -5,9 +5,10 @@ mod args;
 mod example;
 mod output;
 mod pipeline;
+mod reuse;
 
 use anyhow::{bail, Context, Result};
-use args::{Cli, Command, DedupOptions, InputArgs, OutputArgs};
+use args::{Cli, Command, DedupOptions, InputArgs, OutputArgs, ReuseOptions};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reprint_dedup::{DedupConfig, KeepPolicy};
@@ -26,11 +27,33 @@ const MAX_BANDS: usize = 24;
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Dedup(a) => dedup(a.inputs, a.input, a.dedup, a.output, false),
-        Command::Analyze(a) => {
-            let bundled = a.inputs.is_empty();
-            dedup(a.inputs, a.input, a.dedup, a.output, bundled)
-        }
+        Command::Dedup(a) => run(Job {
+            inputs: a.inputs,
+            input: a.input,
+            dedup: a.dedup,
+            reuse: None,
+            out: a.output,
+            bundled: false,
+            write_dedup: true,
+        }),
+        Command::Reuse(a) => run(Job {
+            inputs: a.inputs,
+            input: a.input,
+            dedup: DedupOptions::defaults(),
+            reuse: Some(a.reuse),
+            out: a.output,
+            bundled: false,
+            write_dedup: false,
+        }),
+        Command::Analyze(a) => run(Job {
+            bundled: a.inputs.is_empty(),
+            inputs: a.inputs,
+            input: a.input,
+            dedup: a.dedup,
+            reuse: Some(a.reuse),
+            out: a.output,
+            write_dedup: true,
+        }),
     };
     if let Err(e) = result {
         if is_broken_pipe(&e) {
@@ -48,6 +71,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<reprint_io::write::WriteError>()
                 .is_some_and(|w| w.is_broken_pipe())
     })
+}
+
+/// One run of the pipeline: which stages, on what, written where.
+struct Job {
+    inputs: Vec<PathBuf>,
+    input: InputArgs,
+    dedup: DedupOptions,
+    /// Run the reuse stage with these options.
+    reuse: Option<ReuseOptions>,
+    out: OutputArgs,
+    /// Run on the bundled example instead of `inputs`.
+    bundled: bool,
+    /// Write the duplicate records (documents, pairs, clusters).
+    write_dedup: bool,
 }
 
 fn settings(input: &InputArgs, opts: &DedupOptions) -> Result<pipeline::Settings> {
@@ -100,6 +137,7 @@ fn settings(input: &InputArgs, opts: &DedupOptions) -> Result<pipeline::Settings
         skip_bad: input.on_error == args::OnError::Skip,
         memory_bytes: opts.memory_mib << 20,
         spill_dir: opts.spill_dir.clone(),
+        keep_texts: false,
     })
 }
 
@@ -119,15 +157,20 @@ fn input_config(input: &InputArgs) -> InputConfig {
     }
 }
 
-fn dedup(
-    inputs: Vec<PathBuf>,
-    input: InputArgs,
-    opts: DedupOptions,
-    out: OutputArgs,
-    bundled: bool,
-) -> Result<()> {
+fn run(job: Job) -> Result<()> {
+    let Job {
+        inputs,
+        input,
+        dedup: opts,
+        reuse: reuse_opts,
+        out,
+        bundled,
+        write_dedup,
+    } = job;
     let start = Instant::now();
-    let settings = settings(&input, &opts)?;
+    let mut settings = settings(&input, &opts)?;
+    let reuse_cfg = reuse_opts.as_ref().map(reuse::config).transpose()?;
+    settings.keep_texts = reuse_cfg.is_some();
     let threads = out.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -151,6 +194,7 @@ fn dedup(
     // Open the output first: a bad path fails before the work, not after.
     let mut writer = FindingsWriter::create(format, out.output.as_deref())?;
     output::declare(&mut writer);
+    reuse::declare(&mut writer);
 
     let bar = progress_bar(out.quiet);
     let warned = AtomicU64::new(0);
@@ -182,7 +226,21 @@ fn dedup(
     bar.finish_and_clear();
 
     let t = Instant::now();
-    output::write_findings(&mut writer, &outcome, !out.no_documents)?;
+    let reuse_result = match &reuse_cfg {
+        Some(cfg) => {
+            bar.suspend(|| {});
+            Some(reuse::run(&outcome.docs, cfg)?)
+        }
+        None => None,
+    };
+    let seconds_reuse = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    if write_dedup {
+        output::write_findings(&mut writer, &outcome, !out.no_documents)?;
+    }
+    if let Some(r) = &reuse_result {
+        reuse::write(&mut writer, &outcome.docs, r)?;
+    }
     let mut kept_written = None;
     if let Some(path) = &out.write_kept {
         let r = &outcome.result;
@@ -201,9 +259,11 @@ fn dedup(
             "lsh": { "bands": settings.lsh.bands, "rows": settings.lsh.rows, "recall_at_threshold": (settings.lsh.probability(opts.threshold) * 1e4).round() / 1e4 },
             "threads": threads,
             "kept_written": kept_written,
+            "reuse": reuse_result.as_ref().map(reuse::summary),
             "seconds": {
                 "read_and_fingerprint": round3(outcome.seconds_fingerprint),
                 "candidates_verify_cluster": round3(outcome.seconds_dedup),
+                "reuse": reuse_result.as_ref().map(|_| round3(seconds_reuse)),
                 "write": round3(t.elapsed().as_secs_f64()),
                 "total": round3(total),
             },
@@ -213,8 +273,18 @@ fn dedup(
     writer.write(&summary)?;
     writer.finish()?;
     if !out.quiet {
+        let reuse_note = reuse_result
+            .as_ref()
+            .map(|r| {
+                format!(
+                    ", {} reused passages ({} boilerplate)",
+                    r.passages.len(),
+                    r.passages.iter().filter(|p| p.boilerplate).count()
+                )
+            })
+            .unwrap_or_default();
         eprintln!(
-            "reprint: {} documents ({:.1} MB), {} clusters, {} dropped as duplicates, {} pairs, {} bad records skipped, {:.2} s",
+            "reprint: {} documents ({:.1} MB), {} duplicate clusters, {} dropped as duplicates, {} pairs{reuse_note}, {} bad records skipped, {:.2} s",
             outcome.docs.len(),
             outcome.bytes as f64 / 1e6,
             outcome.result.clusters.len(),

@@ -19,11 +19,19 @@ pub struct Settings {
     pub skip_bad: bool,
     pub memory_bytes: usize,
     pub spill_dir: Option<std::path::PathBuf>,
+    /// Keep every text, date and title in memory for the later stages (reuse, stories).
+    pub keep_texts: bool,
 }
 
 /// One accepted document, as kept in memory for the output stage.
 pub struct DocRow {
     pub id: String,
+    /// Text, when later stages need it.
+    pub text: Option<String>,
+    /// Date (days since 1970-01-01) from metadata or a header line.
+    pub date: Option<i64>,
+    /// Title metadata, when later stages need it.
+    pub title: Option<String>,
 }
 
 /// What the pipeline found.
@@ -125,7 +133,21 @@ pub fn run(
             });
             arena.push(&fp.set)?;
             bytes += rec.text.len() as u64;
-            docs.push(DocRow { id: rec.id });
+            let title = settings
+                .keep_texts
+                .then(|| {
+                    rec.meta
+                        .get("title")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
+                .flatten();
+            docs.push(DocRow {
+                id: rec.id,
+                text: settings.keep_texts.then_some(rec.text),
+                date: fp.date,
+                title,
+            });
         }
         progress(docs.len() as u64, bytes);
         Ok(())

@@ -55,7 +55,7 @@ impl CandidateIndex {
             if table.len() == table.capacity() {
                 // Grow by an eighth, not double: the tables are most of the resident index and
                 // doubling would leave up to half of it unused.
-                table.reserve_exact(table.len() / 8 + 1024);
+                table.reserve_exact(table.len() / 8 + 16);
             }
             table.push((key, doc));
         }

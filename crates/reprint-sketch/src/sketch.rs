@@ -31,7 +31,7 @@ impl Default for SketchConfig {
         SketchConfig {
             slots: 128,
             kind: SketchKind::OnePermutation,
-            seed: 0x5eed_0f_2e_9_21_47,
+            seed: 0x5eed_0f2e_9214_7abc,
         }
     }
 }

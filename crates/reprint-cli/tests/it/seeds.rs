@@ -88,3 +88,38 @@ fn same_output_for_one_and_many_threads() {
     assert_eq!(one, many);
     assert!(!one.is_empty());
 }
+
+#[test]
+fn reuse_reports_the_pasted_paragraph_with_byte_offsets_in_both() {
+    let recs = records(&["reuse", &news_dir(), "--quiet"]);
+    let aligns = of_type(&recs, "alignment");
+    let al = aligns
+        .iter()
+        .find(|a| a["a"] == "003" && a["b"] == "004")
+        .expect("003/004 alignment");
+    let t3 = std::fs::read_to_string(format!("{}/003.txt", news_dir())).unwrap();
+    let t4 = std::fs::read_to_string(format!("{}/004.txt", news_dir())).unwrap();
+    let (s3, e3) = (
+        al["a_start"].as_u64().unwrap() as usize,
+        al["a_end"].as_u64().unwrap() as usize,
+    );
+    let (s4, e4) = (
+        al["b_start"].as_u64().unwrap() as usize,
+        al["b_end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(s3, t3.find("The West and Kiev").unwrap());
+    assert_eq!(s4, t4.find("The West and Kiev").unwrap());
+    assert!(
+        t3[s3..e3].ends_with("serious consequences"),
+        "{}",
+        &t3[s3..e3]
+    );
+    assert!(t4[s4..e4].ends_with("very serious consequences"));
+    assert_eq!(al["a_text"].as_str().unwrap(), &t3[s3..e3]);
+    // 002 shares no passage with any seed; no duplicate records from `reuse`.
+    assert!(aligns.iter().all(|a| a["a"] != "002" && a["b"] != "002"));
+    assert!(of_type(&recs, "pair").is_empty());
+    let passages = of_type(&recs, "passage");
+    assert_eq!(passages.len(), aligns.len());
+    assert!(passages.iter().all(|p| p["boilerplate"] == false));
+}
