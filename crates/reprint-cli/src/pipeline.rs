@@ -30,7 +30,8 @@ pub struct DocRow {
     pub text: Option<String>,
     /// Date (days since 1970-01-01) from metadata or a header line.
     pub date: Option<i64>,
-    /// Title metadata, when later stages need it.
+    /// Title metadata, when later stages need it (the stories stage).
+    #[allow(dead_code)]
     pub title: Option<String>,
 }
 

@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(pairs, vec![pack_pair(0, 1), pack_pair(1, 2)]);
         assert_eq!(stats.pairs, 2);
         assert_eq!(idx.query(&[2, 10]), vec![0, 2]);
-        assert_eq!(idx.memory_bytes() >= 32, true);
+        assert!(idx.memory_bytes() >= 32);
     }
 
     #[test]

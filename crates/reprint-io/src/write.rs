@@ -77,7 +77,7 @@ const BATCH_ROWS: usize = 65_536;
 
 enum Table {
     Csv(
-        csv::Writer<BufWriter<File>>,
+        Box<csv::Writer<BufWriter<File>>>,
         Vec<(&'static str, Col)>,
         PathBuf,
     ),
@@ -238,7 +238,7 @@ impl FindingsWriter {
                         path: path.into(),
                         source: e.into(),
                     })?;
-                Ok(Table::Csv(w, cols.to_vec(), path.into()))
+                Ok(Table::Csv(Box::new(w), cols.to_vec(), path.into()))
             }
             OutputFormat::Parquet => {
                 let schema = Arc::new(Schema::new(
