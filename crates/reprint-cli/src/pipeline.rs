@@ -200,10 +200,23 @@ pub fn run(
                 }
                 chunker.skipped
             });
+            // Absorb chunk i (sequential, in input order) while the pool fingerprints chunk
+            // i + 1, so the pool never waits for the bookkeeping.
+            let mut pending: Option<(Vec<Record>, Vec<Fp>)> = None;
             for chunk in rx {
                 let chunk = chunk?;
-                let fps = process(&chunk);
-                absorb(chunk, fps)?;
+                let (absorbed, fps) = rayon::join(
+                    || match pending.take() {
+                        Some((c, f)) => absorb(c, f),
+                        None => Ok(()),
+                    },
+                    || process(&chunk),
+                );
+                absorbed?;
+                pending = Some((chunk, fps));
+            }
+            if let Some((c, f)) = pending {
+                absorb(c, f)?;
             }
             skipped = reader.join().expect("reader thread");
             Ok(())
