@@ -1,0 +1,121 @@
+//! Malformed input for every reader, through the public `Inputs` API.
+
+use reprint_io::{InputConfig, Inputs, ReadError, Record};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn read_all(paths: &[PathBuf]) -> Vec<Result<Record, ReadError>> {
+    Inputs::open(paths, &InputConfig::default())
+        .unwrap()
+        .collect()
+}
+
+#[test]
+fn txt_not_utf8_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("latin1.txt");
+    std::fs::write(&p, b"first line\nsecond caf\xe9 line\n").unwrap();
+    let out = read_all(&[p]);
+    let e = out[0].as_ref().unwrap_err().to_string();
+    assert!(e.contains("latin1.txt:2: text is not valid UTF-8"), "{e}");
+    assert!(e.contains("0xe9"), "{e}");
+}
+
+#[test]
+fn empty_txt_is_an_empty_document_and_empty_dir_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    std::fs::write(dir.path().join("d/empty.txt"), b"").unwrap();
+    let out = read_all(&[dir.path().join("d")]);
+    assert_eq!(out[0].as_ref().unwrap().text, "");
+    std::fs::create_dir(dir.path().join("none")).unwrap();
+    let e = Inputs::open(&[dir.path().join("none")], &InputConfig::default())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("no .txt files"));
+}
+
+#[test]
+fn truncated_gzip_is_an_io_error_after_the_good_records() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..2000 {
+        writeln!(
+            gz,
+            "{{\"id\":{i},\"text\":\"document number {i} with some words\"}}"
+        )
+        .unwrap();
+    }
+    let bytes = gz.finish().unwrap();
+    let p = dir.path().join("cut.jsonl.gz");
+    std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+    let out = read_all(&[p]);
+    let good = out.iter().take_while(|r| r.is_ok()).count();
+    assert!(good > 0, "records before the cut are read");
+    let e = out
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .expect("an error at the cut");
+    assert!(!e.is_record(), "a broken stream stops the run: {e}");
+    assert!(e.to_string().contains("cut.jsonl.gz"), "{e}");
+}
+
+fn write_parquet(path: &Path, ids: &[Option<&str>], texts: &[Option<&str>]) {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    let batch = RecordBatch::try_from_iter(vec![
+        ("id", Arc::new(StringArray::from(ids.to_vec())) as ArrayRef),
+        (
+            "text",
+            Arc::new(StringArray::from(texts.to_vec())) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_rows_nulls_and_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("docs.parquet");
+    write_parquet(
+        &p,
+        &[Some("a"), None, Some("c")],
+        &[Some("alpha text"), Some("beta"), None],
+    );
+    let out = read_all(&[p.clone()]);
+    assert_eq!(out[0].as_ref().unwrap().id, "a");
+    assert_eq!(
+        out[1].as_ref().unwrap().id,
+        "docs:2",
+        "a missing id falls back to file:row"
+    );
+    let e = out[2].as_ref().unwrap_err().to_string();
+    assert!(
+        e.ends_with("docs.parquet:3: text column \"text\" is null"),
+        "{e}"
+    );
+
+    let cfg = InputConfig {
+        text_field: "body".into(),
+        ..Default::default()
+    };
+    let e = Inputs::open(&[p], &cfg)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no column \"body\" (columns: id, text)"), "{e}");
+
+    let bad = dir.path().join("bad.parquet");
+    std::fs::write(&bad, b"this is not parquet").unwrap();
+    let e = read_all(&[bad]).remove(0).unwrap_err().to_string();
+    assert!(
+        e.contains("bad.parquet: not a readable Parquet file"),
+        "{e}"
+    );
+}
