@@ -86,7 +86,7 @@ fn parquet_rows_nulls_and_bad_files() {
         &[Some("a"), None, Some("c")],
         &[Some("alpha text"), Some("beta"), None],
     );
-    let out = read_all(&[p.clone()]);
+    let out = read_all(std::slice::from_ref(&p));
     assert_eq!(out[0].as_ref().unwrap().id, "a");
     assert_eq!(
         out[1].as_ref().unwrap().id,
