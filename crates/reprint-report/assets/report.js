@@ -324,21 +324,27 @@
     return true;
   }
   window.addEventListener('hashchange', () => {
-    if (drawCompare()) document.getElementById('compare').scrollIntoView();
+    if (location.hash.startsWith('#q=')) {
+      input.value = decodeURIComponent(location.hash.slice(3));
+      applyQuery();
+    } else if (drawCompare()) document.getElementById('compare').scrollIntoView();
   });
 
   // ---- start -------------------------------------------------------------------------------
+  const input = document.getElementById('q');
+  function applyQuery() {
+    tokens = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    computeDocMatch();
+    for (const l of lists) l.refilter();
+  }
+  // "#q=words" opens the report filtered, so a link can point at a search.
+  if (location.hash.startsWith('#q=')) input.value = decodeURIComponent(location.hash.slice(3));
   drawSummary();
   drawCompare();
-  for (const l of lists) l.refilter();
+  applyQuery();
   let timer = null;
-  document.getElementById('q').addEventListener('input', e => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      tokens = e.target.value.toLowerCase().split(/\s+/).filter(Boolean);
-      computeDocMatch();
-      for (const l of lists) l.refilter();
-    }, 200);
-  });
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(applyQuery, 200); });
   document.body.setAttribute('data-ready', 'true');
+  // Milliseconds from navigation start until every view is drawn (parse, JSON, first pages).
+  document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
 })();

@@ -36,14 +36,19 @@ pub fn find_chromium() -> Option<PathBuf> {
 /// [`find_chromium`]), and with the browser's own output if it fails or takes longer than
 /// two minutes.
 pub fn chromium_dump_dom(html_path: &Path, screenshot: Option<&Path>) -> io::Result<String> {
+    chromium_dump_url(&file_url(&std::fs::canonicalize(html_path)?), screenshot)
+}
+
+/// Like [`chromium_dump_dom`] for any URL, e.g. a report file with a fragment such as
+/// `#doc=004` or `#q=word` (see [`file_url`]), or a page served on the loopback address.
+pub fn chromium_dump_url(url: &str, screenshot: Option<&Path>) -> io::Result<String> {
     let chromium = find_chromium().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::NotFound,
             "chromium not found: install it, e.g. `apt-get install chromium`",
         )
     })?;
-    let url = file_url(&std::fs::canonicalize(html_path)?);
-    let dom = run(&chromium, &["--dump-dom".to_string(), url.clone()])?;
+    let dom = run(&chromium, &["--dump-dom".to_string(), url.to_string()])?;
     if let Some(png) = screenshot {
         let png = absolute(png)?;
         let (w, h) = SCREENSHOT_SIZE;
@@ -53,7 +58,7 @@ pub fn chromium_dump_dom(html_path: &Path, screenshot: Option<&Path>) -> io::Res
                 format!("--screenshot={}", png.display()),
                 format!("--window-size={w},{h}"),
                 "--hide-scrollbars".to_string(),
-                url,
+                url.to_string(),
             ],
         )?;
         if !png.is_file() {
@@ -130,7 +135,7 @@ fn absolute(p: &Path) -> io::Result<PathBuf> {
 
 /// A `file://` URL for an absolute path, percent-encoding everything but unreserved bytes
 /// and `/`.
-fn file_url(path: &Path) -> String {
+pub fn file_url(path: &Path) -> String {
     let mut url = String::from("file://");
     for &b in path.to_string_lossy().as_bytes() {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {

@@ -277,7 +277,11 @@ mod tests {
         let html = render(&data);
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("<title>&lt;i&gt;news&lt;/i&gt;</title>"));
-        assert_eq!(html.matches("</script>").count(), 2, "only our two script tags close");
+        assert_eq!(
+            html.matches("</script>").count(),
+            2,
+            "only our two script tags close"
+        );
         assert!(!html.contains("<!-- world"));
         assert!(html.contains(r"hello \u003c!-- world"));
         assert!(!html.contains("{{"), "every placeholder filled");

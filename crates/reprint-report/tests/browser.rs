@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use reprint_report::browser::{chromium_dump_dom, find_chromium};
+use reprint_report::browser::{chromium_dump_dom, chromium_dump_url, file_url, find_chromium};
 use reprint_report::{
     AlignmentView, ClusterView, DocView, PairView, PassageView, ReportData, StoryView, Summary,
 };
@@ -128,14 +128,22 @@ fn seeds() -> ReportData {
     }
 }
 
+/// `false` (after a note) if Chromium is missing and we are not on CI; panics on CI.
+fn have_chromium() -> bool {
+    if find_chromium().is_some() {
+        return true;
+    }
+    let msg = "chromium not installed (apt-get install chromium); the browser test needs it";
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg}");
+    }
+    eprintln!("note: {msg}; skipping");
+    false
+}
+
 #[test]
 fn report_shows_cluster_highlighted_passage_and_story_in_chromium() {
-    if find_chromium().is_none() {
-        let msg = "chromium not installed (apt-get install chromium); the browser test needs it";
-        if std::env::var_os("CI").is_some() {
-            panic!("{msg}");
-        }
-        eprintln!("note: {msg}; skipping");
+    if !have_chromium() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -163,7 +171,11 @@ fn report_shows_cluster_highlighted_passage_and_story_in_chromium() {
     // The shared paragraph highlighted in both documents, exactly: the byte offsets were
     // turned into the right string offsets despite the multi-byte characters before it.
     let marked = format!(">{SHARED}</mark>");
-    assert_eq!(dom.matches(&marked).count(), 2, "shared paragraph marked in 003 and 004");
+    assert_eq!(
+        dom.matches(&marked).count(),
+        2,
+        "shared paragraph marked in 003 and 004"
+    );
     // The story with its dates, entities and documents.
     let story = &dom[dom.find(r#"data-story="0""#).expect("story 0 drawn")..];
     assert!(story.contains("Putin and Draghi phone call"));
@@ -177,4 +189,53 @@ fn report_shows_cluster_highlighted_passage_and_story_in_chromium() {
     let png_bytes = std::fs::read(&png).unwrap();
     assert!(png_bytes.starts_with(b"\x89PNG"), "screenshot is a PNG");
     eprintln!("screenshot: {}", png.display());
+}
+
+/// The part of `dom` inside the element with `id="compare"`, up to the next section.
+fn compare_section(dom: &str) -> &str {
+    let start = dom.find(r#"id="compare""#).expect("compare section");
+    let rest = &dom[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+#[test]
+fn links_open_a_document_a_pair_or_a_search() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    reprint_report::write(&seeds(), &html).unwrap();
+    let url = file_url(&html.canonicalize().unwrap());
+    let open = |fragment: &str| chromium_dump_url(&format!("{url}#{fragment}"), None).unwrap();
+
+    // One document, its passage occurrence highlighted from the passage's byte offsets.
+    let dom = open("doc=004");
+    let cmp = compare_section(&dom);
+    assert!(cmp.contains("1 passage occurrence(s) highlighted"), "{cmp}");
+    assert!(cmp.contains(&format!(">{SHARED}</mark>")));
+
+    // A pair without alignments: shared word 5-grams highlighted in both texts. 001 is
+    // 000 with a headline added, so all of 000 is marked and 001's headline is not.
+    let dom = open("cmp=000&001");
+    let cmp = compare_section(&dom);
+    assert!(cmp.contains("shared word 5-grams highlighted"), "{cmp}");
+    assert!(cmp.contains("jaccard 0.860"));
+    assert_eq!(cmp.matches("<mark").count(), 2);
+    assert!(cmp.contains(">MOSCOW, February 1. /TASS/. In a phone"));
+    assert!(
+        cmp.contains("— Kremlin\n<mark"),
+        "001's headline is not shared"
+    );
+
+    // A search filters every list: "macron" is only in 003.
+    let dom = open("q=macron");
+    let docs = &dom[dom.find(r#"id="documents""#).unwrap()..];
+    assert!(docs.contains("1 of 5"), "documents filtered");
+    assert!(docs.contains(">003<") && !docs.contains(">004<"));
+    let stories = &dom[dom.find(r#"id="stories""#).unwrap()..dom.find(r#"id="passages""#).unwrap()];
+    assert!(
+        stories.contains("0 of 1"),
+        "the story has no document about Macron"
+    );
 }
