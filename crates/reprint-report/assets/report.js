@@ -2,6 +2,13 @@
 // Plain JS, no framework. Data is only ever inserted with textContent (via el()), never
 // as HTML, so document text cannot inject markup.
 'use strict';
+// A failure must show, not leave empty sections behind.
+window.addEventListener('error', e => {
+  const p = document.createElement('p');
+  p.className = 'note error';
+  p.textContent = 'The report script failed: ' + e.message;
+  document.body.prepend(p);
+});
 (function () {
   const PAGE = 25;        // rows per page of each list
   const CHIPS = 30;       // document chips shown before "show all"
@@ -131,29 +138,44 @@
     }
     return i === undefined ? null : D.pairs[i];
   }
+  function memberRow(m, c) {
+    const d = doc(m);
+    const kept = d ? d.keep : m === c.representative;
+    const p = m === c.representative ? null : clusterScore(m, c);
+    const other = p ? (p.a === m ? p.b : p.a) : null;
+    // Containment of this member in the other one, and the other way round.
+    const [cab, cba] = !p ? [null, null] : p.a === m ? [p.containment_a_in_b, p.containment_b_in_a]
+      : [p.containment_b_in_a, p.containment_a_in_b];
+    return el('tr', null,
+      el('td', null, docLink(m)),
+      el('td', null, kept ? el('span', { class: 'badge keep' }, 'kept') : el('span', { class: 'badge drop' }, 'dropped'),
+        d && d.duplicate_of ? 'dup of ' + d.duplicate_of : ''),
+      el('td', { class: 'nowrap' }, d && d.date ? d.date : ''),
+      el('td', null, other || ''),
+      el('td', { class: 'num' }, p ? fmt(p.jaccard) : ''),
+      el('td', { class: 'num' }, p ? fmt(cab) : ''),
+      el('td', { class: 'num' }, p ? fmt(cba) : ''),
+      el('td', null, p ? (p.exact ? 'yes' : 'no') : ''),
+      el('td', null, other ? cmpLink(m, other) : ''));
+  }
+  function clusterTable(c) {
+    // The representative first, then the others in the given order.
+    const members = [c.representative, ...c.members.filter(m => m !== c.representative)];
+    const box = el('div');
+    const show = n => {
+      box.replaceChildren(table(['document', 'status', 'date', 'scored against', 'jaccard', 'contained', 'contains', 'exact', ''],
+        members.slice(0, n).map(m => memberRow(m, c))));
+      if (members.length > n) box.append(el('button', { class: 'more', onclick: () => show(members.length) }, `show all ${members.length}`));
+    };
+    show(CHIPS);
+    return box;
+  }
   const clusterList = pagedList('clusters', D.clusters,
     c => itemMatches('#' + c.id, c.members),
     slice => slice.map(c => el('div', { class: 'item cluster', 'data-cluster': c.id },
-      el('h3', null, `Cluster #${c.id} `, el('span', { class: 'muted' }, `${c.members.length} documents, representative `), docLink(c.representative)),
-      table(['document', 'status', 'date', 'scored against', 'jaccard', 'a in b', 'b in a', 'exact', ''],
-        c.members.map(m => {
-          const d = doc(m);
-          const kept = d ? d.keep : m === c.representative;
-          const p = m === c.representative ? null : clusterScore(m, c);
-          const other = p ? (p.a === m ? p.b : p.a) : null;
-          const [cab, cba] = p ? (p.a === m ? [p.containment_a_in_b, p.containment_b_in_a] : [p.containment_b_in_a, p.containment_a_in_b]) : [null, null];
-          return el('tr', null,
-            el('td', null, docLink(m)),
-            el('td', null, kept ? el('span', { class: 'badge keep' }, 'kept')
-              : el('span', { class: 'badge drop' }, 'dropped'), d && d.duplicate_of ? 'dup of ' + d.duplicate_of : ''),
-            el('td', { class: 'nowrap' }, d && d.date ? d.date : ''),
-            el('td', null, other || ''),
-            el('td', { class: 'num' }, p ? fmt(p.jaccard) : ''),
-            el('td', { class: 'num' }, p ? fmt(cab) : ''),
-            el('td', { class: 'num' }, p ? fmt(cba) : ''),
-            el('td', null, p ? (p.exact ? 'yes' : 'no') : ''),
-            el('td', null, other ? cmpLink(m, other) : ''));
-        })))));
+      el('h3', null, `Cluster #${c.id} `, el('span', { class: 'muted' }, `${c.members.length} documents, representative `),
+        docLink(c.representative)),
+      clusterTable(c))));
 
   // ---- stories as a timeline -----------------------------------------------------------
   const time = s => { if (!s) return NaN; const t = Date.parse(s.slice(0, 10)); return t; };
