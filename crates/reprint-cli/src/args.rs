@@ -159,6 +159,13 @@ pub struct AnalyzeArgs {
     pub reuse: ReuseOptions,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Write the HTML report here (default: beside --output with .html, else
+    /// reprint-report.html in the current directory).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Do not write the HTML report.
+    #[arg(long, conflicts_with = "report")]
+    pub no_report: bool,
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ mod args;
 mod example;
 mod output;
 mod pipeline;
+mod report;
 mod reuse;
 
 use anyhow::{bail, Context, Result};
@@ -35,6 +36,7 @@ fn main() {
             out: a.output,
             bundled: false,
             write_dedup: true,
+            report: None,
         }),
         Command::Reuse(a) => run(Job {
             inputs: a.inputs,
@@ -44,8 +46,15 @@ fn main() {
             out: a.output,
             bundled: false,
             write_dedup: false,
+            report: None,
         }),
         Command::Analyze(a) => run(Job {
+            report: (!a.no_report).then(|| {
+                a.report.clone().unwrap_or_else(|| match &a.output.output {
+                    Some(o) => o.with_extension("html"),
+                    None => PathBuf::from("reprint-report.html"),
+                })
+            }),
             bundled: a.inputs.is_empty(),
             inputs: a.inputs,
             input: a.input,
@@ -85,6 +94,8 @@ struct Job {
     bundled: bool,
     /// Write the duplicate records (documents, pairs, clusters).
     write_dedup: bool,
+    /// Write the HTML report here.
+    report: Option<PathBuf>,
 }
 
 fn settings(input: &InputArgs, opts: &DedupOptions) -> Result<pipeline::Settings> {
@@ -166,6 +177,7 @@ fn run(job: Job) -> Result<()> {
         out,
         bundled,
         write_dedup,
+        report,
     } = job;
     let start = Instant::now();
     let mut settings = settings(&input, &opts)?;
@@ -247,6 +259,26 @@ fn run(job: Job) -> Result<()> {
         let keep = |i: usize| r.keep(i as u32);
         kept_written = Some(reprint_io::write_kept(&inputs, &cfg, &keep, path)?);
     }
+    let mut report_bytes = None;
+    if let Some(path) = &report {
+        let title = if bundled {
+            "reprint: examples/news".to_string()
+        } else {
+            format!(
+                "reprint: {}",
+                inputs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let data = report::build(title, &outcome, reuse_result.as_ref(), None);
+        report_bytes = Some(
+            reprint_report::write(&data, path)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?,
+        );
+    }
     let total = start.elapsed().as_secs_f64();
     let summary = output::summary(
         &outcome,
@@ -260,6 +292,7 @@ fn run(job: Job) -> Result<()> {
             "threads": threads,
             "kept_written": kept_written,
             "reuse": reuse_result.as_ref().map(reuse::summary),
+            "report": report.as_ref().map(|p| serde_json::json!({"path": p.display().to_string(), "bytes": report_bytes})),
             "seconds": {
                 "read_and_fingerprint": round3(outcome.seconds_fingerprint),
                 "candidates_verify_cluster": round3(outcome.seconds_dedup),
@@ -293,6 +326,9 @@ fn run(job: Job) -> Result<()> {
             outcome.skipped,
             total
         );
+        if let Some(p) = &report {
+            eprintln!("reprint: report written to {}", p.display());
+        }
     }
     Ok(())
 }

@@ -12,6 +12,25 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The `(year, month, day)` of a day count since 1970-01-01 (inverse of [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + (m <= 2) as i64, m, d)
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01.
+pub fn format_days(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Parses a date that starts with `YYYY-MM-DD` (an ISO 8601 date or date-time) into days
 /// since the epoch. Anything else is `None`.
 pub fn parse_iso_date(s: &str) -> Option<i64> {
@@ -57,5 +76,10 @@ mod tests {
             Some(19024)
         );
         assert_eq!(header_date("MOSCOW, February 1."), None);
+        for days in [-800_000, -1, 0, 59, 19_024, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(format_days(19_024), "2022-02-01");
     }
 }
