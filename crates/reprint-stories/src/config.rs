@@ -47,7 +47,7 @@ impl Default for StoriesConfig {
     fn default() -> StoriesConfig {
         StoriesConfig {
             term_weight: 0.6,
-            entity_weight: 0.4,
+            entity_weight: 0.25,
             embedding_weight: 0.5,
             half_life_days: 3.0,
             time_floor: 0.3,
@@ -57,8 +57,8 @@ impl Default for StoriesConfig {
             max_terms: 100,
             max_story_terms: 200,
             idf_prior_docs: 2.0,
-            join_threshold: 0.22,
-            merge_threshold: 0.45,
+            join_threshold: 0.4,
+            merge_threshold: 0.55,
             window_days: 7,
             index_keys: 12,
             max_postings: 256,

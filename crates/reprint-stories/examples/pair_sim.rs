@@ -1,0 +1,76 @@
+//! Pair similarities for an evaluation script.
+//!
+//! stdin: JSON lines `{"text1", "text2", "title1"?, "title2"?, "date1"?, "date2"?}`.
+//! stdout: one similarity per line, in input order. Document frequencies come from all texts
+//! of the input. Flags: `--cluster` reads `{"text", "title"?, "date"?}` lines instead and
+//! prints the story id of each document; `key=value` arguments override config fields
+//! (`join_threshold=0.3`).
+use reprint_stories::dates::resolve_dates;
+use reprint_stories::{cluster, pair_similarity, Collection, StoriesConfig, StoryDoc};
+use std::io::{BufRead, Write};
+
+fn config(args: &[String]) -> StoriesConfig {
+    let mut c = StoriesConfig::default();
+    for a in args.iter().filter_map(|a| a.split_once('=')) {
+        let v: f64 = a.1.parse().expect("number");
+        match a.0 {
+            "term_weight" => c.term_weight = v,
+            "entity_weight" => c.entity_weight = v,
+            "title_boost" => c.title_boost = v as f32,
+            "lead_boost" => c.lead_boost = v as f32,
+            "lead_sentences" => c.lead_sentences = v as usize,
+            "idf_prior_docs" => c.idf_prior_docs = v,
+            "join_threshold" => c.join_threshold = v,
+            "merge_threshold" => c.merge_threshold = v,
+            "max_terms" => c.max_terms = v as usize,
+            "time_floor" => c.time_floor = v,
+            other => panic!("unknown config field {other}"),
+        }
+    }
+    c
+}
+
+fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cfg = config(&args);
+    let lines: Vec<serde_json::Value> = std::io::stdin()
+        .lock()
+        .lines()
+        .map(|l| serde_json::from_str(&l.expect("read stdin")).expect("json line"))
+        .collect();
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    if args.iter().any(|a| a == "--cluster") {
+        let docs: Vec<StoryDoc> = lines
+            .iter()
+            .map(|v| StoryDoc { text: s(v, "text").unwrap_or(""), title: s(v, "title"), date: s(v, "date"), ..StoryDoc::default() })
+            .collect();
+        let r = cluster(&docs, &cfg).expect("config");
+        for a in &r.assignments {
+            writeln!(out, "{}", a.story).unwrap();
+        }
+        return;
+    }
+    let mut docs: Vec<StoryDoc> = Vec::with_capacity(lines.len() * 2);
+    for v in &lines {
+        for i in ["1", "2"] {
+            docs.push(StoryDoc {
+                text: s(v, &format!("text{i}")).unwrap_or(""),
+                title: s(v, &format!("title{i}")),
+                date: s(v, &format!("date{i}")),
+                ..StoryDoc::default()
+            });
+        }
+    }
+    let mut coll = Collection::new(cfg.clone()).expect("config");
+    docs.iter().for_each(|d| coll.add(d));
+    let dates = resolve_dates(&docs);
+    let f: Vec<_> = docs.iter().zip(&dates).map(|(d, &dt)| coll.features(d, dt)).collect();
+    for p in f.chunks(2) {
+        writeln!(out, "{:.6}", pair_similarity(&p[0], &p[1], &cfg)).unwrap();
+    }
+}
