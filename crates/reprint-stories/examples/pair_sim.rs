@@ -47,7 +47,12 @@ fn main() {
     if args.iter().any(|a| a == "--cluster") {
         let docs: Vec<StoryDoc> = lines
             .iter()
-            .map(|v| StoryDoc { text: s(v, "text").unwrap_or(""), title: s(v, "title"), date: s(v, "date"), ..StoryDoc::default() })
+            .map(|v| StoryDoc {
+                text: s(v, "text").unwrap_or(""),
+                title: s(v, "title"),
+                date: s(v, "date"),
+                ..StoryDoc::default()
+            })
             .collect();
         let r = cluster(&docs, &cfg).expect("config");
         for a in &r.assignments {
@@ -69,7 +74,11 @@ fn main() {
     let mut coll = Collection::new(cfg.clone()).expect("config");
     docs.iter().for_each(|d| coll.add(d));
     let dates = resolve_dates(&docs);
-    let f: Vec<_> = docs.iter().zip(&dates).map(|(d, &dt)| coll.features(d, dt)).collect();
+    let f: Vec<_> = docs
+        .iter()
+        .zip(&dates)
+        .map(|(d, &dt)| coll.features(d, dt))
+        .collect();
     for p in f.chunks(2) {
         writeln!(out, "{:.6}", pair_similarity(&p[0], &p[1], &cfg)).unwrap();
     }

@@ -118,7 +118,11 @@ fn index_keys(terms: &[(u32, f32)], entities: &[(u32, f32)], n: usize) -> Vec<u6
         v
     };
     let mut keys: Vec<u64> = heaviest(terms, n).iter().map(|&(k, _)| k as u64).collect();
-    keys.extend(heaviest(entities, n.div_ceil(2)).iter().map(|&(k, _)| ENTITY_TAG | k as u64));
+    keys.extend(
+        heaviest(entities, n.div_ceil(2))
+            .iter()
+            .map(|&(k, _)| ENTITY_TAG | k as u64),
+    );
     keys.sort_unstable();
     keys
 }
@@ -164,18 +168,32 @@ impl Engine {
 
     fn score(&self, s: &State, f: &DocFeatures) -> f64 {
         let c = Cosines {
-            terms: if s.terms_norm > 0.0 { dot(&f.terms, &s.terms) / s.terms_norm } else { 0.0 },
+            terms: if s.terms_norm > 0.0 {
+                dot(&f.terms, &s.terms) / s.terms_norm
+            } else {
+                0.0
+            },
             entities: (!f.entities.is_empty() && s.entities_norm > 0.0)
                 .then(|| dot(&f.entities, &s.entities) / s.entities_norm),
             embedding: match (&f.embedding, &s.embedding) {
                 (Some(x), Some((sum, _))) if x.len() == sum.len() => {
                     let n = sum.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt();
-                    (n > 0.0).then(|| x.iter().zip(sum).map(|(&p, &q)| p as f64 * q as f64).sum::<f64>() / n)
+                    (n > 0.0).then(|| {
+                        x.iter()
+                            .zip(sum)
+                            .map(|(&p, &q)| p as f64 * q as f64)
+                            .sum::<f64>()
+                            / n
+                    })
                 }
                 _ => None,
             },
         };
-        combine(&c, time_factor(gap(s.first, s.last, f.date), &self.cfg), &self.cfg)
+        combine(
+            &c,
+            time_factor(gap(s.first, s.last, f.date), &self.cfg),
+            &self.cfg,
+        )
     }
 
     /// Stories worth scoring for `f`: those sharing the most index keys, ties to the lower id.
@@ -184,7 +202,9 @@ impl Engine {
         let stamp = self.pushes;
         let mut touched: Vec<u32> = Vec::new();
         for key in index_keys(&f.terms, &f.entities, self.cfg.index_keys) {
-            let Some(list) = self.postings.get(&key) else { continue };
+            let Some(list) = self.postings.get(&key) else {
+                continue;
+            };
             let from = list.len().saturating_sub(self.cfg.max_postings);
             for &s in &list[from..] {
                 let si = s as usize;
@@ -192,7 +212,8 @@ impl Engine {
                     self.stamp[si] = stamp;
                     self.hits[si] = 0;
                     let st = &self.stories[si];
-                    let active = gap(st.first, st.last, f.date).is_none_or(|g| g <= self.cfg.window_days);
+                    let active =
+                        gap(st.first, st.last, f.date).is_none_or(|g| g <= self.cfg.window_days);
                     if !active {
                         self.hits[si] = u32::MAX;
                         continue;
@@ -205,7 +226,11 @@ impl Engine {
             }
         }
         touched.retain(|&s| self.hits[s as usize] > 0 && self.hits[s as usize] != u32::MAX);
-        touched.sort_unstable_by(|&a, &b| self.hits[b as usize].cmp(&self.hits[a as usize]).then(a.cmp(&b)));
+        touched.sort_unstable_by(|&a, &b| {
+            self.hits[b as usize]
+                .cmp(&self.hits[a as usize])
+                .then(a.cmp(&b))
+        });
         touched.truncate(MAX_SCORED);
         touched
     }
@@ -274,7 +299,9 @@ impl Engine {
             }
         }
         st.keys = keys;
-        if self.posted > 64 * 1024 && self.posted > 4 * self.cfg.index_keys * 2 * self.stories.len().max(1) {
+        if self.posted > 64 * 1024
+            && self.posted > 4 * self.cfg.index_keys * 2 * self.stories.len().max(1)
+        {
             self.compact();
         }
     }
@@ -320,11 +347,19 @@ impl Engine {
                 break;
             }
         }
-        let in_names: Vec<String> = ents.iter().flat_map(|e| e.split(' ')).map(str::to_lowercase).collect();
+        let in_names: Vec<String> = ents
+            .iter()
+            .flat_map(|e| e.split(' '))
+            .map(str::to_lowercase)
+            .collect();
         let terms: Vec<String> = heaviest(&st.terms)
             .iter()
             .filter_map(|(k, _)| self.term_names.get(k))
-            .filter(|t| !in_names.iter().any(|n| n == *t || n.starts_with(t.as_str())))
+            .filter(|t| {
+                !in_names
+                    .iter()
+                    .any(|n| n == *t || n.starts_with(t.as_str()))
+            })
             .take(5)
             .cloned()
             .collect();
@@ -392,7 +427,11 @@ impl Engine {
                 };
                 let entities = (a.entities_norm > 0.0 && b.entities_norm > 0.0)
                     .then(|| dot(&a.entities, &b.entities) / (a.entities_norm * b.entities_norm));
-                let c = Cosines { terms, entities, embedding: None };
+                let c = Cosines {
+                    terms,
+                    entities,
+                    embedding: None,
+                };
                 if combine(&c, time_factor(g, &self.cfg), &self.cfg) >= self.cfg.merge_threshold {
                     let (ra, rb) = (find(&mut parent, i as u32), find(&mut parent, j));
                     let (lo, hi) = (ra.min(rb), ra.max(rb));
@@ -452,7 +491,12 @@ impl StoryStream {
         });
         let date = doc_date(doc.date, doc.text, year);
         if let Some(d) = date {
-            if !matches!(d.source, crate::DateSource::Dateline { year_from: crate::YearFrom::Collection }) {
+            if !matches!(
+                d.source,
+                crate::DateSource::Dateline {
+                    year_from: crate::YearFrom::Collection
+                }
+            ) {
                 // A bounded sample of years is enough for a median.
                 if self.years.len() < 4096 {
                     self.years.push(crate::dates::civil_from_days(d.days).0);
@@ -461,12 +505,19 @@ impl StoryStream {
         }
         let raw = extract(doc, self.collection.config());
         self.collection.add_raw(&raw);
-        let f = self.collection.weigh(&raw, date.map(|d| d.days), doc.embedding);
+        let f = self
+            .collection
+            .weigh(&raw, date.map(|d| d.days), doc.embedding);
         self.engine.learn_names(&raw);
         let id = self.docs;
         self.docs += 1;
         let (story, score, started) = self.engine.push(id, f);
-        Assignment { doc: id, story, score, started }
+        Assignment {
+            doc: id,
+            story,
+            score,
+            started,
+        }
     }
 
     /// Documents pushed so far.
@@ -481,8 +532,13 @@ impl StoryStream {
 
     /// The stories so far as a timeline (by `first_seen`, undated last, then id).
     pub fn stories(&self) -> Vec<Story> {
-        let mut out: Vec<Story> =
-            self.engine.stories.iter().enumerate().map(|(i, st)| self.engine.story(i as u32, st)).collect();
+        let mut out: Vec<Story> = self
+            .engine
+            .stories
+            .iter()
+            .enumerate()
+            .map(|(i, st)| self.engine.story(i as u32, st))
+            .collect();
         out.sort_by_key(|s| (s.first_seen.is_none(), s.first_seen, s.id));
         out
     }
@@ -559,7 +615,10 @@ pub fn cluster(docs: &[StoryDoc], cfg: &StoriesConfig) -> Result<StoriesResult, 
             started,
         })
         .collect();
-    Ok(StoriesResult { stories, assignments })
+    Ok(StoriesResult {
+        stories,
+        assignments,
+    })
 }
 
 #[cfg(test)]

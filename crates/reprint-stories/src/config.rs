@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_values() {
-        let cases: Vec<(fn(&mut StoriesConfig), &str)> = vec![
+        type Edit = fn(&mut StoriesConfig);
+        let cases: Vec<(Edit, &str)> = vec![
             (|c| c.half_life_days = 0.0, "half_life_days"),
             (|c| c.time_floor = 1.5, "time_floor"),
             (|c| c.term_weight = 0.0, "term_weight"),

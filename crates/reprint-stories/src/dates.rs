@@ -137,7 +137,9 @@ fn dateline_in_line(line: &str) -> Option<(u32, u32)> {
     if letters < 2
         || city.len() > 40
         || city.chars().any(|c| c.is_lowercase())
-        || !city.chars().all(|c| c.is_alphabetic() || " .'-".contains(c))
+        || !city
+            .chars()
+            .all(|c| c.is_alphabetic() || " .'-".contains(c))
     {
         return None;
     }
@@ -147,7 +149,8 @@ fn dateline_in_line(line: &str) -> Option<(u32, u32)> {
         if let (Some(m), Some(d)) = (words.next().and_then(month), words.next()) {
             let digits: String = d.chars().take_while(|c| c.is_ascii_digit()).collect();
             let rest = &d[digits.len()..];
-            if (1..=2).contains(&digits.len()) && (rest.is_empty() || rest.starts_with(['.', ','])) {
+            if (1..=2).contains(&digits.len()) && (rest.is_empty() || rest.starts_with(['.', ',']))
+            {
                 let day: u32 = digits.parse().ok()?;
                 if (1..=31).contains(&day) {
                     return Some((m, day));
@@ -249,7 +252,11 @@ fn resolve(f: Found, collection_year: Option<i64>) -> Option<DocDate> {
 
 /// The date of one document; `collection_year` is used for a dateline without a year in
 /// the document (see [`resolve_dates`] for computing it).
-pub fn doc_date(metadata: Option<&str>, text: &str, collection_year: Option<i64>) -> Option<DocDate> {
+pub fn doc_date(
+    metadata: Option<&str>,
+    text: &str,
+    collection_year: Option<i64>,
+) -> Option<DocDate> {
     resolve(find(metadata, text), collection_year)
 }
 
@@ -305,31 +312,91 @@ mod tests {
             Option<(i64, u32, u32, DateSource, bool)>,
         );
         let rows: Vec<Row> = vec![
-            (Some("2022-02-01"), "Some text.", None, Some((2022, 2, 1, Metadata, false))),
-            (Some("2022-02-01T10:00:00Z"), "x", None, Some((2022, 2, 1, Metadata, false))),
-            (None, " date 2022-02-01 Italian Prime Minister", None, Some((2022, 2, 1, Header, false))),
-            (None, "date 2022-01-18 MOSCOW, January 18. /TASS/.", None, Some((2022, 1, 18, Header, false))),
-            (None, "MOSCOW, February 1. /TASS/. In a phone call", Some(2022), Some((2022, 2, 1, coll, false))),
-            (None, "WASHINGTON, Jan. 18 (Reuters) - Blinken", Some(2021), Some((2021, 1, 18, coll, false))),
+            (
+                Some("2022-02-01"),
+                "Some text.",
+                None,
+                Some((2022, 2, 1, Metadata, false)),
+            ),
+            (
+                Some("2022-02-01T10:00:00Z"),
+                "x",
+                None,
+                Some((2022, 2, 1, Metadata, false)),
+            ),
+            (
+                None,
+                " date 2022-02-01 Italian Prime Minister",
+                None,
+                Some((2022, 2, 1, Header, false)),
+            ),
+            (
+                None,
+                "date 2022-01-18 MOSCOW, January 18. /TASS/.",
+                None,
+                Some((2022, 1, 18, Header, false)),
+            ),
+            (
+                None,
+                "MOSCOW, February 1. /TASS/. In a phone call",
+                Some(2022),
+                Some((2022, 2, 1, coll, false)),
+            ),
+            (
+                None,
+                "WASHINGTON, Jan. 18 (Reuters) - Blinken",
+                Some(2021),
+                Some((2021, 1, 18, coll, false)),
+            ),
             (
                 None,
                 "WASHINGTON, Jan. 18 (Reuters) - talks held on January 10, 2022 in Geneva",
                 Some(2019),
                 Some((2022, 1, 18, doc, false)),
             ),
-            (None, "Title line\nBERLIN, Germany, Sept. 3 - text", Some(2020), Some((2020, 9, 3, coll, false))),
+            (
+                None,
+                "Title line\nBERLIN, Germany, Sept. 3 - text",
+                Some(2020),
+                Some((2020, 9, 3, coll, false)),
+            ),
             // Missing: no metadata, no header, a dateline without any year.
             (None, "MOSCOW, February 1. /TASS/. text", None, None),
-            (None, "Nothing datable here, February 1 perhaps.", Some(2022), None),
+            (
+                None,
+                "Nothing datable here, February 1 perhaps.",
+                Some(2022),
+                None,
+            ),
             (Some("yesterday"), "no date", None, None),
             // Not a day of that year.
             (None, "MOSCOW, February 30. text", Some(2022), None),
             // Contradictions: metadata wins over header and dateline; header over dateline.
-            (Some("2022-03-05"), " date 2022-02-01 text", None, Some((2022, 3, 5, Metadata, true))),
-            (Some("2022-03-05"), "MOSCOW, February 1. /TASS/.", None, Some((2022, 3, 5, Metadata, true))),
-            (None, "date 2022-01-20 MOSCOW, January 18. /TASS/.", None, Some((2022, 1, 20, Header, true))),
+            (
+                Some("2022-03-05"),
+                " date 2022-02-01 text",
+                None,
+                Some((2022, 3, 5, Metadata, true)),
+            ),
+            (
+                Some("2022-03-05"),
+                "MOSCOW, February 1. /TASS/.",
+                None,
+                Some((2022, 3, 5, Metadata, true)),
+            ),
+            (
+                None,
+                "date 2022-01-20 MOSCOW, January 18. /TASS/.",
+                None,
+                Some((2022, 1, 20, Header, true)),
+            ),
             // One day apart is a time zone, not a conflict.
-            (Some("2022-02-02"), "MOSCOW, February 1. /TASS/.", None, Some((2022, 2, 2, Metadata, false))),
+            (
+                Some("2022-02-02"),
+                "MOSCOW, February 1. /TASS/.",
+                None,
+                Some((2022, 2, 2, Metadata, false)),
+            ),
         ];
         for (meta, text, cy, want) in rows {
             let got = doc_date(meta, text, cy);

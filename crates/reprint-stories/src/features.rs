@@ -84,7 +84,10 @@ fn scan<'a>(text: &'a str, base: usize, mask: &[Span], mut f: impl FnMut(Word<'a
         let mut end = i + c.len_utf8();
         while let Some(&(j, d)) = it.peek() {
             let apostrophe = (d == '\'' || d == '’')
-                && text[j + d.len_utf8()..].chars().next().is_some_and(is_word_char);
+                && text[j + d.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(is_word_char);
             if is_word_char(d) || apostrophe {
                 end = j + d.len_utf8();
                 it.next();
@@ -157,7 +160,11 @@ fn normalize_term(word: &str, out: &mut String) {
         if out.ends_with("ies") {
             out.truncate(out.len() - 3);
             out.push('y');
-        } else if out.ends_with('s') && !out.ends_with("ss") && !out.ends_with("us") && !out.ends_with("is") {
+        } else if out.ends_with('s')
+            && !out.ends_with("ss")
+            && !out.ends_with("us")
+            && !out.ends_with("is")
+        {
             out.pop();
         }
     }
@@ -244,7 +251,15 @@ impl<'a> Builder<'a> {
     }
 
     /// Words of one zone. `lead` is how many sentences get `lead_w` before `body_w` applies.
-    fn zone(&mut self, text: &'a str, base: usize, mask: &[Span], lead: usize, lead_w: f32, body_w: f32) {
+    fn zone(
+        &mut self,
+        text: &'a str,
+        base: usize,
+        mask: &[Span],
+        lead: usize,
+        lead_w: f32,
+        body_w: f32,
+    ) {
         let mut sentences = 0usize;
         let mut run: Vec<(usize, usize, bool)> = Vec::new();
         let mut run_w = body_w;
@@ -257,11 +272,9 @@ impl<'a> Builder<'a> {
             let s = w.s.as_ptr() as usize - text_start;
             let e = s + w.s.len();
             let capital = w.s.chars().next().is_some_and(char::is_uppercase);
-            if !w.joined || !capital || w.masked {
-                if !run.is_empty() {
-                    self.flush(text, &run, run_w);
-                    run.clear();
-                }
+            if (!w.joined || !capital || w.masked) && !run.is_empty() {
+                self.flush(text, &run, run_w);
+                run.clear();
             }
             if w.masked {
                 return;
@@ -371,7 +384,10 @@ mod tests {
         let text = "The leaders discussed 2022 gas supplies. Pasted background paragraph here.";
         let start = text.find("Pasted").unwrap();
         let mask = [Span::new(start, text.len())];
-        let raw = extract(&StoryDoc::new(text).with_mask(&mask), &StoriesConfig::default());
+        let raw = extract(
+            &StoryDoc::new(text).with_mask(&mask),
+            &StoriesConfig::default(),
+        );
         let mut names: Vec<&str> = raw.term_names.values().map(String::as_str).collect();
         names.sort();
         assert_eq!(names, vec!["discussed", "gas", "leader", "supply"]);

@@ -97,7 +97,12 @@ impl Collection {
         ((n / (df as f64 + 1.0)).ln().max(0.0) + 1.0) as f32
     }
 
-    pub(crate) fn weigh(&self, raw: &Raw, date: Option<i64>, embedding: Option<&[f32]>) -> DocFeatures {
+    pub(crate) fn weigh(
+        &self,
+        raw: &Raw,
+        date: Option<i64>,
+        embedding: Option<&[f32]>,
+    ) -> DocFeatures {
         let weigh = |counts: &[(u32, f32)], df: &HashMap<u32, u32>, keep: usize| {
             let v: Vec<(u32, f32)> = counts
                 .iter()
@@ -114,7 +119,8 @@ impl Collection {
             entities: weigh(&raw.entities, &self.entity_df, self.cfg.max_terms),
             embedding: embedding.and_then(|e| {
                 let norm = e.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
-                (norm > 0.0 && norm.is_finite()).then(|| e.iter().map(|&x| (x as f64 / norm) as f32).collect())
+                (norm > 0.0 && norm.is_finite())
+                    .then(|| e.iter().map(|&x| (x as f64 / norm) as f32).collect())
             }),
         }
     }
@@ -131,7 +137,11 @@ pub(crate) fn top(mut v: Vec<(u32, f32)>, keep: usize) -> Vec<(u32, f32)> {
 }
 
 fn unit(mut v: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
-    let norm = v.iter().map(|&(_, w)| w as f64 * w as f64).sum::<f64>().sqrt();
+    let norm = v
+        .iter()
+        .map(|&(_, w)| w as f64 * w as f64)
+        .sum::<f64>()
+        .sqrt();
     if norm > 0.0 {
         for e in &mut v {
             e.1 = (e.1 as f64 / norm) as f32;
@@ -158,7 +168,10 @@ pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f64 {
 }
 
 pub(crate) fn norm(a: &[(u32, f32)]) -> f64 {
-    a.iter().map(|&(_, w)| w as f64 * w as f64).sum::<f64>().sqrt()
+    a.iter()
+        .map(|&(_, w)| w as f64 * w as f64)
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// Time factor for documents (or stories) `gap` days apart; 1 when unknown.
@@ -211,7 +224,8 @@ pub(crate) fn combine(c: &Cosines, time: f64, cfg: &StoriesConfig) -> f64 {
 pub fn pair_similarity(a: &DocFeatures, b: &DocFeatures, cfg: &StoriesConfig) -> f64 {
     let c = Cosines {
         terms: dot(&a.terms, &b.terms),
-        entities: (!a.entities.is_empty() && !b.entities.is_empty()).then(|| dot(&a.entities, &b.entities)),
+        entities: (!a.entities.is_empty() && !b.entities.is_empty())
+            .then(|| dot(&a.entities, &b.entities)),
         embedding: match (&a.embedding, &b.embedding) {
             (Some(x), Some(y)) if x.len() == y.len() => {
                 Some(x.iter().zip(y).map(|(&p, &q)| p as f64 * q as f64).sum())
@@ -236,7 +250,11 @@ mod tests {
 
     #[test]
     fn identical_is_one_disjoint_is_zero() {
-        let f = feats(&["Gas prices rose in Italy today.", "Gas prices rose in Italy today.", "Football scores tonight."]);
+        let f = feats(&[
+            "Gas prices rose in Italy today.",
+            "Gas prices rose in Italy today.",
+            "Football scores tonight.",
+        ]);
         let cfg = StoriesConfig::default();
         assert!((pair_similarity(&f[0], &f[1], &cfg) - 1.0).abs() < 1e-6);
         assert_eq!(pair_similarity(&f[0], &f[2], &cfg), 0.0);
