@@ -148,6 +148,7 @@ fn settings(input: &InputArgs, opts: &DedupOptions) -> Result<pipeline::Settings
         skip_bad: input.on_error == args::OnError::Skip,
         memory_bytes: opts.memory_mib << 20,
         spill_dir: opts.spill_dir.clone(),
+        input: input_config(input),
         keep_texts: false,
     })
 }
@@ -165,6 +166,7 @@ fn input_config(input: &InputArgs) -> InputConfig {
         text_field: input.text_field.clone(),
         max_record_bytes: input.max_record_mib << 20,
         keep_raw: false,
+        defer_json: true,
     }
 }
 
@@ -227,7 +229,13 @@ fn run(job: Job) -> Result<()> {
         bar.set_position(docs);
         bar.set_message(format!("{:.1} MB", bytes as f64 / 1e6));
     };
-    let cfg = input_config(&input);
+    // With several threads, JSON lines are parsed on the pool rather than the reading
+    // thread; on one thread that only adds a copy.
+    let cfg = InputConfig {
+        defer_json: threads > 1,
+        ..input_config(&input)
+    };
+    settings.input = cfg.clone();
     let outcome = if bundled {
         let recs: Vec<Result<Record, ReadError>> = example::records().into_iter().map(Ok).collect();
         pipeline::run(recs.into_iter(), &settings, threads, &progress, &warn)?

@@ -19,6 +19,8 @@ pub struct Settings {
     pub skip_bad: bool,
     pub memory_bytes: usize,
     pub spill_dir: Option<std::path::PathBuf>,
+    /// How records are read (deferred JSON lines are parsed with it on the workers).
+    pub input: reprint_io::InputConfig,
     /// Keep every text, date and title in memory for the later stages (reuse, stories).
     pub keep_texts: bool,
 }
@@ -123,8 +125,21 @@ pub fn run(
     let mut skipped = 0u64;
     let mut bytes = 0u64;
 
-    let mut absorb = |chunk: Vec<Record>, fps: Vec<Fp>| -> Result<()> {
-        for (rec, fp) in chunk.into_iter().zip(fps) {
+    let mut late_skipped = 0u64;
+    let mut absorb = |items: Vec<Result<(Record, Fp), ReadError>>| -> Result<()> {
+        for item in items {
+            let (rec, fp) = match item {
+                Ok(x) => x,
+                Err(e) => {
+                    // A bad JSON line found on a worker: handled here, in input order.
+                    if !settings.skip_bad {
+                        bail!("{e}\n(use --on-error skip to skip bad records and count them)");
+                    }
+                    late_skipped += 1;
+                    warn(&e);
+                    continue;
+                }
+            };
             deduper.add(DocInput {
                 exact: fp.exact,
                 tokens: fp.tokens,
@@ -153,17 +168,20 @@ pub fn run(
         progress(docs.len() as u64, bytes);
         Ok(())
     };
-    let process = |chunk: &[Record]| -> Vec<Fp> {
+    // Parsing deferred JSON lines happens here too, so it is spread over the pool.
+    let process = |chunk: Vec<Record>| -> Vec<Result<(Record, Fp), ReadError>> {
+        let one = |w: &mut Worker, r: Record| {
+            let r = r.finish(&settings.input)?;
+            let fp = settings.fingerprint(w, &r);
+            Ok((r, fp))
+        };
         if threads <= 1 {
             let mut w = settings.worker();
-            chunk
-                .iter()
-                .map(|r| settings.fingerprint(&mut w, r))
-                .collect()
+            chunk.into_iter().map(|r| one(&mut w, r)).collect()
         } else {
             chunk
-                .par_iter()
-                .map_init(|| settings.worker(), |w, r| settings.fingerprint(w, r))
+                .into_par_iter()
+                .map_init(|| settings.worker(), one)
                 .collect()
         }
     };
@@ -176,8 +194,7 @@ pub fn run(
 
     if threads <= 1 {
         while let Some(chunk) = chunker.next_chunk()? {
-            let fps = process(&chunk);
-            absorb(chunk, fps)?;
+            absorb(process(chunk))?;
         }
         skipped = chunker.skipped;
     } else {
@@ -202,26 +219,25 @@ pub fn run(
             });
             // Absorb chunk i (sequential, in input order) while the pool fingerprints chunk
             // i + 1, so the pool never waits for the bookkeeping.
-            let mut pending: Option<(Vec<Record>, Vec<Fp>)> = None;
+            let mut pending: Option<Vec<Result<(Record, Fp), ReadError>>> = None;
             for chunk in rx {
                 let chunk = chunk?;
-                let (absorbed, fps) = rayon::join(
-                    || match pending.take() {
-                        Some((c, f)) => absorb(c, f),
-                        None => Ok(()),
-                    },
-                    || process(&chunk),
+                let (absorbed, done) = rayon::join(
+                    || pending.take().map_or(Ok(()), &mut absorb),
+                    || process(chunk),
                 );
                 absorbed?;
-                pending = Some((chunk, fps));
+                pending = Some(done);
             }
-            if let Some((c, f)) = pending {
-                absorb(c, f)?;
+            if let Some(items) = pending {
+                absorb(items)?;
             }
             skipped = reader.join().expect("reader thread");
             Ok(())
         })?;
     }
+    drop(absorb);
+    skipped += late_skipped;
     arena.finish()?;
     let seconds_fingerprint = start.elapsed().as_secs_f64();
     let t = Instant::now();

@@ -45,6 +45,7 @@ pub fn write_kept(
     }
     let cfg = InputConfig {
         keep_raw: true,
+        defer_json: false,
         ..cfg.clone()
     };
     let io = |e: std::io::Error| ReadError::io(out, e);

@@ -103,47 +103,71 @@ impl<R: BufRead> JsonlReader<R> {
                 return Err(ReadError::record(&self.name, self.line, reason));
             }
         };
-        let mut obj: Map<String, Value> = serde_json::from_str(line)
-            .map_err(|e| ReadError::record(&self.name, self.line, format!("invalid JSON: {e}")))?;
-        let text = match obj.remove(&self.cfg.text_field) {
-            Some(Value::String(s)) => s,
-            Some(Value::Null) | None => {
-                return Err(ReadError::record(
-                    &self.name,
-                    self.line,
-                    format!(
-                        "missing text field \"{}\" (set --text-field)",
-                        self.cfg.text_field
-                    ),
-                ))
-            }
-            Some(other) => {
-                return Err(ReadError::record(
-                    &self.name,
-                    self.line,
-                    format!(
-                        "text field \"{}\" is a {}, not a string",
-                        self.cfg.text_field,
-                        kind(&other)
-                    ),
-                ))
-            }
-        };
-        let id = match obj.get(&self.cfg.id_field) {
-            Some(Value::Null) | None => format!("{}:{}", self.stem, self.line),
-            Some(v) => value_to_id(v),
-        };
-        Ok(Some(Record {
-            id,
-            text,
-            meta: obj,
-            loc: Location {
-                file: self.name.clone(),
-                line: self.line,
-            },
-            raw: self.cfg.keep_raw.then(|| Raw::Line(line.to_string())),
-        }))
+        if self.cfg.defer_json {
+            // The caller parses later, on its worker threads (`Record::finish`).
+            return Ok(Some(Record {
+                id: String::new(),
+                text: line.to_string(),
+                meta: Map::new(),
+                loc: Location {
+                    file: self.name.clone(),
+                    line: self.line,
+                },
+                raw: Some(Raw::Deferred(self.stem.as_str().into())),
+            }));
+        }
+        parse_line(line, &self.name, self.line, &self.stem, &self.cfg).map(Some)
     }
+}
+
+/// Parses one JSONL line into a record.
+pub(crate) fn parse_line(
+    line: &str,
+    name: &Arc<str>,
+    line_no: u64,
+    stem: &str,
+    cfg: &InputConfig,
+) -> Result<Record, ReadError> {
+    let mut obj: Map<String, Value> = serde_json::from_str(line)
+        .map_err(|e| ReadError::record(name, line_no, format!("invalid JSON: {e}")))?;
+    let text = match obj.remove(&cfg.text_field) {
+        Some(Value::String(s)) => s,
+        Some(Value::Null) | None => {
+            return Err(ReadError::record(
+                name,
+                line_no,
+                format!(
+                    "missing text field \"{}\" (set --text-field)",
+                    cfg.text_field
+                ),
+            ))
+        }
+        Some(other) => {
+            return Err(ReadError::record(
+                name,
+                line_no,
+                format!(
+                    "text field \"{}\" is a {}, not a string",
+                    cfg.text_field,
+                    kind(&other)
+                ),
+            ))
+        }
+    };
+    let id = match obj.get(&cfg.id_field) {
+        Some(Value::Null) | None => format!("{stem}:{line_no}"),
+        Some(v) => value_to_id(v),
+    };
+    Ok(Record {
+        id,
+        text,
+        meta: obj,
+        loc: Location {
+            file: name.clone(),
+            line: line_no,
+        },
+        raw: cfg.keep_raw.then(|| Raw::Line(line.to_string())),
+    })
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -20,6 +20,9 @@ pub struct InputConfig {
     pub max_record_bytes: usize,
     /// Keep each record's raw form (for writing the kept corpus back in the input format).
     pub keep_raw: bool,
+    /// Leave JSONL lines unparsed: records come with the line as `text` and must go
+    /// through [`Record::finish`], which a caller can run on worker threads.
+    pub defer_json: bool,
 }
 
 impl Default for InputConfig {
@@ -30,6 +33,7 @@ impl Default for InputConfig {
             text_field: "text".into(),
             max_record_bytes: 256 << 20,
             keep_raw: false,
+            defer_json: false,
         }
     }
 }
@@ -52,8 +56,11 @@ pub enum Raw {
     CsvRow(Vec<String>),
     /// A whole file (text input): the path to copy.
     File(PathBuf),
-    /// Row `row` of Parquet file `file` (0-based).
+    /// A Parquet row.
     ParquetRow,
+    /// A JSONL line not parsed yet (see [`InputConfig::defer_json`]); holds the file stem
+    /// for default ids.
+    Deferred(Arc<str>),
 }
 
 /// One document.
@@ -69,6 +76,19 @@ pub struct Record {
     pub loc: Location,
     /// Raw form, when [`InputConfig::keep_raw`] is set.
     pub raw: Option<Raw>,
+}
+
+impl Record {
+    /// Completes a record read with [`InputConfig::defer_json`]: parses its JSON line.
+    /// Other records are returned as they are.
+    pub fn finish(self, cfg: &InputConfig) -> Result<Record, ReadError> {
+        match &self.raw {
+            Some(Raw::Deferred(stem)) => {
+                crate::read_jsonl::parse_line(&self.text, &self.loc.file, self.loc.line, stem, cfg)
+            }
+            _ => Ok(self),
+        }
+    }
 }
 
 /// One input to read.

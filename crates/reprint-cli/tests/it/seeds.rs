@@ -46,9 +46,17 @@ fn check_seed_findings(recs: &[serde_json::Value]) {
 fn analyze_with_no_input_runs_the_bundled_example() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("seeds.html");
-    check_seed_findings(&records(&["analyze", "--quiet", "--report", report.to_str().unwrap()]));
+    check_seed_findings(&records(&[
+        "analyze",
+        "--quiet",
+        "--report",
+        report.to_str().unwrap(),
+    ]));
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.contains("The West and Kiev"), "the report carries the texts");
+    assert!(
+        html.contains("The West and Kiev"),
+        "the report carries the texts"
+    );
 }
 
 #[test]
