@@ -236,7 +236,6 @@ pub fn run(
             Ok(())
         })?;
     }
-    drop(absorb);
     skipped += late_skipped;
     arena.finish()?;
     let seconds_fingerprint = start.elapsed().as_secs_f64();
