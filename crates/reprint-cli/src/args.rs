@@ -28,6 +28,11 @@ pub enum Command {
         after_help = "Examples:\n  reprint reuse examples/news\n  reprint reuse corpus.jsonl --min-words 30 --boilerplate-docs 20 > reuse.jsonl"
     )]
     Reuse(ReuseArgs),
+    /// Stories: documents about the same event, across wording and outlets, as a timeline.
+    #[command(
+        after_help = "Examples:\n  reprint stories examples/news\n  reprint stories articles.jsonl --date-field published --join-threshold 0.45"
+    )]
+    Stories(StoriesArgs),
     /// The main job: every level reprint has, on INPUTs or on the bundled example.
     #[command(
         after_help = "Examples:\n  reprint analyze                 # runs on the bundled examples/news (five seed texts)\n  reprint analyze corpus.jsonl"
@@ -158,6 +163,8 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub reuse: ReuseOptions,
     #[command(flatten)]
+    pub stories: StoriesOptions,
+    #[command(flatten)]
     pub output: OutputArgs,
     /// Write the HTML report here (default: beside --output with .html, else
     /// reprint-report.html in the current directory).
@@ -179,6 +186,32 @@ pub struct ReuseArgs {
     pub reuse: ReuseOptions,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StoriesArgs {
+    /// Inputs as for `dedup`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub stories: StoriesOptions,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StoriesOptions {
+    /// Lowest similarity for a document to join a story (else it starts a new one).
+    #[arg(long, default_value_t = 0.4)]
+    pub join_threshold: f64,
+    /// Days after which the time factor of a similarity has halved.
+    #[arg(long, default_value_t = 3.0)]
+    pub half_life_days: f64,
+    /// Stories last seen more than this many days before a document are not joined.
+    #[arg(long, default_value_t = 7)]
+    pub window_days: i64,
 }
 
 #[derive(Args, Debug, Clone)]

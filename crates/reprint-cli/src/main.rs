@@ -7,9 +7,10 @@ mod output;
 mod pipeline;
 mod report;
 mod reuse;
+mod stories;
 
 use anyhow::{bail, Context, Result};
-use args::{Cli, Command, DedupOptions, InputArgs, OutputArgs, ReuseOptions};
+use args::{Cli, Command, DedupOptions, InputArgs, OutputArgs, ReuseOptions, StoriesOptions};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reprint_dedup::{DedupConfig, KeepPolicy};
@@ -33,6 +34,7 @@ fn main() {
             input: a.input,
             dedup: a.dedup,
             reuse: None,
+            stories: None,
             out: a.output,
             bundled: false,
             write_dedup: true,
@@ -43,6 +45,18 @@ fn main() {
             input: a.input,
             dedup: DedupOptions::defaults(),
             reuse: Some(a.reuse),
+            stories: None,
+            out: a.output,
+            bundled: false,
+            write_dedup: false,
+            report: None,
+        }),
+        Command::Stories(a) => run(Job {
+            inputs: a.inputs,
+            input: a.input,
+            dedup: DedupOptions::defaults(),
+            reuse: None,
+            stories: Some(a.stories),
             out: a.output,
             bundled: false,
             write_dedup: false,
@@ -60,6 +74,7 @@ fn main() {
             input: a.input,
             dedup: a.dedup,
             reuse: Some(a.reuse),
+            stories: Some(a.stories),
             out: a.output,
             write_dedup: true,
         }),
@@ -89,6 +104,8 @@ struct Job {
     dedup: DedupOptions,
     /// Run the reuse stage with these options.
     reuse: Option<ReuseOptions>,
+    /// Run the stories stage with these options.
+    stories: Option<StoriesOptions>,
     out: OutputArgs,
     /// Run on the bundled example instead of `inputs`.
     bundled: bool,
@@ -176,6 +193,7 @@ fn run(job: Job) -> Result<()> {
         input,
         dedup: opts,
         reuse: reuse_opts,
+        stories: stories_opts,
         out,
         bundled,
         write_dedup,
@@ -184,7 +202,8 @@ fn run(job: Job) -> Result<()> {
     let start = Instant::now();
     let mut settings = settings(&input, &opts)?;
     let reuse_cfg = reuse_opts.as_ref().map(reuse::config).transpose()?;
-    settings.keep_texts = reuse_cfg.is_some();
+    let stories_cfg = stories_opts.as_ref().map(stories::config).transpose()?;
+    settings.keep_texts = reuse_cfg.is_some() || stories_cfg.is_some();
     let threads = out.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -209,6 +228,7 @@ fn run(job: Job) -> Result<()> {
     let mut writer = FindingsWriter::create(format, out.output.as_deref())?;
     output::declare(&mut writer);
     reuse::declare(&mut writer);
+    stories::declare(&mut writer);
 
     let bar = progress_bar(out.quiet);
     let warned = AtomicU64::new(0);
@@ -246,20 +266,33 @@ fn run(job: Job) -> Result<()> {
     bar.finish_and_clear();
 
     let t = Instant::now();
+    // Dates for source attribution and stories: metadata, header lines, datelines.
+    let dates = if settings.keep_texts {
+        stories::dates(&outcome.docs)
+    } else {
+        Vec::new()
+    };
+    let days: Vec<Option<i64>> = dates.iter().map(|d| d.as_ref().map(|d| d.days)).collect();
     let reuse_result = match &reuse_cfg {
-        Some(cfg) => {
-            bar.suspend(|| {});
-            Some(reuse::run(&outcome.docs, cfg)?)
-        }
+        Some(cfg) => Some(reuse::run(&outcome.docs, &days, cfg)?),
         None => None,
     };
     let seconds_reuse = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let stories_result = match &stories_cfg {
+        Some(cfg) => Some(stories::run(&outcome.docs, reuse_result.as_ref(), cfg)?),
+        None => None,
+    };
+    let seconds_stories = t.elapsed().as_secs_f64();
     let t = Instant::now();
     if write_dedup {
         output::write_findings(&mut writer, &outcome, !out.no_documents)?;
     }
     if let Some(r) = &reuse_result {
         reuse::write(&mut writer, &outcome.docs, r)?;
+    }
+    if let Some(r) = &stories_result {
+        stories::write(&mut writer, &outcome.docs, &dates, r)?;
     }
     let mut kept_written = None;
     if let Some(path) = &out.write_kept {
@@ -281,7 +314,10 @@ fn run(job: Job) -> Result<()> {
                     .join(", ")
             )
         };
-        let data = report::build(title, &outcome, reuse_result.as_ref(), None);
+        let view = stories_result
+            .as_ref()
+            .map(|r| stories::view(&outcome.docs, r));
+        let data = report::build(title, &outcome, &days, reuse_result.as_ref(), view.as_ref());
         report_bytes = Some(
             reprint_report::write(&data, path)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?,
@@ -300,11 +336,13 @@ fn run(job: Job) -> Result<()> {
             "threads": threads,
             "kept_written": kept_written,
             "reuse": reuse_result.as_ref().map(reuse::summary),
+            "stories": stories_result.as_ref().map(stories::summary),
             "report": report.as_ref().map(|p| serde_json::json!({"path": p.display().to_string(), "bytes": report_bytes})),
             "seconds": {
                 "read_and_fingerprint": round3(outcome.seconds_fingerprint),
                 "candidates_verify_cluster": round3(outcome.seconds_dedup),
                 "reuse": reuse_result.as_ref().map(|_| round3(seconds_reuse)),
+                "stories": stories_result.as_ref().map(|_| round3(seconds_stories)),
                 "write": round3(t.elapsed().as_secs_f64()),
                 "total": round3(total),
             },
@@ -324,8 +362,12 @@ fn run(job: Job) -> Result<()> {
                 )
             })
             .unwrap_or_default();
+        let stories_note = stories_result
+            .as_ref()
+            .map(|r| format!(", {} stories", r.stories.len()))
+            .unwrap_or_default();
         eprintln!(
-            "reprint: {} documents ({:.1} MB), {} duplicate clusters, {} dropped as duplicates, {} pairs{reuse_note}, {} bad records skipped, {:.2} s",
+            "reprint: {} documents ({:.1} MB), {} duplicate clusters, {} dropped as duplicates, {} pairs{reuse_note}{stories_note}, {} bad records skipped, {:.2} s",
             outcome.docs.len(),
             outcome.bytes as f64 / 1e6,
             outcome.result.clusters.len(),

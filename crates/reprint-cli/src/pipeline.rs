@@ -33,8 +33,9 @@ pub struct DocRow {
     /// Date (days since 1970-01-01) from metadata or a header line.
     pub date: Option<i64>,
     /// Title metadata, when later stages need it (the stories stage).
-    #[allow(dead_code)]
     pub title: Option<String>,
+    /// The date metadata as written, when later stages need it.
+    pub meta_date: Option<String>,
 }
 
 /// What the pipeline found.
@@ -158,7 +159,17 @@ pub fn run(
                         .map(str::to_string)
                 })
                 .flatten();
+            let meta_date = settings
+                .keep_texts
+                .then(|| {
+                    rec.meta
+                        .get(&settings.date_field)
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
+                .flatten();
             docs.push(DocRow {
+                meta_date,
                 id: rec.id,
                 text: settings.keep_texts.then_some(rec.text),
                 date: fp.date,

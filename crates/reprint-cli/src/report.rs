@@ -34,6 +34,7 @@ fn cut(text: &str, limit: usize) -> String {
 pub fn build(
     title: String,
     out: &Outcome,
+    dates: &[Option<i64>],
     reuse: Option<&ReuseResult>,
     stories: Option<&StoriesView>,
 ) -> ReportData {
@@ -51,7 +52,7 @@ pub fn build(
         .map(|(i, d)| DocView {
             id: d.id.clone(),
             text: cut(d.text.as_deref().unwrap_or(""), limit),
-            date: d.date.map(format_days),
+            date: dates.get(i).copied().flatten().or(d.date).map(format_days),
             cluster: r.cluster_of[i],
             keep: r.keep(i as u32),
             duplicate_of: r.duplicate_of(i as u32).map(id),

@@ -23,13 +23,14 @@ pub fn config(o: &ReuseOptions) -> Result<ReuseConfig> {
     Ok(cfg)
 }
 
-/// Runs reuse detection over the documents' texts.
-pub fn run(docs: &[DocRow], cfg: &ReuseConfig) -> Result<ReuseResult> {
+/// Runs reuse detection over the documents' texts; `dates` (days) name the earliest source.
+pub fn run(docs: &[DocRow], dates: &[Option<i64>], cfg: &ReuseConfig) -> Result<ReuseResult> {
     let refs: Vec<DocRef> = docs
         .iter()
-        .map(|d| DocRef {
+        .zip(dates)
+        .map(|(d, &date)| DocRef {
             text: d.text.as_deref().unwrap_or(""),
-            date: d.date,
+            date,
         })
         .collect();
     find_reuse(&refs, cfg).context("reuse detection failed")

@@ -3,6 +3,7 @@
 mod accuracy;
 mod formats;
 mod inputs;
+mod report;
 mod seeds;
 
 use serde_json::Value;

@@ -135,3 +135,49 @@ fn reuse_reports_the_pasted_paragraph_with_byte_offsets_in_both() {
     assert_eq!(passages.len(), aligns.len());
     assert!(passages.iter().all(|p| p["boilerplate"] == false));
 }
+
+#[test]
+fn stories_group_the_draghi_call_and_keep_the_others_apart() {
+    let recs = records(&["stories", &news_dir(), "--quiet"]);
+    let stories = of_type(&recs, "story");
+    let members: Vec<Vec<&str>> = stories
+        .iter()
+        .map(|s| {
+            s["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        members,
+        [vec!["004"], vec!["000", "001", "002"], vec!["003"]],
+        "a timeline"
+    );
+    assert_eq!(stories[1]["first_seen"], "2022-02-01");
+    assert!(stories[1]["top_entities"].to_string().contains("Draghi"));
+    let assignments = of_type(&recs, "story_assignment");
+    assert_eq!(assignments.len(), 5);
+    let a002 = assignments.iter().find(|a| a["doc"] == "002").unwrap();
+    assert_eq!(a002["date_basis"], "date header line");
+    let a000 = assignments.iter().find(|a| a["doc"] == "000").unwrap();
+    assert_eq!(
+        a000["date_basis"],
+        "dateline, year inferred from the collection"
+    );
+}
+
+#[test]
+fn the_pasted_paragraph_is_attributed_to_the_earlier_document() {
+    let recs = records(&["reuse", &news_dir(), "--quiet"]);
+    let p = of_type(&recs, "passage")
+        .into_iter()
+        .find(|p| p["text"].as_str().unwrap().starts_with("The West and Kiev"))
+        .unwrap();
+    assert_eq!(
+        p["source"]["doc"], "004",
+        "18 January comes before 21 February"
+    );
+}
