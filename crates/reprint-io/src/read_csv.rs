@@ -52,16 +52,7 @@ impl<R: Read> CsvRecords<R> {
                 )
             })?;
         let id_col = header.iter().position(|h| *h == cfg.id_field);
-        let stem = std::path::Path::new(&*name)
-            .file_name()
-            .map(|n| {
-                n.to_string_lossy()
-                    .split('.')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .unwrap_or_default();
+        let stem = crate::reader::file_stem(&name);
         Ok(CsvRecords {
             rows: rdr.into_byte_records(),
             header,

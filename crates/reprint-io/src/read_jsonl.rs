@@ -18,16 +18,7 @@ pub(crate) struct JsonlReader<R> {
 
 impl<R: BufRead> JsonlReader<R> {
     pub(crate) fn new(reader: R, name: Arc<str>, cfg: Arc<InputConfig>) -> Self {
-        let stem = std::path::Path::new(&*name)
-            .file_name()
-            .map(|n| {
-                n.to_string_lossy()
-                    .split('.')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .unwrap_or_default();
+        let stem = crate::reader::file_stem(&name);
         JsonlReader {
             reader,
             name,

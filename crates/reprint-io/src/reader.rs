@@ -197,15 +197,7 @@ impl Inputs {
                 let file = std::fs::File::open(&path).map_err(|e| ReadError::io(&path, e))?;
                 let reader =
                     crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
-                let id = txt_id.unwrap_or_else(|| {
-                    path.file_name()
-                        .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_default()
-                        .split('.')
-                        .next()
-                        .unwrap_or("")
-                        .to_string()
-                });
+                let id = txt_id.unwrap_or_else(|| file_stem(&path.to_string_lossy()));
                 open_stream(
                     reader,
                     path.display().to_string(),
@@ -279,6 +271,15 @@ impl Iterator for Inputs {
             }
         }
     }
+}
+
+/// The file name up to its first dot (`a/docs.jsonl.gz` → `docs`): the prefix of default
+/// ids (`docs:17`).
+pub(crate) fn file_stem(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().split('.').next().unwrap_or("").to_string())
+        .unwrap_or_default()
 }
 
 /// A JSON value as an id string: strings as they are, numbers and others as JSON text.
