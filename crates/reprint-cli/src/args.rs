@@ -212,6 +212,12 @@ pub struct StoriesOptions {
     /// Stories last seen more than this many days before a document are not joined.
     #[arg(long, default_value_t = 7)]
     pub window_days: i64,
+    /// Streaming mode: documents arrive in date order (undated last, then input order);
+    /// each joins a story or starts one, using only what came before it (first-story
+    /// detection). Without it, the whole collection is clustered at once and a final pass
+    /// may merge stories.
+    #[arg(long)]
+    pub stream: bool,
 }
 
 #[derive(Args, Debug, Clone)]

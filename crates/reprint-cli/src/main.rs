@@ -280,7 +280,13 @@ fn run(job: Job) -> Result<()> {
     let seconds_reuse = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let stories_result = match &stories_cfg {
-        Some(cfg) => Some(stories::run(&outcome.docs, reuse_result.as_ref(), cfg)?),
+        Some(cfg) => Some(stories::run(
+            &outcome.docs,
+            &dates,
+            reuse_result.as_ref(),
+            cfg,
+            stories_opts.as_ref().is_some_and(|o| o.stream),
+        )?),
         None => None,
     };
     let seconds_stories = t.elapsed().as_secs_f64();

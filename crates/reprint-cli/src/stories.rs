@@ -8,7 +8,7 @@ use reprint_io::write::{Col, FindingsWriter};
 use reprint_report::StoryView;
 use reprint_reuse::{ReuseResult, Span};
 use reprint_stories::dates::{resolve_dates, DateSource, DocDate, YearFrom};
-use reprint_stories::{cluster, StoriesConfig, StoriesResult, StoryDoc};
+use reprint_stories::{cluster, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
 use reprint_text::date::format_days;
 use serde::Serialize;
 use serde_json::json;
@@ -43,10 +43,13 @@ fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
 }
 
 /// Clusters the documents into stories, with boilerplate found by the reuse stage masked.
+/// `stream`: feed them one by one in date order (first-story detection) instead.
 pub fn run(
     docs: &[DocRow],
+    dates: &[Option<DocDate>],
     reuse: Option<&ReuseResult>,
     cfg: &StoriesConfig,
+    stream: bool,
 ) -> Result<StoriesResult> {
     let masks: Vec<Vec<Span>> = (0..docs.len())
         .map(|i| {
@@ -60,7 +63,32 @@ pub fn run(
         .zip(&masks)
         .map(|(d, m)| story_doc(d, m))
         .collect();
-    cluster(&story_docs, cfg).context("story clustering failed")
+    if !stream {
+        return cluster(&story_docs, cfg).context("story clustering failed");
+    }
+    // Arrival order: by date, undated last, ties in input order.
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    order.sort_by_key(|&i| (dates[i].as_ref().map_or(i64::MAX, |d| d.days), i));
+    let mut s = StoryStream::new(cfg.clone()).context("story clustering failed")?;
+    let mut assignments = Vec::with_capacity(docs.len());
+    for &i in &order {
+        let mut a = s.push(&story_docs[i]);
+        // The stream numbers documents by arrival; report input numbers.
+        a.doc = i as u32;
+        assignments.push(a);
+    }
+    let mut stories = s.stories();
+    for st in &mut stories {
+        for m in &mut st.members {
+            *m = order[*m as usize] as u32;
+        }
+        st.members.sort_unstable();
+    }
+    assignments.sort_by_key(|a| a.doc);
+    Ok(StoriesResult {
+        stories,
+        assignments,
+    })
 }
 
 fn date_basis(d: &DocDate) -> String {

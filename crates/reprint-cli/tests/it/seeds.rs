@@ -181,3 +181,32 @@ fn the_pasted_paragraph_is_attributed_to_the_earlier_document() {
         "18 January comes before 21 February"
     );
 }
+
+#[test]
+fn streaming_stories_give_the_same_partition() {
+    let recs = records(&["stories", &news_dir(), "--quiet", "--stream"]);
+    let mut groups: Vec<Vec<String>> = of_type(&recs, "story")
+        .iter()
+        .map(|s| {
+            s["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        [vec!["000", "001", "002"], vec!["003"], vec!["004"]]
+    );
+    // 004 (18 January) arrives first and starts a story; 001 joins 000's.
+    let assignments = of_type(&recs, "story_assignment");
+    let started: Vec<&str> = assignments
+        .iter()
+        .filter(|a| a["started"] == true)
+        .map(|a| a["doc"].as_str().unwrap())
+        .collect();
+    assert_eq!(started, ["000", "003", "004"]);
+}
