@@ -33,14 +33,52 @@ pub fn fmix64(mut k: u64) -> u64 {
     k
 }
 
-/// Hash of a window of token hashes (one shingle).
+/// Hash of a window of token hashes `t0..t(n-1)` (one shingle):
+/// `fmix64(n ^ rotl(t0, n-1) ^ rotl(t1, n-2) ^ … ^ t(n-1))`.
+///
+/// The rotations make it order-dependent; the form lets [`ShingleRoller`] slide it by one
+/// token with two rotations and two XORs. `n` is at most 64, so every position has its own
+/// rotation.
 #[inline]
 pub fn shingle_hash(window: &[u64]) -> u64 {
-    let mut acc = window.len() as u64;
-    for &t in window {
-        acc = combine(acc, t);
+    let n = window.len() as u32;
+    let mut acc = 0u64;
+    for (i, &t) in window.iter().enumerate() {
+        acc ^= t.rotate_left(n - 1 - i as u32);
     }
-    fmix64(acc)
+    fmix64(acc ^ n as u64)
+}
+
+/// Rolling form of [`shingle_hash`] over a token sequence.
+#[derive(Debug, Clone, Copy)]
+pub struct ShingleRoller {
+    n: u32,
+    acc: u64,
+}
+
+impl ShingleRoller {
+    /// Starts on the first window `first` (its length is the shingle size).
+    #[inline]
+    pub fn new(first: &[u64]) -> ShingleRoller {
+        let n = first.len() as u32;
+        let mut acc = 0u64;
+        for (i, &t) in first.iter().enumerate() {
+            acc ^= t.rotate_left(n - 1 - i as u32);
+        }
+        ShingleRoller { n, acc }
+    }
+
+    /// Hash of the current window.
+    #[inline]
+    pub fn hash(&self) -> u64 {
+        fmix64(self.acc ^ self.n as u64)
+    }
+
+    /// Slides the window: drops `old` (its first token), appends `new`.
+    #[inline]
+    pub fn roll(&mut self, old: u64, new: u64) {
+        self.acc = (self.acc ^ old.rotate_left(self.n - 1)).rotate_left(1) ^ new;
+    }
 }
 
 /// Hash of a whole token sequence (exact-duplicate key): the token hashes folded with
@@ -61,6 +99,24 @@ mod tests {
     fn shingle_hash_is_order_dependent() {
         assert_ne!(shingle_hash(&[1, 2, 3]), shingle_hash(&[3, 2, 1]));
         assert_ne!(shingle_hash(&[1, 2]), shingle_hash(&[1, 2, 0]));
+    }
+
+    #[test]
+    fn rolling_matches_direct() {
+        let toks: Vec<u64> = (0..40u64).map(|i| fmix64(i * 7 + 1)).collect();
+        for n in [1usize, 2, 5, 13] {
+            let mut r = ShingleRoller::new(&toks[..n]);
+            for start in 0..=toks.len() - n {
+                assert_eq!(
+                    r.hash(),
+                    shingle_hash(&toks[start..start + n]),
+                    "n {n} at {start}"
+                );
+                if start + n < toks.len() {
+                    r.roll(toks[start], toks[start + n]);
+                }
+            }
+        }
     }
 
     #[test]

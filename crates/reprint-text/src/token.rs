@@ -27,12 +27,23 @@ pub fn normalize_token(token: &str, out: &mut String) {
     }
     // NFKC can expand a compatibility character into a space plus a mark (U+FE72); only word
     // characters survive, so normalizing twice gives the same tokens.
+    let start = out.len();
     for c in token.nfkc().filter(|&c| is_word(c) || is_unspaced(c)) {
         match c {
             'ß' | 'ẞ' => out.push_str("ss"),
             'ς' => out.push('σ'),
             c => out.extend(c.to_lowercase()),
         }
+    }
+    // Folding can make a sequence NFKC composes (T + ◌̈ has no precomposed form, t + ◌̈ is ẗ):
+    // compose once more, as NFKC_Casefold does.
+    if out[start..]
+        .chars()
+        .any(unicode_normalization::char::is_combining_mark)
+    {
+        let again: String = out[start..].nfkc().collect();
+        out.truncate(start);
+        out.push_str(&again);
     }
 }
 
