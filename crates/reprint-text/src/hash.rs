@@ -81,14 +81,22 @@ impl ShingleRoller {
     }
 }
 
-/// Hash of a whole token sequence (exact-duplicate key): the token hashes folded with
-/// [`combine`] from a start of `!len`, then [`fmix64`].
+/// Hash of a whole token sequence (exact-duplicate key): token `i` is folded with
+/// [`combine`] into lane `i % 4` (each lane starting from `!len`), the four lanes are
+/// combined in order, then [`fmix64`]. Four lanes let the CPU overlap the multiplications.
 pub fn sequence_hash(tokens: &[u64]) -> u64 {
-    fmix64(
-        tokens
-            .iter()
-            .fold(!(tokens.len() as u64), |acc, &t| combine(acc, t)),
-    )
+    let start = !(tokens.len() as u64);
+    let mut lanes = [start; 4];
+    let mut chunks = tokens.chunks_exact(4);
+    for c in &mut chunks {
+        for k in 0..4 {
+            lanes[k] = combine(lanes[k], c[k]);
+        }
+    }
+    for (k, &t) in chunks.remainder().iter().enumerate() {
+        lanes[k] = combine(lanes[k], t);
+    }
+    fmix64(lanes.iter().fold(0, |acc, &l| combine(acc, l)))
 }
 
 #[cfg(test)]
@@ -99,6 +107,15 @@ mod tests {
     fn shingle_hash_is_order_dependent() {
         assert_ne!(shingle_hash(&[1, 2, 3]), shingle_hash(&[3, 2, 1]));
         assert_ne!(shingle_hash(&[1, 2]), shingle_hash(&[1, 2, 0]));
+    }
+
+    #[test]
+    fn sequence_hash_sees_order_and_length() {
+        let a = sequence_hash(&[1, 2, 3, 4, 5]);
+        assert_ne!(a, sequence_hash(&[1, 2, 3, 5, 4]));
+        assert_ne!(a, sequence_hash(&[5, 2, 3, 4, 1]));
+        assert_ne!(sequence_hash(&[]), sequence_hash(&[0]));
+        assert_eq!(a, sequence_hash(&[1, 2, 3, 4, 5]));
     }
 
     #[test]
