@@ -278,7 +278,13 @@ impl Iterator for Inputs {
 pub(crate) fn file_stem(name: &str) -> String {
     Path::new(name)
         .file_name()
-        .map(|n| n.to_string_lossy().split('.').next().unwrap_or("").to_string())
+        .map(|n| {
+            n.to_string_lossy()
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
