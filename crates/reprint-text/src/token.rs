@@ -369,6 +369,14 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn block_and_scalar_paths_hash_alike(text in "[a-zA-Z0-9_ .,!-]{0,200}") {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for_each_token(&text, false, |t| a.push(t));
+            for_each_token_scalar(&text, |t| b.push(t));
+            proptest::prop_assert_eq!(a, b);
+        }
+
+        #[test]
         fn fast_scanner_matches_reference(text in "[a-zA-Z0-9_ .,é中\u{301}ß-]{0,40}") {
             let mut spans = Vec::new();
             for_each_token(&text, false, |t| {
