@@ -136,11 +136,9 @@ fn reuse_reports_the_pasted_paragraph_with_byte_offsets_in_both() {
     assert!(passages.iter().all(|p| p["boilerplate"] == false));
 }
 
-#[test]
-fn stories_group_the_draghi_call_and_keep_the_others_apart() {
-    let recs = records(&["stories", &news_dir(), "--quiet"]);
-    let stories = of_type(&recs, "story");
-    let members: Vec<Vec<&str>> = stories
+/// The member ids of each story record, in output order.
+fn story_members(recs: &[serde_json::Value]) -> Vec<Vec<&str>> {
+    of_type(recs, "story")
         .iter()
         .map(|s| {
             s["members"]
@@ -150,7 +148,14 @@ fn stories_group_the_draghi_call_and_keep_the_others_apart() {
                 .map(|m| m.as_str().unwrap())
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn stories_group_the_draghi_call_and_keep_the_others_apart() {
+    let recs = records(&["stories", &news_dir(), "--quiet"]);
+    let stories = of_type(&recs, "story");
+    let members = story_members(&recs);
     assert_eq!(
         members,
         [vec!["004"], vec!["000", "001", "002"], vec!["003"]],
@@ -185,17 +190,7 @@ fn the_pasted_paragraph_is_attributed_to_the_earlier_document() {
 #[test]
 fn streaming_stories_give_the_same_partition() {
     let recs = records(&["stories", &news_dir(), "--quiet", "--stream"]);
-    let mut groups: Vec<Vec<String>> = of_type(&recs, "story")
-        .iter()
-        .map(|s| {
-            s["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_string())
-                .collect()
-        })
-        .collect();
+    let mut groups = story_members(&recs);
     groups.sort();
     assert_eq!(
         groups,
