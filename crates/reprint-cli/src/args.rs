@@ -218,6 +218,11 @@ pub struct StoriesOptions {
     /// may merge stories.
     #[arg(long)]
     pub stream: bool,
+    /// Metadata field holding a dense embedding of each document (a JSON array of numbers,
+    /// or such an array as a string), used as one more story feature. Optional; documents
+    /// without it are compared on the other features.
+    #[arg(long)]
+    pub embedding_field: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -167,6 +167,7 @@ fn settings(input: &InputArgs, opts: &DedupOptions) -> Result<pipeline::Settings
         spill_dir: opts.spill_dir.clone(),
         input: input_config(input),
         keep_texts: false,
+        embedding_field: None,
     })
 }
 
@@ -204,6 +205,9 @@ fn run(job: Job) -> Result<()> {
     let reuse_cfg = reuse_opts.as_ref().map(reuse::config).transpose()?;
     let stories_cfg = stories_opts.as_ref().map(stories::config).transpose()?;
     settings.keep_texts = reuse_cfg.is_some() || stories_cfg.is_some();
+    settings.embedding_field = stories_opts
+        .as_ref()
+        .and_then(|o| o.embedding_field.clone());
     let threads = out.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

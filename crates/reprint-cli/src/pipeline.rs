@@ -23,6 +23,8 @@ pub struct Settings {
     pub input: reprint_io::InputConfig,
     /// Keep every text, date and title in memory for the later stages (reuse, stories).
     pub keep_texts: bool,
+    /// Metadata field with a dense embedding per document (stories).
+    pub embedding_field: Option<String>,
 }
 
 /// One accepted document, as kept in memory for the output stage.
@@ -36,6 +38,8 @@ pub struct DocRow {
     pub title: Option<String>,
     /// The date metadata as written, when later stages need it.
     pub meta_date: Option<String>,
+    /// Dense embedding from `--embedding-field`.
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// What the pipeline found.
@@ -50,6 +54,7 @@ pub struct Outcome {
 }
 
 struct Fp {
+    embedding: Option<Vec<f32>>,
     tokens: u32,
     exact: u64,
     set: Vec<u32>,
@@ -83,6 +88,7 @@ impl Settings {
             .and_then(reprint_text::date::parse_iso_date)
             .or_else(|| reprint_text::date::header_date(&rec.text));
         Fp {
+            embedding: None,
             tokens: w.fp.tokens.min(u32::MAX as usize) as u32,
             exact: w.fp.exact,
             set,
@@ -127,8 +133,22 @@ pub fn run(
     let mut bytes = 0u64;
 
     let mut late_skipped = 0u64;
+    let mut dims: Option<usize> = None;
     let mut absorb = |items: Vec<Result<(Record, Fp), ReadError>>| -> Result<()> {
         for item in items {
+            // Every embedding must have the first one's dimension.
+            let item = item.and_then(|(rec, fp)| match (&fp.embedding, dims) {
+                (Some(e), Some(d)) if e.len() != d => Err(ReadError::Record {
+                    file: rec.loc.file.to_string(),
+                    line: rec.loc.line,
+                    reason: format!("embedding has {} dimensions, earlier ones {d}", e.len()),
+                }),
+                (Some(e), None) => {
+                    dims = Some(e.len());
+                    Ok((rec, fp))
+                }
+                _ => Ok((rec, fp)),
+            });
             let (rec, fp) = match item {
                 Ok(x) => x,
                 Err(e) => {
@@ -169,6 +189,7 @@ pub fn run(
                 })
                 .flatten();
             docs.push(DocRow {
+                embedding: fp.embedding,
                 meta_date,
                 id: rec.id,
                 text: settings.keep_texts.then_some(rec.text),
@@ -183,7 +204,10 @@ pub fn run(
     let process = |chunk: Vec<Record>| -> Vec<Result<(Record, Fp), ReadError>> {
         let one = |w: &mut Worker, r: Record| {
             let r = r.finish(&settings.input)?;
-            let fp = settings.fingerprint(w, &r);
+            let mut fp = settings.fingerprint(w, &r);
+            if let Some(field) = &settings.embedding_field {
+                fp.embedding = embedding(&r, field)?;
+            }
             Ok((r, fp))
         };
         if threads <= 1 {
@@ -263,6 +287,41 @@ pub fn run(
         seconds_fingerprint,
         seconds_dedup: t.elapsed().as_secs_f64(),
     })
+}
+
+/// The embedding in `field` of a record, if it has one: a JSON array of numbers, or a
+/// string holding one (as CSV and Parquet inputs give it).
+fn embedding(rec: &Record, field: &str) -> Result<Option<Vec<f32>>, ReadError> {
+    let bad = |reason: String| ReadError::Record {
+        file: rec.loc.file.to_string(),
+        line: rec.loc.line,
+        reason,
+    };
+    let parsed;
+    let value = match rec.meta.get(field) {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::String(s)) => {
+            parsed = serde_json::from_str::<serde_json::Value>(s).map_err(|e| {
+                bad(format!(
+                    "embedding field \"{field}\" is not a JSON array: {e}"
+                ))
+            })?;
+            &parsed
+        }
+        Some(v) => v,
+    };
+    let items = value.as_array().ok_or_else(|| {
+        bad(format!(
+            "embedding field \"{field}\" is not an array of numbers"
+        ))
+    })?;
+    let v: Option<Vec<f32>> = items.iter().map(|x| x.as_f64().map(|f| f as f32)).collect();
+    match v {
+        Some(v) if !v.is_empty() && v.iter().all(|f| f.is_finite()) => Ok(Some(v)),
+        _ => Err(bad(format!(
+            "embedding field \"{field}\" must be a non-empty array of finite numbers"
+        ))),
+    }
 }
 
 struct Chunker<'w, I> {

@@ -38,7 +38,7 @@ fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
         title: d.title.as_deref(),
         date: d.meta_date.as_deref(),
         mask,
-        embedding: None,
+        embedding: d.embedding.as_deref(),
     }
 }
 

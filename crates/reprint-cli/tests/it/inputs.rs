@@ -139,3 +139,63 @@ fn unspaced_scripts_get_character_shingles() {
     assert_eq!(p.len(), 1, "a Chinese near-duplicate is found");
     assert!(p[0]["jaccard"].as_f64().unwrap() > 0.8);
 }
+
+#[test]
+fn embeddings_join_stories_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "emb.jsonl",
+        concat!(
+            "{\"id\":\"a\",\"date\":\"2024-03-01\",\"text\":\"Harbour cranes idle as dockers walk out over pay at the port of Lisbon.\",\"vec\":[1.0,0.0,0.0]}\n",
+            "{\"id\":\"b\",\"date\":\"2024-03-01\",\"text\":\"Shipping queues lengthen while the stoppage at the port goes on, shippers say.\",\"vec\":\"[0.99,0.05,0.0]\"}\n",
+            "{\"id\":\"c\",\"date\":\"2024-03-01\",\"text\":\"A violin prodigy wins the national competition in Vienna.\",\"vec\":[0.0,0.0,1.0]}\n",
+        )
+        .as_bytes(),
+    );
+    let stories = |extra: &[&str]| -> Vec<usize> {
+        let mut args = vec!["stories", f.as_str(), "-q"];
+        args.extend_from_slice(extra);
+        let recs = records(&args);
+        let mut sizes: Vec<usize> = of_type(&recs, "story")
+            .iter()
+            .map(|s| s["size"].as_u64().unwrap() as usize)
+            .collect();
+        sizes.sort();
+        sizes
+    };
+    assert_eq!(
+        stories(&[]),
+        [1, 1, 1],
+        "one shared word is not enough: three stories"
+    );
+    assert_eq!(
+        stories(&["--embedding-field", "vec"]),
+        [1, 2],
+        "the embeddings join a and b"
+    );
+
+    let bad = write(
+        dir.path(),
+        "bad.jsonl",
+        b"{\"id\":\"a\",\"text\":\"x y z\",\"vec\":[1,2]}\n{\"id\":\"b\",\"text\":\"x y z\",\"vec\":[1,2,3]}\n{\"id\":\"c\",\"text\":\"x y z\",\"vec\":\"oops\"}\n",
+    );
+    let out = reprint(&[
+        "stories",
+        &bad,
+        "--embedding-field",
+        "vec",
+        "--on-error",
+        "skip",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.jsonl:2: embedding has 3 dimensions, earlier ones 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.jsonl:3: embedding field \"vec\" is not a JSON array"),
+        "{err}"
+    );
+}
