@@ -7,8 +7,8 @@ use std::path::PathBuf;
 #[command(
     name = "reprint",
     version,
-    about = "Find the ways a text collection repeats itself: exact and near-duplicate documents, with scores",
-    after_help = "Examples:\n  reprint analyze                         # the bundled example (five news texts)\n  reprint dedup corpus.jsonl.zst > findings.jsonl\n  reprint dedup docs/ --threshold 0.7 --containment 0.9\n  reprint dedup data.parquet --text-field body --write-kept clean.parquet"
+    about = "Find the ways a text collection repeats itself: duplicate documents, reused passages and stories, each with its scores",
+    after_help = "Examples:\n  reprint analyze                         # the bundled example (five news texts)\n  reprint analyze articles.jsonl --report articles.html\n  reprint reuse docs/ --boilerplate-docs 20\n  reprint stories articles.jsonl --stream\n  reprint dedup corpus.jsonl.zst > findings.jsonl\n  reprint dedup docs/ --threshold 0.7 --containment 0.9\n  reprint dedup data.parquet --text-field body --write-kept clean.parquet"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Exact and near-duplicate documents: pairs with scores, clusters, keep/drop per document.
     #[command(
-        after_help = "Examples:\n  reprint dedup corpus.jsonl > findings.jsonl\n  reprint dedup a.jsonl.gz b.jsonl.gz --threshold 0.7 --keep longest\n  reprint dedup docs/ --containment 0.9 --format parquet --output findings.parquet\n  cat corpus.jsonl | reprint dedup - --write-kept clean.jsonl   (needs a file, not stdin, for --write-kept)"
+        after_help = "Examples:\n  reprint dedup corpus.jsonl > findings.jsonl\n  reprint dedup a.jsonl.gz b.jsonl.gz --threshold 0.7 --keep longest\n  reprint dedup docs/ --containment 0.9 --format parquet --output findings.parquet\n  zcat corpus.jsonl.gz | reprint dedup - --no-documents > pairs.jsonl\n  reprint dedup corpus.jsonl --write-kept clean.jsonl"
     )]
     Dedup(DedupArgs),
     /// Reused passages: text shared by otherwise different documents, with byte offsets in
