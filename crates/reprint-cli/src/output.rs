@@ -127,7 +127,7 @@ pub fn summary(out: &Outcome, extra: serde_json::Value) -> serde_json::Value {
     let r = &out.result;
     let s = &r.stats;
     let n = out.docs.len().max(1) as f64;
-    let dropped = (0..out.docs.len()).filter(|&i| !r.keep(i as u32)).count();
+    let dropped = r.dropped();
     let near = r.pairs.iter().filter(|p| !p.exact).count();
     let mut v = json!({
         "type": "summary",

@@ -99,29 +99,24 @@ pub fn build(
                 .collect(),
             ru.passages
                 .iter()
-                .map(|p| {
-                    let (d0, s0) = p.occurrences[0];
-                    PassageView {
-                        id: p.id,
-                        occurrences: p
-                            .occurrences
-                            .iter()
-                            .map(|&(d, s)| (id(d), s.start, s.end))
-                            .collect(),
-                        boilerplate: p.boilerplate,
-                        source: match &p.source {
-                            SourceAttribution::Earliest(d) => Some(id(*d)),
-                            _ => None,
-                        },
-                        text: s0
-                            .slice(out.docs[d0 as usize].text.as_deref().unwrap_or(""))
-                            .to_string(),
-                    }
+                .map(|p| PassageView {
+                    id: p.id,
+                    occurrences: p
+                        .occurrences
+                        .iter()
+                        .map(|&(d, s)| (id(d), s.start, s.end))
+                        .collect(),
+                    boilerplate: p.boilerplate,
+                    source: match &p.source {
+                        SourceAttribution::Earliest(d) => Some(id(*d)),
+                        _ => None,
+                    },
+                    text: crate::reuse::passage_text(p, &out.docs).to_string(),
                 })
                 .collect(),
         ),
     };
-    let dropped = (0..out.docs.len()).filter(|&i| !r.keep(i as u32)).count();
+    let dropped = r.dropped();
     let summary = Summary {
         documents: out.docs.len() as u64,
         duplicates_removed: dropped as u64,

@@ -4,7 +4,7 @@ use crate::args::ReuseOptions;
 use crate::pipeline::DocRow;
 use anyhow::{Context, Result};
 use reprint_io::write::{Col, FindingsWriter};
-use reprint_reuse::{find_reuse, DocRef, ReuseConfig, ReuseResult, SourceAttribution};
+use reprint_reuse::{find_reuse, DocRef, Passage, ReuseConfig, ReuseResult, SourceAttribution};
 use serde::Serialize;
 use serde_json::json;
 
@@ -117,6 +117,12 @@ pub fn source_json(source: &SourceAttribution, docs: &[DocRow]) -> serde_json::V
     }
 }
 
+/// A passage's text: its first occurrence.
+pub fn passage_text<'a>(p: &Passage, docs: &'a [DocRow]) -> &'a str {
+    let (d, span) = p.occurrences[0];
+    span.slice(docs[d as usize].text.as_deref().unwrap_or(""))
+}
+
 /// Writes alignments and passages.
 pub fn write(w: &mut FindingsWriter, docs: &[DocRow], r: &ReuseResult) -> Result<()> {
     let id = |d: u32| docs[d as usize].id.as_str();
@@ -140,7 +146,6 @@ pub fn write(w: &mut FindingsWriter, docs: &[DocRow], r: &ReuseResult) -> Result
     for p in &r.passages {
         let mut docs_in: Vec<u32> = p.occurrences.iter().map(|o| o.0).collect();
         docs_in.dedup();
-        let (d0, s0) = p.occurrences[0];
         w.write(&PassageRec {
             kind: "passage",
             id: p.id,
@@ -156,7 +161,7 @@ pub fn write(w: &mut FindingsWriter, docs: &[DocRow], r: &ReuseResult) -> Result
             documents: docs_in.len(),
             boilerplate: p.boilerplate,
             source: source_json(&p.source, docs),
-            text: s0.slice(text(d0)),
+            text: passage_text(p, docs),
         })?;
     }
     Ok(())

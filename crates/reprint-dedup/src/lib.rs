@@ -179,6 +179,11 @@ impl DedupResult {
         self.duplicate_of(doc).is_none()
     }
 
+    /// Documents dropped as duplicates (every cluster member but its representative).
+    pub fn dropped(&self) -> usize {
+        self.clusters.iter().map(|c| c.members.len() - 1).sum()
+    }
+
     /// The representative `doc` is a duplicate of, if it is dropped.
     pub fn duplicate_of(&self, doc: Doc) -> Option<Doc> {
         let c = self.cluster_of[doc as usize]?;

@@ -214,13 +214,7 @@ fn main() {
     );
     let rss_before = peak_rss_mb();
 
-    let docs: Vec<DocRef> = texts
-        .iter()
-        .map(|t| DocRef {
-            text: t,
-            date: None,
-        })
-        .collect();
+    let docs: Vec<DocRef> = texts.iter().map(|t| DocRef::undated(t)).collect();
     let cfg = ReuseConfig::default();
     let t = Instant::now();
     let result = find_reuse(&docs, &cfg).expect("valid config");

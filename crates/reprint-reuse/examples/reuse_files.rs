@@ -12,13 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|p| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let docs: Vec<DocRef> = texts
-        .iter()
-        .map(|t| DocRef {
-            text: t,
-            date: None,
-        })
-        .collect();
+    let docs: Vec<DocRef> = texts.iter().map(|t| DocRef::undated(t)).collect();
     let result = find_reuse(&docs, &ReuseConfig::default())?;
     for al in &result.alignments {
         let (a, b) = (&texts[al.a as usize], &texts[al.b as usize]);

@@ -220,6 +220,13 @@ pub struct DocRef<'a> {
     pub date: Option<i64>,
 }
 
+impl<'a> DocRef<'a> {
+    /// A document without a date (its passages can not be attributed a source).
+    pub fn undated(text: &'a str) -> DocRef<'a> {
+        DocRef { text, date: None }
+    }
+}
+
 /// A passage shared by two documents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alignment {

@@ -103,13 +103,7 @@ fn boilerplate_is_flagged_and_masked() {
     let texts: Vec<String> = (0..12)
         .map(|i| format!("Story{i} tells{i} of{i} topic{i} entirely{i} alone{i}. {footer}"))
         .collect();
-    let docs: Vec<DocRef> = texts
-        .iter()
-        .map(|t| DocRef {
-            text: t,
-            date: None,
-        })
-        .collect();
+    let docs: Vec<DocRef> = texts.iter().map(|t| DocRef::undated(t)).collect();
     let cfg = ReuseConfig {
         max_df: 4,
         ..ReuseConfig::default()
@@ -214,13 +208,7 @@ fn same_result_whatever_the_thread_count() {
     for i in 0..40 {
         texts.push(format!("{} Extra words number {i}.", NEWS[i % 5]));
     }
-    let docs: Vec<DocRef> = texts
-        .iter()
-        .map(|t| DocRef {
-            text: t,
-            date: None,
-        })
-        .collect();
+    let docs: Vec<DocRef> = texts.iter().map(|t| DocRef::undated(t)).collect();
     let run = |threads| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
