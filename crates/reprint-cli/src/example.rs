@@ -24,6 +24,7 @@ pub fn records() -> Vec<Record> {
                 line: 1,
             },
             raw: None,
+            origin: None,
         })
         .collect()
 }

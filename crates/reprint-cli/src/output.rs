@@ -145,6 +145,7 @@ pub fn summary(out: &Outcome, extra: serde_json::Value) -> serde_json::Value {
         "index_bytes": s.index_bytes,
         "index_bytes_per_document": (s.index_bytes as f64 / n).round(),
         "shingle_sets_spilled_to_disk": out.arena_spilled,
+        "verified_sets": { "reread": out.sets.reread, "stored": out.sets.stored, "from_kept_text": out.sets.from_text },
     });
     if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {
         obj.extend(extra);

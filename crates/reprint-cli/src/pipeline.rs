@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use rayon::prelude::*;
-use reprint_dedup::{DedupConfig, DedupResult, Deduper, DocInput, ShingleSets};
+use reprint_dedup::{DedupConfig, DedupResult, Deduper, DocInput};
 use reprint_io::arena::SetArena;
 use reprint_io::{ReadError, Record};
 use reprint_sketch::{LshParams, Sketcher};
@@ -49,6 +49,8 @@ pub struct Outcome {
     pub skipped: u64,
     pub bytes: u64,
     pub arena_spilled: bool,
+    /// Where the verified documents' shingle sets came from.
+    pub sets: SetCounts,
     pub seconds_fingerprint: f64,
     pub seconds_dedup: f64,
 }
@@ -105,12 +107,15 @@ impl Settings {
     }
 }
 
-struct Arena(SetArena);
-
-impl ShingleSets for Arena {
-    fn set(&self, doc: u32) -> &[u32] {
-        self.0.get(doc as usize)
-    }
+/// How many shingle sets verification took from each place.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SetCounts {
+    /// Kept from the first pass (compressed input, standard input, CSV, Parquet).
+    pub stored: u64,
+    /// Read again from the input file and fingerprinted again.
+    pub reread: u64,
+    /// Fingerprinted again from texts kept in memory for later stages.
+    pub from_text: u64,
 }
 
 /// Progress callback: (documents, bytes) so far.
@@ -127,7 +132,11 @@ pub fn run(
 ) -> Result<Outcome> {
     let start = Instant::now();
     let mut deduper = Deduper::new(settings.dedup, settings.lsh);
+    // Shingle sets are kept only for documents that cannot be read again: verification
+    // re-reads the few candidates instead (or takes their kept texts).
     let mut arena = SetArena::new(settings.memory_bytes, settings.spill_dir.as_deref());
+    let mut rereader = reprint_io::Rereader::new(&settings.input);
+    let mut exacts: Vec<u64> = Vec::new();
     let mut docs: Vec<DocRow> = Vec::new();
     let mut skipped = 0u64;
     let mut bytes = 0u64;
@@ -168,7 +177,13 @@ pub fn run(
                 band_keys: &fp.keys,
                 set: &fp.set,
             });
-            arena.push(&fp.set)?;
+            let reread = !settings.keep_texts && rereader.push(rec.origin.as_ref(), rec.loc.line);
+            arena.push(if settings.keep_texts || reread {
+                &[]
+            } else {
+                &fp.set
+            })?;
+            exacts.push(fp.exact);
             bytes += rec.text.len() as u64;
             let title = settings
                 .keep_texts
@@ -275,18 +290,79 @@ pub fn run(
     arena.finish()?;
     let seconds_fingerprint = start.elapsed().as_secs_f64();
     let t = Instant::now();
-    let arena = Arena(arena);
-    let spilled = arena.0.spilled();
-    let result = deduper.finish(&arena);
+    let spilled = arena.spilled();
+    let candidates = deduper.candidates();
+    let (sets, counts) = gather_sets(
+        candidates.involved(),
+        settings,
+        &arena,
+        &rereader,
+        &docs,
+        &exacts,
+    )?;
+    drop(arena);
+    let result = candidates.verify(sets);
     Ok(Outcome {
         docs,
         result,
         skipped,
         bytes,
         arena_spilled: spilled,
+        sets: counts,
         seconds_fingerprint,
         seconds_dedup: t.elapsed().as_secs_f64(),
     })
+}
+
+/// The shingle sets of `involved` documents, each from wherever it is: the arena, the text
+/// kept in memory, or the input file read again. A text read again must fingerprint to the
+/// same exact hash as in the first pass, or the file changed under us: an error.
+fn gather_sets(
+    involved: &[u32],
+    settings: &Settings,
+    arena: &SetArena,
+    rereader: &reprint_io::Rereader,
+    docs: &[DocRow],
+    exacts: &[u64],
+) -> Result<(Vec<Vec<u32>>, SetCounts)> {
+    let one = |w: &mut Worker, &d: &u32| -> Result<(Vec<u32>, u8)> {
+        let d = d as usize;
+        let (text, how) = if let Some(t) = &docs[d].text {
+            (std::borrow::Cow::Borrowed(t.as_str()), 2)
+        } else if let Some(t) = rereader.text(d)? {
+            (std::borrow::Cow::Owned(t), 1)
+        } else {
+            return Ok((arena.get(d).to_vec(), 0));
+        };
+        settings.shingler.fingerprint(&text, &mut w.fp);
+        if w.fp.exact != exacts[d] {
+            let (file, line) = rereader.location(d).unwrap_or(("input", 0));
+            return Err(reprint_io::reread::changed(
+                file,
+                line,
+                "the record's text is not what it was",
+            )
+            .into());
+        }
+        Ok((w.fp.shingles.iter().map(|&h| h as u32).collect(), how))
+    };
+    let got: Vec<(Vec<u32>, u8)> = involved
+        .par_iter()
+        .map_init(|| settings.worker(), one)
+        .collect::<Result<_>>()?;
+    let mut counts = SetCounts::default();
+    let sets = got
+        .into_iter()
+        .map(|(set, how)| {
+            match how {
+                0 => counts.stored += 1,
+                1 => counts.reread += 1,
+                _ => counts.from_text += 1,
+            }
+            set
+        })
+        .collect();
+    Ok((sets, counts))
 }
 
 /// The embedding in `field` of a record, if it has one: a JSON array of numbers, or a

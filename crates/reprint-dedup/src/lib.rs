@@ -201,8 +201,11 @@ pub struct Deduper {
     samples: Option<SampleIndex>,
     first_with_hash: HashMap<u64, Doc>,
     exact_pairs: Vec<(Doc, Doc)>,
+    /// Distinct shingles of each first copy that has exact copies (measured on a copy).
+    exact_len: HashMap<Doc, u32>,
     keys: Vec<KeepKey>,
     stats: DedupStats,
+    scratch: Vec<u32>,
 }
 
 impl Deduper {
@@ -214,8 +217,10 @@ impl Deduper {
             samples: cfg.containment.map(|_| SampleIndex::new()),
             first_with_hash: HashMap::new(),
             exact_pairs: Vec::new(),
+            exact_len: HashMap::new(),
             keys: Vec::new(),
             stats: DedupStats::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -234,6 +239,15 @@ impl Deduper {
         } else {
             let first = *self.first_with_hash.entry(doc.exact).or_insert(id);
             if first != id {
+                if let std::collections::hash_map::Entry::Vacant(e) = self.exact_len.entry(first) {
+                    // The copy has the first copy's tokens, hence its set: count it now, so
+                    // verification never needs the first copy's set for this.
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(doc.set);
+                    self.scratch.sort_unstable();
+                    self.scratch.dedup();
+                    e.insert(self.scratch.len() as u32);
+                }
                 self.exact_pairs.push((first, id));
                 self.stats.exact_copies += 1;
                 canonical = false;
@@ -260,9 +274,22 @@ impl Deduper {
         self.index.memory_bytes()
     }
 
-    /// Finds candidates, verifies each against the exact shingle sets, and clusters.
-    pub fn finish(mut self, sets: &impl ShingleSets) -> DedupResult {
-        let n = self.keys.len();
+    /// Finds candidates, verifies each against the exact shingle sets, and clusters:
+    /// [`Deduper::candidates`] then [`Candidates::verify`] with sets from `sets`.
+    pub fn finish(self, sets: &impl ShingleSets) -> DedupResult {
+        let candidates = self.candidates();
+        let gathered = candidates
+            .involved()
+            .par_iter()
+            .map(|&d| sets.set(d).to_vec())
+            .collect();
+        candidates.verify(gathered)
+    }
+
+    /// Ends adding: finds the candidate pairs. Their documents' shingle sets are needed
+    /// next ([`Candidates::involved`]); the caller may fetch them however it likes (from
+    /// memory, or by reading those documents again).
+    pub fn candidates(mut self) -> Candidates {
         self.stats.index_bytes = self.index.memory_bytes() as u64;
         self.index.finish();
         let (mut candidates, cstats) = self.index.candidate_pairs(self.cfg.max_bucket);
@@ -277,21 +304,64 @@ impl Deduper {
             candidates.par_sort_unstable();
             candidates.dedup();
         }
-        // Sort the sets of the documents that take part in a candidate pair, once each.
         let mut involved: Vec<Doc> = candidates
             .iter()
             .flat_map(|&p| {
                 let (a, b) = unpack_pair(p);
                 [a, b]
             })
-            .chain(self.exact_pairs.iter().map(|&(a, _)| a))
             .collect();
         involved.par_sort_unstable();
         involved.dedup();
-        let sorted: Vec<Vec<u32>> = involved
-            .par_iter()
-            .map(|&d| {
-                let mut v = sets.set(d).to_vec();
+        Candidates {
+            cfg: self.cfg,
+            keys: self.keys,
+            exact_pairs: self.exact_pairs,
+            exact_len: self.exact_len,
+            stats: self.stats,
+            candidates,
+            involved,
+        }
+    }
+}
+
+/// Candidate pairs waiting for verification: the result of [`Deduper::candidates`].
+#[derive(Debug)]
+pub struct Candidates {
+    cfg: DedupConfig,
+    keys: Vec<KeepKey>,
+    exact_pairs: Vec<(Doc, Doc)>,
+    exact_len: HashMap<Doc, u32>,
+    stats: DedupStats,
+    candidates: Vec<u64>,
+    involved: Vec<Doc>,
+}
+
+impl Candidates {
+    /// The documents that take part in a candidate pair, ascending: [`Candidates::verify`]
+    /// needs their shingle sets, in this order.
+    pub fn involved(&self) -> &[Doc] {
+        &self.involved
+    }
+
+    /// Verifies every candidate with the exact Jaccard and containment, and clusters.
+    /// `sets[i]` is the shingle set of `involved()[i]` in any order, repeats allowed (as
+    /// [`reprint_text::Fingerprint`] gives it).
+    ///
+    /// # Panics
+    /// If `sets` does not have one set per involved document.
+    pub fn verify(mut self, sets: Vec<Vec<u32>>) -> DedupResult {
+        assert_eq!(
+            sets.len(),
+            self.involved.len(),
+            "one shingle set per involved document"
+        );
+        let n = self.keys.len();
+        let involved = std::mem::take(&mut self.involved);
+        let candidates = std::mem::take(&mut self.candidates);
+        let sorted: Vec<Vec<u32>> = sets
+            .into_par_iter()
+            .map(|mut v| {
                 v.sort_unstable();
                 v.dedup();
                 v
@@ -359,7 +429,7 @@ impl Deduper {
         let mut firsts: Vec<Doc> = copies.keys().copied().collect();
         firsts.sort_unstable();
         for first in firsts {
-            let len = set_of(first).len() as u32;
+            let len = self.exact_len[&first];
             let overlap = Overlap {
                 shared: len,
                 a: len,

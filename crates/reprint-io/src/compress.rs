@@ -5,24 +5,31 @@ use std::io::{BufRead, BufReader, Read};
 const GZIP: [u8; 2] = [0x1f, 0x8b];
 const ZSTD: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
-/// Wraps `inner` in a decompressor when its first bytes say it is compressed.
+/// Wraps `inner` in a decompressor when its first bytes say it is compressed; the flag
+/// says whether it did.
 pub(crate) fn decompress<'a>(
     inner: impl Read + Send + 'a,
-) -> std::io::Result<Box<dyn BufRead + Send + 'a>> {
+) -> std::io::Result<(Box<dyn BufRead + Send + 'a>, bool)> {
     let mut buf = BufReader::with_capacity(1 << 20, inner);
     let head = buf.fill_buf()?;
     if head.starts_with(&GZIP) {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::bufread::MultiGzDecoder::new(buf),
-        )))
+        Ok((
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(buf),
+            )),
+            true,
+        ))
     } else if head.starts_with(&ZSTD) {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 20,
-            zstd::stream::read::Decoder::with_buffer(buf)?,
-        )))
+        Ok((
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                zstd::stream::read::Decoder::with_buffer(buf)?,
+            )),
+            true,
+        ))
     } else {
-        Ok(Box::new(buf))
+        Ok((Box::new(buf), false))
     }
 }
 
@@ -42,6 +49,7 @@ mod tests {
             let mut out = Vec::new();
             decompress(&input[..])
                 .unwrap()
+                .0
                 .read_to_end(&mut out)
                 .unwrap();
             assert_eq!(out, text);

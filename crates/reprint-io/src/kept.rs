@@ -106,7 +106,7 @@ pub fn write_kept(
 
 fn csv_header(path: &Path) -> Result<Vec<String>, ReadError> {
     let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
-    let reader = crate::compress::decompress(file).map_err(|e| ReadError::io(path, e))?;
+    let (reader, _) = crate::compress::decompress(file).map_err(|e| ReadError::io(path, e))?;
     let delimiter = if path.to_string_lossy().to_lowercase().contains(".tsv") {
         b'\t'
     } else {

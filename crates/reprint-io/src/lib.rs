@@ -25,9 +25,11 @@ mod read_jsonl;
 mod read_parquet;
 mod read_txt;
 mod reader;
+pub mod reread;
 pub mod write;
 
 pub use error::ReadError;
 pub use format::InputFormat;
 pub use kept::write_kept;
 pub use reader::{InputConfig, Inputs, Location, Record};
+pub use reread::{Origin, OriginKind, Rereader};

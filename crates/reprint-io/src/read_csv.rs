@@ -119,6 +119,7 @@ impl<R: Read> Iterator for CsvRecords<R> {
                 line,
             },
             raw: self.keep_raw.then_some(Raw::CsvRow(fields)),
+            origin: None,
         }))
     }
 }

@@ -14,10 +14,20 @@ pub(crate) struct JsonlReader<R> {
     line: u64,
     buf: Vec<u8>,
     done: bool,
+    /// The file, when it can be read again at an offset; records then carry their origin.
+    seekable: Option<Arc<std::path::Path>>,
+    /// Byte offset of the next line, and of the current one.
+    offset: u64,
+    line_start: u64,
 }
 
 impl<R: BufRead> JsonlReader<R> {
-    pub(crate) fn new(reader: R, name: Arc<str>, cfg: Arc<InputConfig>) -> Self {
+    pub(crate) fn new(
+        reader: R,
+        name: Arc<str>,
+        cfg: Arc<InputConfig>,
+        seekable: Option<Arc<std::path::Path>>,
+    ) -> Self {
         let stem = crate::reader::file_stem(&name);
         JsonlReader {
             reader,
@@ -27,6 +37,9 @@ impl<R: BufRead> JsonlReader<R> {
             line: 0,
             buf: Vec::new(),
             done: false,
+            seekable,
+            offset: 0,
+            line_start: 0,
         }
     }
 
@@ -41,6 +54,8 @@ impl<R: BufRead> JsonlReader<R> {
         if n == 0 {
             return Ok(false);
         }
+        self.line_start = self.offset;
+        self.offset += n as u64;
         self.line += 1;
         if self.buf.len() as u64 >= limit && self.buf.last() != Some(&b'\n') {
             // Skip the rest of the oversized line so the next record starts clean.
@@ -55,11 +70,13 @@ impl<R: BufRead> JsonlReader<R> {
                 match chunk.iter().position(|&b| b == b'\n') {
                     Some(i) => {
                         self.reader.consume(i + 1);
+                        self.offset += i as u64 + 1;
                         break;
                     }
                     None => {
                         let len = chunk.len();
                         self.reader.consume(len);
+                        self.offset += len as u64;
                     }
                 }
             }
@@ -94,6 +111,12 @@ impl<R: BufRead> JsonlReader<R> {
                 return Err(ReadError::record(&self.name, self.line, reason));
             }
         };
+        let origin = self.seekable.as_ref().map(|path| crate::Origin {
+            path: path.clone(),
+            kind: crate::OriginKind::JsonlLine,
+            offset: self.line_start,
+            len: bytes.len() as u64,
+        });
         if self.cfg.defer_json {
             // The caller parses later, on its worker threads (`Record::finish`).
             return Ok(Some(Record {
@@ -105,9 +128,12 @@ impl<R: BufRead> JsonlReader<R> {
                     line: self.line,
                 },
                 raw: Some(Raw::Deferred(self.stem.as_str().into())),
+                origin,
             }));
         }
-        parse_line(line, &self.name, self.line, &self.stem, &self.cfg).map(Some)
+        let mut r = parse_line(line, &self.name, self.line, &self.stem, &self.cfg)?;
+        r.origin = origin;
+        Ok(Some(r))
     }
 }
 
@@ -158,6 +184,7 @@ pub(crate) fn parse_line(
             line: line_no,
         },
         raw: cfg.keep_raw.then(|| Raw::Line(line.to_string())),
+        origin: None,
     })
 }
 
@@ -201,7 +228,7 @@ mod tests {
     use super::*;
 
     fn read(input: &[u8], cfg: InputConfig) -> Vec<Result<Record, ReadError>> {
-        JsonlReader::new(input, "in.jsonl".into(), Arc::new(cfg)).collect()
+        JsonlReader::new(input, "in.jsonl".into(), Arc::new(cfg), None).collect()
     }
 
     #[test]

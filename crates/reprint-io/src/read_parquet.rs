@@ -144,6 +144,7 @@ fn batch_records(
                     line,
                 },
                 raw: cfg.keep_raw.then_some(Raw::ParquetRow),
+                origin: None,
             })
         })
         .collect()

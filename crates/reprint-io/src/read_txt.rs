@@ -12,6 +12,7 @@ pub(crate) fn read(
     path: PathBuf,
     id: String,
     cfg: &InputConfig,
+    seekable: Option<Arc<std::path::Path>>,
 ) -> Result<Record, ReadError> {
     let mut bytes = Vec::new();
     reader
@@ -38,12 +39,18 @@ pub(crate) fn read(
     };
     Ok(Record {
         id,
-        text,
         meta: Default::default(),
         loc: Location {
             file: name,
             line: 1,
         },
+        origin: seekable.map(|path| crate::Origin {
+            path,
+            kind: crate::OriginKind::TxtFile,
+            offset: 0,
+            len: text.len() as u64,
+        }),
+        text,
         raw: cfg.keep_raw.then_some(Raw::File(path)),
     })
 }

@@ -76,6 +76,9 @@ pub struct Record {
     pub loc: Location,
     /// Raw form, when [`InputConfig::keep_raw`] is set.
     pub raw: Option<Raw>,
+    /// Where its bytes lie in an uncompressed file, to read it again
+    /// ([`crate::Rereader`]); `None` for compressed files, standard input, CSV and Parquet.
+    pub origin: Option<crate::Origin>,
 }
 
 impl Record {
@@ -84,7 +87,15 @@ impl Record {
     pub fn finish(self, cfg: &InputConfig) -> Result<Record, ReadError> {
         match &self.raw {
             Some(Raw::Deferred(stem)) => {
-                crate::read_jsonl::parse_line(&self.text, &self.loc.file, self.loc.line, stem, cfg)
+                let mut r = crate::read_jsonl::parse_line(
+                    &self.text,
+                    &self.loc.file,
+                    self.loc.line,
+                    stem,
+                    cfg,
+                )?;
+                r.origin = self.origin;
+                Ok(r)
             }
             _ => Ok(self),
         }
@@ -181,10 +192,10 @@ impl Inputs {
         match src {
             Source::Stdin(format) => {
                 let stdin = std::io::stdin();
-                let reader =
+                let (reader, _) =
                     crate::compress::decompress(stdin).map_err(|e| ReadError::io("-", e))?;
                 // The boxed reader borrows nothing: stdin is 'static.
-                open_stream(reader, "-".into(), format, cfg, None)
+                open_stream(reader, "-".into(), format, cfg, None, None)
             }
             Source::File {
                 path,
@@ -195,15 +206,18 @@ impl Inputs {
                     return crate::read_parquet::open(&path, cfg);
                 }
                 let file = std::fs::File::open(&path).map_err(|e| ReadError::io(&path, e))?;
-                let reader =
+                let (reader, compressed) =
                     crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
                 let id = txt_id.unwrap_or_else(|| file_stem(&path.to_string_lossy()));
+                // Only an uncompressed regular file can be read again at an offset.
+                let seekable = (!compressed && path.is_file()).then(|| Arc::from(path.as_path()));
                 open_stream(
                     reader,
                     path.display().to_string(),
                     format,
                     cfg,
                     Some((path, id)),
+                    seekable,
                 )
             }
         }
@@ -216,17 +230,18 @@ fn open_stream(
     format: InputFormat,
     cfg: Arc<InputConfig>,
     txt: Option<(PathBuf, String)>,
+    seekable: Option<Arc<Path>>,
 ) -> Result<RecordIter, ReadError> {
     let name: Arc<str> = name.into();
     Ok(match format {
-        InputFormat::Jsonl | InputFormat::Auto => {
-            Box::new(crate::read_jsonl::JsonlReader::new(reader, name, cfg))
-        }
+        InputFormat::Jsonl | InputFormat::Auto => Box::new(crate::read_jsonl::JsonlReader::new(
+            reader, name, cfg, seekable,
+        )),
         InputFormat::Csv => Box::new(crate::read_csv::CsvRecords::new(reader, name, cfg)?),
         InputFormat::Txt => {
             let (path, id) = txt.unwrap_or_else(|| (PathBuf::from("-"), "stdin".into()));
             Box::new(std::iter::once(crate::read_txt::read(
-                reader, name, path, id, &cfg,
+                reader, name, path, id, &cfg, seekable,
             )))
         }
         InputFormat::Parquet => {

@@ -1,6 +1,6 @@
 //! Readers through the CLI: formats, compression, bad records.
 
-use crate::{of_type, records, reprint};
+use crate::{news_dir, of_type, records, reprint};
 use std::io::Write;
 
 fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
@@ -198,4 +198,54 @@ fn embeddings_join_stories_and_bad_ones_are_named() {
         err.contains("bad.jsonl:3: embedding field \"vec\" is not a JSON array"),
         "{err}"
     );
+}
+
+/// Verification takes candidates' shingle sets from three places: the input read again
+/// (plain files), sets kept from the first pass (compressed input), or texts kept for
+/// later stages (`analyze`). All three give the same pairs.
+#[test]
+fn sets_read_again_kept_or_from_texts_give_the_same_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let news = news_dir();
+    let mut body = String::new();
+    for name in ["000", "001", "002", "003", "004"] {
+        let text = std::fs::read_to_string(format!("{news}/{name}.txt")).unwrap();
+        body.push_str(&serde_json::json!({"id": name, "text": text}).to_string());
+        body.push('\n');
+    }
+    let plain = write(dir.path(), "seeds.jsonl", body.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(body.as_bytes()).unwrap();
+    let zipped = write(dir.path(), "seeds.jsonl.gz", &gz.finish().unwrap());
+    let pairs = |recs: &[serde_json::Value]| -> Vec<String> {
+        of_type(recs, "pair")
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {} {}",
+                    p["a"], p["b"], p["jaccard"], p["shared_shingles"]
+                )
+            })
+            .collect()
+    };
+    let summary_sets =
+        |recs: &[serde_json::Value]| of_type(recs, "summary")[0]["verified_sets"].clone();
+
+    let a = records(&["dedup", &plain, "--containment", "0.9"]);
+    let b = records(&["dedup", &zipped, "--containment", "0.9"]);
+    let out = dir.path().join("analyze.jsonl");
+    let out = out.to_str().unwrap();
+    reprint(&["analyze", &plain, "--output", out, "--no-report", "-q"]);
+    let c: Vec<serde_json::Value> = std::fs::read_to_string(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(pairs(&a).len(), 1, "{:?}", pairs(&a));
+    assert_eq!(pairs(&a), pairs(&b));
+    assert_eq!(pairs(&a), pairs(&c));
+    assert_eq!(summary_sets(&a)["reread"], 2);
+    assert_eq!(summary_sets(&a)["stored"], 0);
+    assert_eq!(summary_sets(&b)["stored"], 2);
+    assert_eq!(summary_sets(&c)["from_kept_text"], 2);
 }
