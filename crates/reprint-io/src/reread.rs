@@ -239,7 +239,7 @@ mod tests {
         std::fs::write(&jsonl, "{\"text\":\"one\"}\n{\"text\":\"two\"}\n").unwrap();
         let cfg = InputConfig::default();
         let mut re = Rereader::new(&cfg);
-        for r in Inputs::open(&[jsonl.clone()], &cfg).unwrap() {
+        for r in Inputs::open(std::slice::from_ref(&jsonl), &cfg).unwrap() {
             let r = r.unwrap();
             re.push(r.origin.as_ref(), r.loc.line);
         }
