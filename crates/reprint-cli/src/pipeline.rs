@@ -27,19 +27,47 @@ pub struct Settings {
     pub embedding_field: Option<String>,
 }
 
-/// One accepted document, as kept in memory for the output stage.
+/// One accepted document, as kept in memory for the output stage (small: a million of
+/// them stay in a few tens of MB when only duplicates are asked for).
 pub struct DocRow {
     pub id: String,
-    /// Text, when later stages need it.
-    pub text: Option<String>,
     /// Date (days since 1970-01-01) from metadata or a header line.
     pub date: Option<i64>,
-    /// Title metadata, when later stages need it (the stories stage).
+    /// Text and metadata, when later stages (reuse, stories) need them.
+    pub kept: Option<Box<KeptDoc>>,
+}
+
+/// What later stages need of a document beyond its id.
+pub struct KeptDoc {
+    pub text: String,
+    /// Title metadata.
     pub title: Option<String>,
-    /// The date metadata as written, when later stages need it.
+    /// The date metadata as written.
     pub meta_date: Option<String>,
     /// Dense embedding from `--embedding-field`.
     pub embedding: Option<Vec<f32>>,
+}
+
+impl DocRow {
+    /// The text, when kept.
+    pub fn text(&self) -> Option<&str> {
+        self.kept.as_ref().map(|k| k.text.as_str())
+    }
+
+    /// The title metadata, when kept.
+    pub fn title(&self) -> Option<&str> {
+        self.kept.as_ref().and_then(|k| k.title.as_deref())
+    }
+
+    /// The date metadata as written, when kept.
+    pub fn meta_date(&self) -> Option<&str> {
+        self.kept.as_ref().and_then(|k| k.meta_date.as_deref())
+    }
+
+    /// The embedding, when kept.
+    pub fn embedding(&self) -> Option<&[f32]> {
+        self.kept.as_ref().and_then(|k| k.embedding.as_deref())
+    }
 }
 
 /// What the pipeline found.
@@ -55,13 +83,25 @@ pub struct Outcome {
     pub seconds_dedup: f64,
 }
 
+/// One document's fingerprint; its shingle set and band keys live in its [`Batch`].
 struct Fp {
     embedding: Option<Vec<f32>>,
     tokens: u32,
     exact: u64,
-    set: Vec<u32>,
-    keys: Vec<u32>,
+    /// End of its set in `Batch::sets` (the start is the previous document's end).
+    set_end: usize,
+    /// Whether it has band keys (`bands` of them in `Batch::keys`, in document order).
+    has_keys: bool,
     date: Option<i64>,
+}
+
+/// Fingerprints of consecutive documents, with their sets and keys in two flat vectors:
+/// two allocations per batch instead of two per document.
+#[derive(Default)]
+struct Batch {
+    items: Vec<Result<(Record, Fp), ReadError>>,
+    sets: Vec<u32>,
+    keys: Vec<u32>,
 }
 
 struct Worker {
@@ -71,17 +111,21 @@ struct Worker {
 
 const CHUNK_DOCS: usize = 2048;
 const CHUNK_BYTES: usize = 8 << 20;
+/// Documents per batch within a chunk, when the chunk is spread over threads.
+const BATCH_DOCS: usize = 128;
 
 impl Settings {
-    fn fingerprint(&self, w: &mut Worker, rec: &Record) -> Fp {
+    /// Fingerprints `rec`, appending its set and band keys to `batch`.
+    fn fingerprint(&self, w: &mut Worker, rec: &Record, batch: &mut Batch) -> Fp {
         self.shingler.fingerprint(&rec.text, &mut w.fp);
         // Unsorted, with repeats: only candidates' sets are ever sorted (at verification).
-        let set: Vec<u32> = w.fp.shingles.iter().map(|&h| h as u32).collect();
-        let mut keys = Vec::new();
-        if !w.fp.shingles.is_empty() {
+        batch.sets.extend(w.fp.shingles.iter().map(|&h| h as u32));
+        let has_keys = !w.fp.shingles.is_empty();
+        if has_keys {
             self.sketcher.sign_into(&w.fp.shingles, &mut w.sig);
-            keys = vec![0; self.lsh.bands];
-            self.lsh.band_keys(&w.sig, &mut keys);
+            let start = batch.keys.len();
+            batch.keys.resize(start + self.lsh.bands, 0);
+            self.lsh.band_keys(&w.sig, &mut batch.keys[start..]);
         }
         let date = rec
             .meta
@@ -93,8 +137,8 @@ impl Settings {
             embedding: None,
             tokens: w.fp.tokens.min(u32::MAX as usize) as u32,
             exact: w.fp.exact,
-            set,
-            keys,
+            set_end: batch.sets.len(),
+            has_keys,
             date,
         }
     }
@@ -143,95 +187,120 @@ pub fn run(
 
     let mut late_skipped = 0u64;
     let mut dims: Option<usize> = None;
-    let mut absorb = |items: Vec<Result<(Record, Fp), ReadError>>| -> Result<()> {
-        for item in items {
-            // Every embedding must have the first one's dimension.
-            let item = item.and_then(|(rec, fp)| match (&fp.embedding, dims) {
-                (Some(e), Some(d)) if e.len() != d => Err(ReadError::Record {
-                    file: rec.loc.file.to_string(),
-                    line: rec.loc.line,
-                    reason: format!("embedding has {} dimensions, earlier ones {d}", e.len()),
-                }),
-                (Some(e), None) => {
-                    dims = Some(e.len());
-                    Ok((rec, fp))
-                }
-                _ => Ok((rec, fp)),
-            });
-            let (rec, fp) = match item {
-                Ok(x) => x,
-                Err(e) => {
-                    // A bad JSON line found on a worker: handled here, in input order.
-                    if !settings.skip_bad {
-                        bail!("{e}\n(use --on-error skip to skip bad records and count them)");
+    let mut absorb = |batches: Vec<Batch>| -> Result<()> {
+        for batch in batches {
+            let (mut set_start, mut key_start) = (0, 0);
+            for item in batch.items {
+                // Every embedding must have the first one's dimension.
+                let item = item.and_then(|(rec, fp)| match (&fp.embedding, dims) {
+                    (Some(e), Some(d)) if e.len() != d => Err(ReadError::Record {
+                        file: rec.loc.file.to_string(),
+                        line: rec.loc.line,
+                        reason: format!("embedding has {} dimensions, earlier ones {d}", e.len()),
+                    }),
+                    (Some(e), None) => {
+                        dims = Some(e.len());
+                        Ok((rec, fp))
                     }
-                    late_skipped += 1;
-                    warn(&e);
-                    continue;
-                }
-            };
-            deduper.add(DocInput {
-                exact: fp.exact,
-                tokens: fp.tokens,
-                date: fp.date,
-                band_keys: &fp.keys,
-                set: &fp.set,
-            });
-            let reread = !settings.keep_texts && rereader.push(rec.origin.as_ref(), rec.loc.line);
-            arena.push(if settings.keep_texts || reread {
-                &[]
-            } else {
-                &fp.set
-            })?;
-            exacts.push(fp.exact);
-            bytes += rec.text.len() as u64;
-            let title = settings
-                .keep_texts
-                .then(|| {
-                    rec.meta
-                        .get("title")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string)
-                })
-                .flatten();
-            let meta_date = settings
-                .keep_texts
-                .then(|| {
-                    rec.meta
-                        .get(&settings.date_field)
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string)
-                })
-                .flatten();
-            docs.push(DocRow {
-                embedding: fp.embedding,
-                meta_date,
-                id: rec.id,
-                text: settings.keep_texts.then_some(rec.text),
-                date: fp.date,
-                title,
-            });
+                    _ => Ok((rec, fp)),
+                });
+                let (rec, fp) = match item {
+                    Ok((rec, fp)) => {
+                        let set = &batch.sets[set_start..fp.set_end];
+                        set_start = fp.set_end;
+                        let keys: &[u32] = if fp.has_keys {
+                            key_start += settings.lsh.bands;
+                            &batch.keys[key_start - settings.lsh.bands..key_start]
+                        } else {
+                            &[]
+                        };
+                        (rec, (fp, set, keys))
+                    }
+                    Err(e) => {
+                        // A bad JSON line found on a worker: handled here, in input order.
+                        if !settings.skip_bad {
+                            bail!("{e}\n(use --on-error skip to skip bad records and count them)");
+                        }
+                        late_skipped += 1;
+                        warn(&e);
+                        continue;
+                    }
+                };
+                let (fp, set, keys) = fp;
+                deduper.add(DocInput {
+                    exact: fp.exact,
+                    tokens: fp.tokens,
+                    date: fp.date,
+                    band_keys: keys,
+                    set,
+                });
+                let reread =
+                    !settings.keep_texts && rereader.push(rec.origin.as_ref(), rec.loc.line);
+                arena.push(if settings.keep_texts || reread {
+                    &[]
+                } else {
+                    set
+                })?;
+                exacts.push(fp.exact);
+                bytes += rec.text.len() as u64;
+                let kept = settings.keep_texts.then(|| {
+                    let meta_str = |field: &str| {
+                        rec.meta
+                            .get(field)
+                            .and_then(|v| v.as_str())
+                            .map(str::to_string)
+                    };
+                    Box::new(KeptDoc {
+                        title: meta_str("title"),
+                        meta_date: meta_str(&settings.date_field),
+                        embedding: fp.embedding,
+                        text: rec.text,
+                    })
+                });
+                docs.push(DocRow {
+                    id: rec.id,
+                    date: fp.date,
+                    kept,
+                });
+            }
         }
         progress(docs.len() as u64, bytes);
         Ok(())
     };
     // Parsing deferred JSON lines happens here too, so it is spread over the pool.
-    let process = |chunk: Vec<Record>| -> Vec<Result<(Record, Fp), ReadError>> {
-        let one = |w: &mut Worker, r: Record| {
+    let process = |chunk: Vec<Record>| -> Vec<Batch> {
+        let one = |w: &mut Worker, r: Record, batch: &mut Batch| {
             let r = r.finish(&settings.input)?;
-            let mut fp = settings.fingerprint(w, &r);
+            let mut fp = settings.fingerprint(w, &r, batch);
             if let Some(field) = &settings.embedding_field {
                 fp.embedding = embedding(&r, field)?;
             }
             Ok((r, fp))
         };
+        let batch = |w: &mut Worker, recs: Vec<Record>| {
+            let mut b = Batch {
+                items: Vec::with_capacity(recs.len()),
+                ..Default::default()
+            };
+            for r in recs {
+                let (sets, keys) = (b.sets.len(), b.keys.len());
+                let item = one(w, r, &mut b);
+                if item.is_err() {
+                    // A record that failed after fingerprinting leaves nothing behind.
+                    b.sets.truncate(sets);
+                    b.keys.truncate(keys);
+                }
+                b.items.push(item);
+            }
+            b
+        };
         if threads <= 1 {
-            let mut w = settings.worker();
-            chunk.into_iter().map(|r| one(&mut w, r)).collect()
+            vec![batch(&mut settings.worker(), chunk)]
         } else {
             chunk
                 .into_par_iter()
-                .map_init(|| settings.worker(), one)
+                .chunks(BATCH_DOCS)
+                .map_init(|| settings.worker(), batch)
                 .collect()
         }
     };
@@ -269,7 +338,7 @@ pub fn run(
             });
             // Absorb chunk i (sequential, in input order) while the pool fingerprints chunk
             // i + 1, so the pool never waits for the bookkeeping.
-            let mut pending: Option<Vec<Result<(Record, Fp), ReadError>>> = None;
+            let mut pending: Option<Vec<Batch>> = None;
             for chunk in rx {
                 let chunk = chunk?;
                 let (absorbed, done) = rayon::join(
@@ -327,8 +396,8 @@ fn gather_sets(
 ) -> Result<(Vec<Vec<u32>>, SetCounts)> {
     let one = |w: &mut Worker, &d: &u32| -> Result<(Vec<u32>, u8)> {
         let d = d as usize;
-        let (text, how) = if let Some(t) = &docs[d].text {
-            (std::borrow::Cow::Borrowed(t.as_str()), 2)
+        let (text, how) = if let Some(t) = docs[d].text() {
+            (std::borrow::Cow::Borrowed(t), 2)
         } else if let Some(t) = rereader.text(d)? {
             (std::borrow::Cow::Owned(t), 1)
         } else {

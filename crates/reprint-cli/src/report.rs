@@ -51,7 +51,7 @@ pub fn build(
         .enumerate()
         .map(|(i, d)| DocView {
             id: d.id.clone(),
-            text: cut(d.text.as_deref().unwrap_or(""), limit),
+            text: cut(d.text().unwrap_or(""), limit),
             date: dates.get(i).copied().flatten().or(d.date).map(format_days),
             cluster: r.cluster_of[i],
             keep: r.keep(i as u32),

@@ -29,7 +29,7 @@ pub fn run(docs: &[DocRow], dates: &[Option<i64>], cfg: &ReuseConfig) -> Result<
         .iter()
         .zip(dates)
         .map(|(d, &date)| DocRef {
-            text: d.text.as_deref().unwrap_or(""),
+            text: d.text().unwrap_or(""),
             date,
         })
         .collect();
@@ -120,13 +120,13 @@ pub fn source_json(source: &SourceAttribution, docs: &[DocRow]) -> serde_json::V
 /// A passage's text: its first occurrence.
 pub fn passage_text<'a>(p: &Passage, docs: &'a [DocRow]) -> &'a str {
     let (d, span) = p.occurrences[0];
-    span.slice(docs[d as usize].text.as_deref().unwrap_or(""))
+    span.slice(docs[d as usize].text().unwrap_or(""))
 }
 
 /// Writes alignments and passages.
 pub fn write(w: &mut FindingsWriter, docs: &[DocRow], r: &ReuseResult) -> Result<()> {
     let id = |d: u32| docs[d as usize].id.as_str();
-    let text = |d: u32| docs[d as usize].text.as_deref().unwrap_or("");
+    let text = |d: u32| docs[d as usize].text().unwrap_or("");
     for a in &r.alignments {
         w.write(&AlignmentRec {
             kind: "alignment",

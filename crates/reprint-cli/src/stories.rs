@@ -34,11 +34,11 @@ pub fn dates(docs: &[DocRow]) -> Vec<Option<DocDate>> {
 
 fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
-        text: d.text.as_deref().unwrap_or(""),
-        title: d.title.as_deref(),
-        date: d.meta_date.as_deref(),
+        text: d.text().unwrap_or(""),
+        title: d.title(),
+        date: d.meta_date(),
         mask,
-        embedding: d.embedding.as_deref(),
+        embedding: d.embedding(),
     }
 }
 

@@ -242,11 +242,7 @@ impl Deduper {
                 if let std::collections::hash_map::Entry::Vacant(e) = self.exact_len.entry(first) {
                     // The copy has the first copy's tokens, hence its set: count it now, so
                     // verification never needs the first copy's set for this.
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(doc.set);
-                    self.scratch.sort_unstable();
-                    self.scratch.dedup();
-                    e.insert(self.scratch.len() as u32);
+                    e.insert(distinct_count(doc.set, &mut self.scratch));
                 }
                 self.exact_pairs.push((first, id));
                 self.stats.exact_copies += 1;
@@ -323,6 +319,38 @@ impl Deduper {
             involved,
         }
     }
+}
+
+/// Number of distinct values in `set` (shingle hashes, already well mixed), with an
+/// open-addressing table in `table`: a few times faster than sorting a copy.
+fn distinct_count(set: &[u32], table: &mut Vec<u32>) -> u32 {
+    let size = (set.len() * 2).next_power_of_two().max(16);
+    let mask = size - 1;
+    table.clear();
+    // Slots hold value + 1; 0 is empty (the value u32::MAX is counted apart).
+    table.resize(size, 0);
+    let mut count = 0;
+    let mut saw_max = false;
+    for &v in set {
+        if v == u32::MAX {
+            saw_max = true;
+            continue;
+        }
+        let mut i = (v.wrapping_mul(0x9E37_79B9) >> 7) as usize & mask;
+        loop {
+            let slot = table[i];
+            if slot == 0 {
+                table[i] = v + 1;
+                count += 1;
+                break;
+            }
+            if slot == v + 1 {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    count + saw_max as u32
 }
 
 /// Candidate pairs waiting for verification: the result of [`Deduper::candidates`].
@@ -470,6 +498,24 @@ impl Candidates {
             clusters,
             cluster_of,
             stats: self.stats,
+        }
+    }
+}
+
+#[cfg(test)]
+mod distinct_tests {
+    use super::distinct_count;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn counts_like_sort_and_dedup(
+            set in proptest::collection::vec(prop_oneof![0u32..50, Just(u32::MAX), any::<u32>()], 0..400)
+        ) {
+            let mut sorted = set.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            prop_assert_eq!(distinct_count(&set, &mut Vec::new()) as usize, sorted.len());
         }
     }
 }

@@ -145,9 +145,18 @@ pub(crate) fn parse_line(
     stem: &str,
     cfg: &InputConfig,
 ) -> Result<Record, ReadError> {
-    let mut obj: Map<String, Value> = serde_json::from_str(line)
-        .map_err(|e| ReadError::record(name, line_no, format!("invalid JSON: {e}")))?;
-    let text = match obj.remove(&cfg.text_field) {
+    let Fields {
+        text,
+        id,
+        meta: obj,
+    } = {
+        let mut de = serde_json::Deserializer::from_str(line);
+        let f = serde::de::DeserializeSeed::deserialize(FieldsSeed(cfg), &mut de)
+            .and_then(|f| de.end().map(|()| f))
+            .map_err(|e| ReadError::record(name, line_no, format!("invalid JSON: {e}")))?;
+        f
+    };
+    let text = match text {
         Some(Value::String(s)) => s,
         Some(Value::Null) | None => {
             return Err(ReadError::record(
@@ -171,9 +180,10 @@ pub(crate) fn parse_line(
             ))
         }
     };
-    let id = match obj.get(&cfg.id_field) {
+    let id = match id {
         Some(Value::Null) | None => format!("{stem}:{line_no}"),
-        Some(v) => value_to_id(v),
+        Some(Value::String(s)) => s,
+        Some(v) => value_to_id(&v),
     };
     Ok(Record {
         id,
@@ -186,6 +196,73 @@ pub(crate) fn parse_line(
         raw: cfg.keep_raw.then(|| Raw::Line(line.to_string())),
         origin: None,
     })
+}
+
+/// A JSONL object split while it is parsed: the text and id fields apart, every other
+/// field as metadata. Keys are not copied unless they end up in the metadata.
+struct Fields {
+    text: Option<Value>,
+    id: Option<Value>,
+    meta: Map<String, Value>,
+}
+
+struct FieldsSeed<'c>(&'c InputConfig);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldsSeed<'_> {
+    type Value = Fields;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Fields, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
+    type Value = Fields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+        let mut out = Fields {
+            text: None,
+            id: None,
+            meta: Map::new(),
+        };
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let value: Value = map.next_value()?;
+            if *key == self.0.text_field {
+                out.text = Some(value);
+            } else if *key == self.0.id_field {
+                out.id = Some(value);
+            } else {
+                out.meta.insert(key.into_owned(), value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An object key, borrowed from the line when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(v.into()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(v.to_string().into()))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -70,7 +70,7 @@ pub struct Record {
     pub id: String,
     /// Original text.
     pub text: String,
-    /// Every other field (title, date, …) as JSON values.
+    /// Every other field (title, date, …) as JSON values (JSONL leaves the id field out).
     pub meta: Map<String, Value>,
     /// Where it came from.
     pub loc: Location,

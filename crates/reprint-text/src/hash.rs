@@ -14,6 +14,96 @@ pub fn token_hash(normalized: &[u8]) -> u64 {
     xxh3_64(normalized)
 }
 
+/// [`token_hash`] of the lowercase form of `word`, an ASCII word (bytes `[0-9A-Za-z_]`) of
+/// 1 to 16 bytes, without copying it: the XXH3 short-input paths with the default secret and
+/// seed 0, on bytes lowercased in registers. Equal to `xxh3_64` of the lowercased bytes
+/// (tested against `xxhash-rust`).
+#[inline]
+pub(crate) fn xxh3_ascii_lower(word: &[u8]) -> u64 {
+    let n = word.len();
+    debug_assert!((1..=16).contains(&n));
+    if n >= 9 {
+        let lo = lower8(u64::from_le_bytes(word[..8].try_into().expect("8 bytes")));
+        let hi = lower8(u64::from_le_bytes(
+            word[n - 8..].try_into().expect("8 bytes"),
+        ));
+        let lo = lo ^ (SECRET_24 ^ SECRET_32);
+        let hi = hi ^ (SECRET_40 ^ SECRET_48);
+        let acc = (n as u64)
+            .wrapping_add(lo.swap_bytes())
+            .wrapping_add(hi)
+            .wrapping_add(mul128_fold64(lo, hi));
+        xxh3_avalanche(acc)
+    } else if n >= 4 {
+        let first = lower4(u32::from_le_bytes(word[..4].try_into().expect("4 bytes")));
+        let last = lower4(u32::from_le_bytes(
+            word[n - 4..].try_into().expect("4 bytes"),
+        ));
+        let input = (last as u64).wrapping_add((first as u64) << 32);
+        rrmxmx(input ^ (SECRET_8 ^ SECRET_16), n as u64)
+    } else {
+        let c1 = word[0].to_ascii_lowercase() as u32;
+        let c2 = word[n >> 1].to_ascii_lowercase() as u32;
+        let c3 = word[n - 1].to_ascii_lowercase() as u32;
+        let combined = (c1 << 16) | (c2 << 24) | c3 | ((n as u32) << 8);
+        xxh64_avalanche(combined as u64 ^ SECRET_0_4)
+    }
+}
+
+// The first bytes of XXH3's default secret, as the short-input paths read them.
+const SECRET_0_4: u64 = (0xbe4b_a423_u32 ^ 0x396c_feb8_u32) as u64;
+const SECRET_8: u64 = 0x1cad_21f7_2c81_017c;
+const SECRET_16: u64 = 0xdb97_9083_e96d_d4de;
+const SECRET_24: u64 = 0x1f67_b3b7_a4a4_4072;
+const SECRET_32: u64 = 0x78e5_c0cc_4ee6_79cb;
+const SECRET_40: u64 = 0x2172_ffcc_7dd0_5a82;
+const SECRET_48: u64 = 0x8e24_43f7_7446_08b8;
+
+/// Lowercases the ASCII letters among 8 ASCII bytes at once.
+#[inline]
+fn lower8(v: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Per byte b < 0x80: b + 0x3f has its top bit set iff b >= 'A', b + 0x25 iff b > 'Z'.
+    let upper = (v.wrapping_add(0x3f * ONES) & !v.wrapping_add(0x25 * ONES)) & (0x80 * ONES);
+    v | (upper >> 2)
+}
+
+#[inline]
+fn lower4(v: u32) -> u32 {
+    lower8(v as u64) as u32
+}
+
+#[inline]
+fn mul128_fold64(a: u64, b: u64) -> u64 {
+    let p = a as u128 * b as u128;
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+#[inline]
+fn xxh3_avalanche(mut h: u64) -> u64 {
+    h ^= h >> 37;
+    h = h.wrapping_mul(0x1656_6791_9E37_79F9);
+    h ^ (h >> 32)
+}
+
+#[inline]
+fn xxh64_avalanche(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= h >> 29;
+    h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
+    h ^ (h >> 32)
+}
+
+#[inline]
+fn rrmxmx(mut h: u64, len: u64) -> u64 {
+    h ^= h.rotate_left(49) ^ h.rotate_left(24);
+    h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+    h ^= (h >> 35).wrapping_add(len);
+    h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+    h ^ (h >> 28)
+}
+
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Order-dependent fold step used for shingles: `(acc.rotl(23) ^ next) * K`.
@@ -132,6 +222,29 @@ mod tests {
                 if start + n < toks.len() {
                     r.roll(toks[start], toks[start + n]);
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_ascii_words_hash_as_xxh3_of_their_lowercase(word in "[0-9A-Za-z_]{1,16}") {
+            let lower = word.to_ascii_lowercase();
+            proptest::prop_assert_eq!(xxh3_ascii_lower(word.as_bytes()), xxh3_64(lower.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn every_short_length_and_case_matches_xxh3() {
+        let base = b"AbCdEfGhIjKlMnOpZz_09";
+        for n in 1..=16 {
+            for start in 0..base.len() - n {
+                let w = &base[start..start + n];
+                assert_eq!(
+                    xxh3_ascii_lower(w),
+                    xxh3_64(&w.to_ascii_lowercase()),
+                    "{n} {start}"
+                );
             }
         }
     }

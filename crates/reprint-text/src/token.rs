@@ -68,11 +68,7 @@ fn for_each_token_impl(text: &str, char_units: bool, blocks: bool, mut f: impl F
         crate::simd::ascii_words(bytes, |s, e, upper| {
             let word = &bytes[s..e];
             f(Token {
-                hash: if upper {
-                    ascii_token_hash(word)
-                } else {
-                    token_hash(word)
-                },
+                hash: ascii_word_hash(word, upper),
                 span: Span::new(s, e),
             })
         });
@@ -158,6 +154,19 @@ fn for_each_token_impl(text: &str, char_units: bool, blocks: bool, mut f: impl F
     }
 }
 
+/// Hash of an ASCII word, lowercased; `upper` may be true only when it has an uppercase
+/// letter.
+#[inline]
+fn ascii_word_hash(word: &[u8], upper: bool) -> u64 {
+    if word.len() <= 16 {
+        crate::hash::xxh3_ascii_lower(word)
+    } else if upper {
+        ascii_token_hash(word)
+    } else {
+        token_hash(word)
+    }
+}
+
 /// Hash of an ASCII word, lowercased.
 #[inline]
 fn ascii_token_hash(word: &[u8]) -> u64 {
@@ -215,13 +224,8 @@ impl Emitter<'_> {
         if self.char_units || (upper && word.len() > 64) {
             return self.emit(s, e, f);
         }
-        let hash = if upper {
-            ascii_token_hash(word)
-        } else {
-            token_hash(word)
-        };
         f(Token {
-            hash,
+            hash: ascii_word_hash(word, upper),
             span: Span::new(s, e),
         });
         self.emitted_any = true;
