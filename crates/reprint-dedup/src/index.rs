@@ -65,7 +65,12 @@ impl CandidateIndex {
     /// Sorts the tables for lookups and enumeration (parallel over bands).
     pub fn finish(&mut self) {
         if !self.sorted {
-            self.tables.par_iter_mut().for_each(|t| t.sort_unstable());
+            // Rows went in in document order and the sort is stable: sorted by (key, doc).
+            self.tables
+                .par_iter_mut()
+                .for_each_init(Vec::new, |scratch, t| {
+                    crate::radix::sort_by_key(t, scratch, |(k, _)| k)
+                });
             self.sorted = true;
         }
     }
