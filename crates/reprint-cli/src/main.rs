@@ -351,6 +351,11 @@ fn run(job: Job) -> Result<()> {
             "seconds": {
                 "read_and_fingerprint": round3(outcome.seconds_fingerprint),
                 "candidates_verify_cluster": round3(outcome.seconds_dedup),
+                "candidates_verify_cluster_parts": {
+                    "candidates": round3(outcome.seconds_dedup_parts[0]),
+                    "candidate_sets": round3(outcome.seconds_dedup_parts[1]),
+                    "verify_cluster": round3(outcome.seconds_dedup_parts[2]),
+                },
                 "reuse": reuse_result.as_ref().map(|_| round3(seconds_reuse)),
                 "stories": stories_result.as_ref().map(|_| round3(seconds_stories)),
                 "write": round3(t.elapsed().as_secs_f64()),

@@ -81,6 +81,8 @@ pub struct Outcome {
     pub sets: SetCounts,
     pub seconds_fingerprint: f64,
     pub seconds_dedup: f64,
+    /// Parts of `seconds_dedup`: finding candidates, fetching their sets, verify + cluster.
+    pub seconds_dedup_parts: [f64; 3],
 }
 
 /// One document's fingerprint; its shingle set and band keys live in its [`Batch`].
@@ -361,6 +363,7 @@ pub fn run(
     let t = Instant::now();
     let spilled = arena.spilled();
     let candidates = deduper.candidates();
+    let t_sets = Instant::now();
     let (sets, counts) = gather_sets(
         candidates.involved(),
         settings,
@@ -370,7 +373,13 @@ pub fn run(
         &exacts,
     )?;
     drop(arena);
+    let t_verify = Instant::now();
     let result = candidates.verify(sets);
+    let parts = [
+        (t_sets - t).as_secs_f64(),
+        (t_verify - t_sets).as_secs_f64(),
+        t_verify.elapsed().as_secs_f64(),
+    ];
     Ok(Outcome {
         docs,
         result,
@@ -380,6 +389,7 @@ pub fn run(
         sets: counts,
         seconds_fingerprint,
         seconds_dedup: t.elapsed().as_secs_f64(),
+        seconds_dedup_parts: parts,
     })
 }
 

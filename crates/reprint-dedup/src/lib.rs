@@ -390,8 +390,8 @@ impl Candidates {
         let candidates = std::mem::take(&mut self.candidates);
         let sorted: Vec<Vec<u32>> = sets
             .into_par_iter()
-            .map_init(Vec::new, |scratch, mut v| {
-                radix::sort_by_key(&mut v, scratch, |x| x);
+            .map(|mut v| {
+                v.sort_unstable();
                 v.dedup();
                 v
             })
