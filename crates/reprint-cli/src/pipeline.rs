@@ -280,9 +280,12 @@ pub fn run(
             Ok((r, fp))
         };
         let batch = |w: &mut Worker, recs: Vec<Record>| {
+            // About one shingle per 6 bytes of text: reserve so the sets rarely regrow.
+            let bytes: usize = recs.iter().map(|r| r.text.len()).sum();
             let mut b = Batch {
                 items: Vec::with_capacity(recs.len()),
-                ..Default::default()
+                sets: Vec::with_capacity(bytes / 5 + 64),
+                keys: Vec::with_capacity(recs.len() * settings.lsh.bands),
             };
             for r in recs {
                 let (sets, keys) = (b.sets.len(), b.keys.len());

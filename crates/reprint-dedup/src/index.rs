@@ -27,8 +27,14 @@ pub fn unpack_pair(p: u64) -> (Doc, Doc) {
 #[derive(Debug, Clone)]
 pub struct CandidateIndex {
     tables: Vec<Vec<(u32, Doc)>>,
+    /// Rows inserted since the last `finish`, per table, in fixed-size blocks: growing
+    /// never copies what is already there.
+    pending: Vec<Vec<Vec<(u32, Doc)>>>,
     sorted: bool,
 }
+
+/// Rows per pending block (512 KiB).
+const BLOCK_ROWS: usize = 1 << 16;
 
 /// What enumerating candidate pairs found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +50,7 @@ impl CandidateIndex {
     pub fn new(bands: usize) -> CandidateIndex {
         CandidateIndex {
             tables: vec![Vec::new(); bands],
+            pending: vec![Vec::new(); bands],
             sorted: true,
         }
     }
@@ -51,13 +58,17 @@ impl CandidateIndex {
     /// Adds a document's band keys (one per band).
     pub fn insert(&mut self, doc: Doc, keys: &[u32]) {
         debug_assert_eq!(keys.len(), self.tables.len());
-        for (table, &key) in self.tables.iter_mut().zip(keys) {
-            if table.len() == table.capacity() {
-                // Grow by an eighth, not double: the tables are most of the resident index and
-                // doubling would leave up to half of it unused.
-                table.reserve_exact(table.len() / 8 + 16);
+        for (blocks, &key) in self.pending.iter_mut().zip(keys) {
+            match blocks.last_mut() {
+                Some(b) if b.len() < b.capacity() => b.push((key, doc)),
+                _ => {
+                    // Small first blocks, so a small collection stays small.
+                    let cap = (blocks.len() * 1024 + 256).min(BLOCK_ROWS);
+                    let mut b = Vec::with_capacity(cap);
+                    b.push((key, doc));
+                    blocks.push(b);
+                }
             }
-            table.push((key, doc));
         }
         self.sorted = false;
     }
@@ -68,8 +79,14 @@ impl CandidateIndex {
             // Rows went in in document order and the sort is stable: sorted by (key, doc).
             self.tables
                 .par_iter_mut()
-                .for_each_init(Vec::new, |scratch, t| {
-                    crate::radix::sort_by_key(t, scratch, |(k, _)| k)
+                .zip(self.pending.par_iter_mut())
+                .for_each_init(Vec::new, |scratch, (t, blocks)| {
+                    let added: usize = blocks.iter().map(Vec::len).sum();
+                    t.reserve_exact(added);
+                    for b in blocks.drain(..) {
+                        t.extend_from_slice(&b);
+                    }
+                    crate::radix::sort_by_key(t, scratch, |(k, _)| k);
                 });
             self.sorted = true;
         }
@@ -144,10 +161,13 @@ impl CandidateIndex {
 
     /// Bytes held by the tables.
     pub fn memory_bytes(&self) -> usize {
-        self.tables
+        let rows: usize = self
+            .tables
             .iter()
-            .map(|t| t.capacity() * std::mem::size_of::<(u32, Doc)>())
-            .sum()
+            .map(Vec::capacity)
+            .chain(self.pending.iter().flatten().map(Vec::capacity))
+            .sum();
+        rows * std::mem::size_of::<(u32, Doc)>()
     }
 
     /// Number of bands.
