@@ -188,11 +188,13 @@ pub fn run(
     let mut bytes = 0u64;
 
     let mut late_skipped = 0u64;
+    // Set and key buffers of absorbed batches, for the next chunks to fill.
+    let pool: std::sync::Mutex<Vec<(Vec<u32>, Vec<u32>)>> = Default::default();
     let mut dims: Option<usize> = None;
     let mut absorb = |batches: Vec<Batch>| -> Result<()> {
-        for batch in batches {
+        for mut batch in batches {
             let (mut set_start, mut key_start) = (0, 0);
-            for item in batch.items {
+            for item in std::mem::take(&mut batch.items) {
                 // Every embedding must have the first one's dimension.
                 let item = item.and_then(|(rec, fp)| match (&fp.embedding, dims) {
                     (Some(e), Some(d)) if e.len() != d => Err(ReadError::Record {
@@ -265,6 +267,10 @@ pub fn run(
                     kept,
                 });
             }
+            // The buffers go back to the pool: the next chunk reuses their pages.
+            batch.sets.clear();
+            batch.keys.clear();
+            pool.lock().expect("pool").push((batch.sets, batch.keys));
         }
         progress(docs.len() as u64, bytes);
         Ok(())
@@ -282,10 +288,13 @@ pub fn run(
         let batch = |w: &mut Worker, recs: Vec<Record>| {
             // About one shingle per 6 bytes of text: reserve so the sets rarely regrow.
             let bytes: usize = recs.iter().map(|r| r.text.len()).sum();
+            let (mut sets, mut keys) = pool.lock().expect("pool").pop().unwrap_or_default();
+            sets.reserve(bytes / 5 + 64);
+            keys.reserve(recs.len() * settings.lsh.bands);
             let mut b = Batch {
                 items: Vec::with_capacity(recs.len()),
-                sets: Vec::with_capacity(bytes / 5 + 64),
-                keys: Vec::with_capacity(recs.len() * settings.lsh.bands),
+                sets,
+                keys,
             };
             for r in recs {
                 let (sets, keys) = (b.sets.len(), b.keys.len());

@@ -122,8 +122,15 @@ impl Sketcher {
         // same for every document, so two documents agree on a densified bin exactly as
         // often as on a random non-empty one. Densified values are written to a copy so
         // that probes only ever read original bins.
-        let mut original = [EMPTY_SLOT; 4096];
-        let original = &mut original[..out.len()];
+        // A copy on the stack for the usual sizes (no 16 KiB fill per document).
+        let mut small = [EMPTY_SLOT; 256];
+        let mut large = Vec::new();
+        let original: &mut [u32] = if out.len() <= small.len() {
+            &mut small[..out.len()]
+        } else {
+            large.resize(out.len(), EMPTY_SLOT);
+            &mut large
+        };
         original.copy_from_slice(out);
         let slots = out.len();
         for (i, slot) in out.iter_mut().enumerate() {
