@@ -185,6 +185,7 @@ fn input_config(input: &InputArgs) -> InputConfig {
         max_record_bytes: input.max_record_mib << 20,
         keep_raw: false,
         defer_json: true,
+        meta_fields: None,
     }
 }
 
@@ -255,8 +256,12 @@ fn run(job: Job) -> Result<()> {
     };
     // With several threads, JSON lines are parsed on the pool rather than the reading
     // thread; on one thread that only adds a copy.
+    // Only the metadata some stage reads is kept.
+    let mut meta_fields = vec![settings.date_field.clone(), "title".to_string()];
+    meta_fields.extend(settings.embedding_field.clone());
     let cfg = InputConfig {
         defer_json: threads > 1,
+        meta_fields: Some(meta_fields),
         ..input_config(&input)
     };
     settings.input = cfg.clone();

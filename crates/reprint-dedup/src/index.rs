@@ -62,8 +62,10 @@ impl CandidateIndex {
             match blocks.last_mut() {
                 Some(b) if b.len() < b.capacity() => b.push((key, doc)),
                 _ => {
-                    // Small first blocks, so a small collection stays small.
-                    let cap = (blocks.len() * 1024 + 256).min(BLOCK_ROWS);
+                    // Blocks grow with the table (a quarter of it), so a small collection
+                    // wastes at most a fifth and a large one at most one block.
+                    let rows: usize = blocks.iter().map(Vec::len).sum();
+                    let cap = (rows / 4).clamp(256, BLOCK_ROWS);
                     let mut b = Vec::with_capacity(cap);
                     b.push((key, doc));
                     blocks.push(b);

@@ -2,7 +2,10 @@
 //! and keep/drop decisions.
 //!
 //! The caller streams documents in (fingerprints computed by `reprint-text` and
-//! `reprint-sketch`), then asks for the result with access to each document's shingle set.
+//! `reprint-sketch`), then asks for the candidate pairs ([`Deduper::candidates`]), fetches the
+//! shingle sets of the documents they involve however it likes (kept in memory, or computed
+//! again from the text read a second time), and verifies ([`Candidates::verify`]).
+//! [`Deduper::finish`] does both when every set is at hand.
 //! Nothing here reads files or spawns threads of its own; verification runs on the
 //! caller's rayon pool.
 //!

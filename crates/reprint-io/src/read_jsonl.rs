@@ -230,13 +230,14 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed<'_> {
             meta: Map::new(),
         };
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let value: Value = map.next_value()?;
             if *key == self.0.text_field {
-                out.text = Some(value);
+                out.text = Some(map.next_value()?);
             } else if *key == self.0.id_field {
-                out.id = Some(value);
+                out.id = Some(map.next_value()?);
+            } else if self.0.keeps_meta(&key) {
+                out.meta.insert(key.into_owned(), map.next_value()?);
             } else {
-                out.meta.insert(key.into_owned(), value);
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
         Ok(out)
@@ -341,6 +342,23 @@ mod tests {
         assert!(msgs[3].contains(":5: text is not valid UTF-8"));
         // The record after the bad ones is still read.
         assert_eq!(out.last().unwrap().as_ref().unwrap().text, "after");
+    }
+
+    #[test]
+    fn only_asked_for_metadata_is_kept_but_all_of_it_is_checked() {
+        let cfg = InputConfig {
+            meta_fields: Some(vec!["date".into()]),
+            ..Default::default()
+        };
+        let out = read(
+            b"{\"id\":\"a\",\"group\":{\"x\":[1,2]},\"text\":\"t\",\"date\":\"2022-02-01\"}\n{\"text\":\"t\",\"group\":[1,}\n",
+            cfg,
+        );
+        let a = out[0].as_ref().unwrap();
+        assert_eq!(a.meta.len(), 1);
+        assert_eq!(a.meta["date"], "2022-02-01");
+        let e = out[1].as_ref().unwrap_err().to_string();
+        assert!(e.starts_with("in.jsonl:2: invalid JSON"), "{e}");
     }
 
     #[test]

@@ -23,6 +23,18 @@ pub struct InputConfig {
     /// Leave JSONL lines unparsed: records come with the line as `text` and must go
     /// through [`Record::finish`], which a caller can run on worker threads.
     pub defer_json: bool,
+    /// Metadata fields to keep (JSONL); `None` keeps every field. Other fields are still
+    /// checked as JSON but never copied: a caller that needs only a date saves the work.
+    pub meta_fields: Option<Vec<String>>,
+}
+
+impl InputConfig {
+    /// Whether metadata field `name` is kept.
+    pub fn keeps_meta(&self, name: &str) -> bool {
+        self.meta_fields
+            .as_ref()
+            .is_none_or(|f| f.iter().any(|k| k == name))
+    }
 }
 
 impl Default for InputConfig {
@@ -34,6 +46,7 @@ impl Default for InputConfig {
             max_record_bytes: 256 << 20,
             keep_raw: false,
             defer_json: false,
+            meta_fields: None,
         }
     }
 }
