@@ -81,10 +81,11 @@ fn for_each_token_impl(text: &str, char_units: bool, blocks: bool, mut f: impl F
     let n = bytes.len();
     let mut cur = 0;
     while cur < n {
-        let p = bytes[cur..]
-            .iter()
-            .position(|&b| b >= 0x80)
-            .map_or(n, |k| cur + k);
+        let p = if cur == 0 && bytes.is_ascii() {
+            n
+        } else {
+            first_non_ascii(&bytes[cur..]).map_or(n, |k| cur + k)
+        };
         // Back up to the start of the word the non-ASCII character is in.
         let mut q = p;
         while p < n && q > cur && BYTE_CLASS[bytes[q - 1] as usize] != SEP {
@@ -110,6 +111,25 @@ fn for_each_token_impl(text: &str, char_units: bool, blocks: bool, mut f: impl F
         scalar_range(&mut em, q, r, &mut f);
         cur = r;
     }
+}
+
+/// Position of the first byte ≥ 0x80, eight bytes at a time.
+#[inline]
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080;
+        if w != 0 {
+            return Some(at + (w.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b >= 0x80)
+        .map(|k| at + k)
 }
 
 /// The scalar tokenizer over `text[from..to]`; both ends lie outside any word (at the text's
@@ -336,6 +356,13 @@ mod tests {
             out.push(s);
         });
         out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn first_non_ascii_finds_the_first(bytes in proptest::collection::vec(proptest::prop_oneof![0u8..128, 128u8..=255], 0..40)) {
+            proptest::prop_assert_eq!(first_non_ascii(&bytes), bytes.iter().position(|&b| b >= 0x80));
+        }
     }
 
     #[test]
