@@ -111,8 +111,12 @@ struct Worker {
     sig: Vec<u32>,
 }
 
+/// Documents and text bytes per chunk: large enough to spread over the pool, and on one
+/// thread small, so the same few MB of buffers are reused while they are still in cache.
 const CHUNK_DOCS: usize = 2048;
 const CHUNK_BYTES: usize = 8 << 20;
+const CHUNK_DOCS_ONE_THREAD: usize = 256;
+const CHUNK_BYTES_ONE_THREAD: usize = 1 << 20;
 /// Documents per batch within a chunk, when the chunk is spread over threads.
 const BATCH_DOCS: usize = 128;
 
@@ -323,6 +327,11 @@ pub fn run(
         skip_bad: settings.skip_bad,
         skipped: 0,
         warn,
+        limits: if threads <= 1 {
+            (CHUNK_DOCS_ONE_THREAD, CHUNK_BYTES_ONE_THREAD)
+        } else {
+            (CHUNK_DOCS, CHUNK_BYTES)
+        },
     };
 
     if threads <= 1 {
@@ -496,13 +505,15 @@ struct Chunker<'w, I> {
     skip_bad: bool,
     skipped: u64,
     warn: &'w (dyn Fn(&ReadError) + Sync),
+    /// Most documents and text bytes per chunk.
+    limits: (usize, usize),
 }
 
 impl<I: Iterator<Item = Result<Record, ReadError>>> Chunker<'_, I> {
     fn next_chunk(&mut self) -> Result<Option<Vec<Record>>> {
         let mut chunk = Vec::new();
         let mut size = 0;
-        while chunk.len() < CHUNK_DOCS && size < CHUNK_BYTES {
+        while chunk.len() < self.limits.0 && size < self.limits.1 {
             match self.records.next() {
                 None => break,
                 Some(Ok(r)) => {
