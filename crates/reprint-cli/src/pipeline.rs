@@ -533,3 +533,70 @@ impl<I: Iterator<Item = Result<Record, ReadError>>> Chunker<'_, I> {
         Ok((!chunk.is_empty()).then_some(chunk))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reprint_sketch::SketchConfig;
+    use reprint_text::ShingleConfig;
+
+    fn settings(input: reprint_io::InputConfig) -> Settings {
+        Settings {
+            shingler: Shingler::new(ShingleConfig::default()).unwrap(),
+            sketcher: Sketcher::new(SketchConfig::default()).unwrap(),
+            lsh: LshParams::for_threshold(0.8, 128, 24, 0.005).unwrap(),
+            dedup: DedupConfig::default(),
+            date_field: "date".into(),
+            skip_bad: false,
+            memory_bytes: 1 << 20,
+            spill_dir: None,
+            input,
+            keep_texts: false,
+            embedding_field: None,
+        }
+    }
+
+    const TEXT: &str =
+        "the quick brown fox jumps over the lazy dog near the river bank today and then";
+
+    fn write_corpus(path: &std::path::Path, second: &str) {
+        std::fs::write(
+            path,
+            format!(
+                "{{\"id\":\"a\",\"text\":\"{TEXT}\"}}\n{{\"id\":\"b\",\"text\":\"{TEXT} {second}\"}}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn candidates_are_read_again_and_a_changed_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        for threads in [1, 2] {
+            write_corpus(&path, "again");
+            let cfg = reprint_io::InputConfig::default();
+            let s = settings(cfg.clone());
+            let records = reprint_io::Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
+            let out = run(records, &s, threads, &|_, _| {}, &|_| {}).unwrap();
+            assert_eq!(out.result.pairs.len(), 1);
+            assert_eq!(out.sets.reread, 2);
+            assert_eq!(out.sets.stored, 0);
+
+            // The same file, rewritten after the first pass read it: same byte lengths,
+            // other words.
+            let records = reprint_io::Inputs::open(std::slice::from_ref(&path), &cfg)
+                .unwrap()
+                .chain(std::iter::from_fn(|| {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    std::fs::write(&path, text.replace("quick", "slowx")).unwrap();
+                    None
+                }));
+            let err = match run(records, &s, threads, &|_, _| {}, &|_| {}) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("a changed file must not verify"),
+            };
+            assert!(err.contains("c.jsonl:1: the file changed"), "{err}");
+        }
+    }
+}
