@@ -65,7 +65,7 @@ impl CandidateIndex {
                     // Blocks grow with the table (a quarter of it), so a small collection
                     // wastes at most a fifth and a large one at most one block.
                     let rows: usize = blocks.iter().map(Vec::len).sum();
-                    let cap = (rows / 4).clamp(256, BLOCK_ROWS);
+                    let cap = (rows / 4).clamp(16, BLOCK_ROWS);
                     let mut b = Vec::with_capacity(cap);
                     b.push((key, doc));
                     blocks.push(b);
