@@ -252,7 +252,16 @@ fn run(job: Job) -> Result<()> {
     };
     let progress = |docs: u64, bytes: u64| {
         bar.set_position(docs);
-        bar.set_message(format!("{:.1} MB", bytes as f64 / 1e6));
+        let mb = bytes as f64 / 1e6;
+        let secs = bar.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{mb:.1} MB read, {:.0} MB/s", mb / secs));
+    };
+    // After the first pass the line names each later phase instead of counting documents.
+    let phase = |msg: &str| {
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("template"),
+        );
+        bar.set_message(msg.to_string());
     };
     // With several threads, JSON lines are parsed on the pool rather than the reading
     // thread; on one thread that only adds a copy.
@@ -267,12 +276,18 @@ fn run(job: Job) -> Result<()> {
     settings.input = cfg.clone();
     let outcome = if bundled {
         let recs: Vec<Result<Record, ReadError>> = example::records().into_iter().map(Ok).collect();
-        pipeline::run(recs.into_iter(), &settings, threads, &progress, &warn)?
+        pipeline::run(
+            recs.into_iter(),
+            &settings,
+            threads,
+            &progress,
+            &phase,
+            &warn,
+        )?
     } else {
         let records = Inputs::open(&inputs, &cfg)?;
-        pipeline::run(records, &settings, threads, &progress, &warn)?
+        pipeline::run(records, &settings, threads, &progress, &phase, &warn)?
     };
-    bar.finish_and_clear();
 
     let t = Instant::now();
     // Dates for source attribution and stories: metadata, header lines, datelines.
@@ -283,11 +298,17 @@ fn run(job: Job) -> Result<()> {
     };
     let days: Vec<Option<i64>> = dates.iter().map(|d| d.as_ref().map(|d| d.days)).collect();
     let reuse_result = match &reuse_cfg {
-        Some(cfg) => Some(reuse::run(&outcome.docs, &days, cfg)?),
+        Some(cfg) => {
+            phase("aligning reused passages");
+            Some(reuse::run(&outcome.docs, &days, cfg)?)
+        }
         None => None,
     };
     let seconds_reuse = t.elapsed().as_secs_f64();
     let t = Instant::now();
+    if stories_cfg.is_some() {
+        phase("grouping documents into stories");
+    }
     let stories_result = match &stories_cfg {
         Some(cfg) => Some(stories::run(
             &outcome.docs,
@@ -300,6 +321,7 @@ fn run(job: Job) -> Result<()> {
     };
     let seconds_stories = t.elapsed().as_secs_f64();
     let t = Instant::now();
+    phase("writing findings");
     if write_dedup {
         output::write_findings(&mut writer, &outcome, !out.no_documents)?;
     }
@@ -317,6 +339,7 @@ fn run(job: Job) -> Result<()> {
     }
     let mut report_bytes = None;
     if let Some(path) = &report {
+        phase("writing the HTML report");
         let title = if bundled {
             "reprint: examples/news".to_string()
         } else {
@@ -371,6 +394,7 @@ fn run(job: Job) -> Result<()> {
     );
     writer.write(&summary)?;
     writer.finish()?;
+    bar.finish_and_clear();
     if !out.quiet {
         let reuse_note = reuse_result
             .as_ref()
@@ -414,11 +438,10 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     // indicatif draws only when standard error is a terminal: quiet when piped.
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {pos} documents, {msg} read ({per_sec}, {elapsed})",
-        )
-        .expect("template"),
+        ProgressStyle::with_template("{spinner} {human_pos} documents, {msg} ({elapsed})")
+            .expect("template"),
     );
+    bar.set_message("0.0 MB read");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
 }

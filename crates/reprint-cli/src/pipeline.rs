@@ -171,6 +171,9 @@ pub struct SetCounts {
 /// Progress callback: (documents, bytes) so far.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
+/// Callback naming the phase that starts, after the first pass (for the progress line).
+pub type Phase<'a> = &'a (dyn Fn(&str) + Sync);
+
 /// Runs the pipeline over `records`. With more than one thread, reading runs on its own
 /// thread while the pool fingerprints the previous chunk.
 pub fn run(
@@ -178,6 +181,7 @@ pub fn run(
     settings: &Settings,
     threads: usize,
     progress: Progress<'_>,
+    phase: Phase<'_>,
     warn: &(dyn Fn(&ReadError) + Sync),
 ) -> Result<Outcome> {
     let start = Instant::now();
@@ -383,7 +387,15 @@ pub fn run(
     let seconds_fingerprint = start.elapsed().as_secs_f64();
     let t = Instant::now();
     let spilled = arena.spilled();
+    phase(&format!(
+        "{} documents read; finding candidate pairs",
+        docs.len()
+    ));
     let candidates = deduper.candidates();
+    phase(&format!(
+        "fetching the shingle sets of {} candidate documents",
+        candidates.involved().len()
+    ));
     let t_sets = Instant::now();
     let (sets, counts) = gather_sets(
         candidates.involved(),
@@ -394,6 +406,7 @@ pub fn run(
         &exacts,
     )?;
     drop(arena);
+    phase("verifying candidate pairs and clustering");
     let t_verify = Instant::now();
     let result = candidates.verify(sets);
     let parts = [
@@ -578,7 +591,7 @@ mod tests {
             let cfg = reprint_io::InputConfig::default();
             let s = settings(cfg.clone());
             let records = reprint_io::Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
-            let out = run(records, &s, threads, &|_, _| {}, &|_| {}).unwrap();
+            let out = run(records, &s, threads, &|_, _| {}, &|_| {}, &|_| {}).unwrap();
             assert_eq!(out.result.pairs.len(), 1);
             assert_eq!(out.sets.reread, 2);
             assert_eq!(out.sets.stored, 0);
@@ -592,7 +605,7 @@ mod tests {
                     std::fs::write(&path, text.replace("quick", "slowx")).unwrap();
                     None
                 }));
-            let err = match run(records, &s, threads, &|_, _| {}, &|_| {}) {
+            let err = match run(records, &s, threads, &|_, _| {}, &|_| {}, &|_| {}) {
                 Err(e) => e.to_string(),
                 Ok(_) => panic!("a changed file must not verify"),
             };
