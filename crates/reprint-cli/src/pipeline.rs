@@ -459,10 +459,13 @@ fn gather_sets(
         }
         Ok((w.fp.shingles.iter().map(|&h| h as u32).collect(), how))
     };
-    let got: Vec<(Vec<u32>, u8)> = involved
+    // Collected whole, then the first error in document order is reported: the same error
+    // whatever the thread count.
+    let got: Vec<Result<(Vec<u32>, u8)>> = involved
         .par_iter()
         .map_init(|| settings.worker(), one)
-        .collect::<Result<_>>()?;
+        .collect();
+    let got: Vec<(Vec<u32>, u8)> = got.into_iter().collect::<Result<_>>()?;
     let mut counts = SetCounts::default();
     let sets = got
         .into_iter()
