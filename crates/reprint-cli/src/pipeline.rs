@@ -203,8 +203,21 @@ pub fn run(
         for mut batch in batches {
             let (mut set_start, mut key_start) = (0, 0);
             for item in std::mem::take(&mut batch.items) {
+                // Each fingerprinted record's set and keys, sliced off the batch first, so a
+                // record rejected below never shifts the next one's.
+                let item = item.map(|(rec, fp)| {
+                    let set = &batch.sets[set_start..fp.set_end];
+                    set_start = fp.set_end;
+                    let keys: &[u32] = if fp.has_keys {
+                        key_start += settings.lsh.bands;
+                        &batch.keys[key_start - settings.lsh.bands..key_start]
+                    } else {
+                        &[]
+                    };
+                    (rec, fp, set, keys)
+                });
                 // Every embedding must have the first one's dimension.
-                let item = item.and_then(|(rec, fp)| match (&fp.embedding, dims) {
+                let item = item.and_then(|(rec, fp, set, keys)| match (&fp.embedding, dims) {
                     (Some(e), Some(d)) if e.len() != d => Err(ReadError::Record {
                         file: rec.loc.file.to_string(),
                         line: rec.loc.line,
@@ -212,22 +225,12 @@ pub fn run(
                     }),
                     (Some(e), None) => {
                         dims = Some(e.len());
-                        Ok((rec, fp))
+                        Ok((rec, fp, set, keys))
                     }
-                    _ => Ok((rec, fp)),
+                    _ => Ok((rec, fp, set, keys)),
                 });
-                let (rec, fp) = match item {
-                    Ok((rec, fp)) => {
-                        let set = &batch.sets[set_start..fp.set_end];
-                        set_start = fp.set_end;
-                        let keys: &[u32] = if fp.has_keys {
-                            key_start += settings.lsh.bands;
-                            &batch.keys[key_start - settings.lsh.bands..key_start]
-                        } else {
-                            &[]
-                        };
-                        (rec, (fp, set, keys))
-                    }
+                let (rec, fp, set, keys) = match item {
+                    Ok(x) => x,
                     Err(e) => {
                         // A bad JSON line found on a worker: handled here, in input order.
                         if !settings.skip_bad {
@@ -238,7 +241,6 @@ pub fn run(
                         continue;
                     }
                 };
-                let (fp, set, keys) = fp;
                 deduper.add(DocInput {
                     exact: fp.exact,
                     tokens: fp.tokens,
@@ -583,6 +585,63 @@ mod tests {
             ),
         )
         .unwrap();
+    }
+
+    /// A record rejected after fingerprinting (an embedding of the wrong size, skipped) must
+    /// not shift the shingle sets of the records after it in its batch.
+    #[test]
+    fn a_record_rejected_late_leaves_the_next_sets_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |id: &str, text: &str, emb: &str| {
+            format!("{{\"id\":\"{id}\",\"text\":\"{text}\",\"emb\":{emb}}}\n")
+        };
+        let c = format!("{TEXT} one two three four five six");
+        let d = format!("{TEXT} one two three four five seven");
+        let with_bad = dir.path().join("with.jsonl");
+        let without = dir.path().join("without.jsonl");
+        std::fs::write(
+            &with_bad,
+            line(
+                "a",
+                "alpha beta gamma delta epsilon zeta eta theta",
+                "[1,2]",
+            ) + &line("b", "iota kappa lambda mu nu xi omicron pi rho", "[1,2,3]")
+                + &line("c", &c, "[3,4]")
+                + &line("d", &d, "[5,6]"),
+        )
+        .unwrap();
+        std::fs::write(
+            &without,
+            line(
+                "a",
+                "alpha beta gamma delta epsilon zeta eta theta",
+                "[1,2]",
+            ) + &line("c", &c, "[3,4]")
+                + &line("d", &d, "[5,6]"),
+        )
+        .unwrap();
+        let cfg = reprint_io::InputConfig::default();
+        let mut s = settings(cfg.clone());
+        s.embedding_field = Some("emb".into());
+        s.skip_bad = true;
+        let pairs = |path: &std::path::Path| {
+            let records = reprint_io::Inputs::open(&[path.to_path_buf()], &cfg).unwrap();
+            let out = run(records, &s, 1, &|_, _| {}, &|_| {}, &|_| {}).unwrap();
+            let ids = |d: u32| out.docs[d as usize].id.clone();
+            (
+                out.skipped,
+                out.result
+                    .pairs
+                    .iter()
+                    .map(|p| (ids(p.a), ids(p.b), p.overlap))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (skipped, got) = pairs(&with_bad);
+        let (_, want) = pairs(&without);
+        assert_eq!(skipped, 1);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got, want);
     }
 
     #[test]
