@@ -96,7 +96,9 @@ pub struct DedupOptions {
     /// LSH buckets larger than this are linked as chains, not all pairs.
     #[arg(long, default_value_t = 200)]
     pub max_bucket: usize,
-    /// Shingle sets above this many MiB in memory spill to a temporary file.
+    /// Input that cannot be read twice (compressed, stdin, CSV, Parquet) keeps its shingle
+    /// sets for verification; above this many MiB they spill to a temporary file. Plain
+    /// files keep none: candidates are read again.
     #[arg(long, default_value_t = 4096)]
     pub memory_mib: usize,
     /// Directory for spill files (default: the system temporary directory).
