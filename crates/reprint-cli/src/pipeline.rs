@@ -92,8 +92,6 @@ struct Fp {
     exact: u64,
     /// End of its set in `Batch::sets` (the start is the previous document's end).
     set_end: usize,
-    /// Whether it has band keys (`bands` of them in `Batch::keys`, in document order).
-    has_keys: bool,
     date: Option<i64>,
 }
 
@@ -126,8 +124,8 @@ impl Settings {
         self.shingler.fingerprint(&rec.text, &mut w.fp);
         // Unsorted, with repeats: only candidates' sets are ever sorted (at verification).
         batch.sets.extend(w.fp.shingles.iter().map(|&h| h as u32));
-        let has_keys = !w.fp.shingles.is_empty();
-        if has_keys {
+        // A document with shingles has `bands` keys in `batch.keys`; one without has none.
+        if !w.fp.shingles.is_empty() {
             self.sketcher.sign_into(&w.fp.shingles, &mut w.sig);
             let start = batch.keys.len();
             batch.keys.resize(start + self.lsh.bands, 0);
@@ -144,7 +142,6 @@ impl Settings {
             tokens: w.fp.tokens.min(u32::MAX as usize) as u32,
             exact: w.fp.exact,
             set_end: batch.sets.len(),
-            has_keys,
             date,
         }
     }
@@ -208,7 +205,7 @@ pub fn run(
                 let item = item.map(|(rec, fp)| {
                     let set = &batch.sets[set_start..fp.set_end];
                     set_start = fp.set_end;
-                    let keys: &[u32] = if fp.has_keys {
+                    let keys: &[u32] = if !set.is_empty() {
                         key_start += settings.lsh.bands;
                         &batch.keys[key_start - settings.lsh.bands..key_start]
                     } else {
