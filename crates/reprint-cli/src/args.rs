@@ -1,7 +1,21 @@
 //! Command-line arguments.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use reprint_engine::Config;
+use reprint_reuse::ReuseConfig;
+use reprint_stories::StoriesConfig;
 use std::path::PathBuf;
+
+// Every default comes from the engine's `Config::default()`, never restated here.
+fn dflt() -> Config {
+    Config::default()
+}
+fn reuse_dflt() -> ReuseConfig {
+    ReuseConfig::default()
+}
+fn stories_dflt() -> StoriesConfig {
+    StoriesConfig::default()
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,7 +66,7 @@ pub struct InputArgs {
     #[arg(long, default_value = "text")]
     pub text_field: String,
     /// Metadata field holding the document date (ISO 8601), used by --keep earliest.
-    #[arg(long, default_value = "date")]
+    #[arg(long, default_value_t = dflt().date_field)]
     pub date_field: String,
     /// What to do with a bad record (invalid JSON, not UTF-8, missing text): stop, or skip
     /// it with a warning and count it.
@@ -66,7 +80,7 @@ pub struct InputArgs {
 #[derive(Args, Debug, Clone)]
 pub struct DedupOptions {
     /// Report pairs whose exact word-shingle Jaccard is at least this.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = dflt().dedup.threshold)]
     pub threshold: f64,
     /// Also report pairs where the smaller document lies at least this much inside the
     /// larger (share of its shingles), e.g. 0.9; such pairs join clusters too.
@@ -76,13 +90,13 @@ pub struct DedupOptions {
     #[arg(long, value_enum, default_value_t = Keep::First)]
     pub keep: Keep,
     /// Tokens per shingle.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = dflt().dedup.shingle_size)]
     pub shingle_size: usize,
     /// Shingle unit: word n-grams, or character n-grams of the normalized text.
     #[arg(long, value_enum, default_value_t = Unit::Word)]
     pub shingle_unit: Unit,
     /// Sketch slots (permutations).
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = dflt().dedup.slots)]
     pub slots: usize,
     /// Sketch: one-permutation hashing (fast) or classic MinHash (reference).
     #[arg(long, value_enum, default_value_t = Sketch::Oph)]
@@ -94,12 +108,12 @@ pub struct DedupOptions {
     #[arg(long, requires = "bands")]
     pub rows: Option<usize>,
     /// LSH buckets larger than this are linked as chains, not all pairs.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = dflt().dedup.max_bucket)]
     pub max_bucket: usize,
     /// Input that cannot be read twice (compressed, stdin, CSV, Parquet) keeps its shingle
     /// sets for verification; above this many MiB they spill to a temporary file. Plain
     /// files keep none: candidates are read again.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = dflt().memory_bytes >> 20)]
     pub memory_mib: usize,
     /// Directory for spill files (default: the system temporary directory).
     #[arg(long)]
@@ -206,13 +220,13 @@ pub struct StoriesArgs {
 #[derive(Args, Debug, Clone)]
 pub struct StoriesOptions {
     /// Lowest similarity for a document to join a story (else it starts a new one).
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = stories_dflt().join_threshold)]
     pub join_threshold: f64,
     /// Days after which the time factor of a similarity has halved.
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = stories_dflt().half_life_days)]
     pub half_life_days: f64,
     /// Stories last seen more than this many days before a document are not joined.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = stories_dflt().window_days)]
     pub window_days: i64,
     /// Streaming mode: documents arrive in date order (undated last, then input order);
     /// each joins a story or starts one, using only what came before it (first-story
@@ -230,22 +244,22 @@ pub struct StoriesOptions {
 #[derive(Args, Debug, Clone)]
 pub struct ReuseOptions {
     /// Shortest passage reported, in matching words.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = reuse_dflt().min_words)]
     pub min_words: usize,
     /// Longest run of changed words bridged inside one passage.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = reuse_dflt().max_gap)]
     pub max_gap: usize,
     /// Words per seed (exact n-gram that starts an alignment).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = reuse_dflt().seed_n)]
     pub seed_words: usize,
     /// Seeds found in more documents than this link them as a chain, not all pairs.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = reuse_dflt().max_df)]
     pub max_df: usize,
     /// Lowest share of matching words in a reported passage.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = reuse_dflt().min_identity)]
     pub min_identity: f64,
     /// A passage found in at least this many documents is boilerplate.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = reuse_dflt().boilerplate_min_docs)]
     pub boilerplate_docs: usize,
 }
 

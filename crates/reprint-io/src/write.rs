@@ -241,11 +241,7 @@ impl FindingsWriter {
                 Ok(Table::Csv(Box::new(w), cols.to_vec(), path.into()))
             }
             OutputFormat::Parquet => {
-                let schema = Arc::new(Schema::new(
-                    cols.iter()
-                        .map(|(n, c)| Field::new(*n, arrow_type(*c), true))
-                        .collect::<Vec<_>>(),
-                ));
+                let schema = Arc::new(arrow_schema(cols));
                 let props = parquet::file::properties::WriterProperties::builder()
                     .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
                     .build();
@@ -289,6 +285,15 @@ impl FindingsWriter {
         }
         Ok(())
     }
+}
+
+/// The Arrow schema of a table with these columns (every column nullable).
+pub fn arrow_schema(cols: &[(&str, Col)]) -> Schema {
+    Schema::new(
+        cols.iter()
+            .map(|(n, c)| Field::new(*n, arrow_type(*c), true))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn arrow_type(c: Col) -> DataType {

@@ -85,7 +85,7 @@ use corpus::{token_spans, Corpus};
 use rayon::prelude::*;
 
 /// Text reuse settings. Lengths and gaps count word tokens.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReuseConfig {
     /// Seed length: word n-grams shared by two documents start a candidate and anchor the
     /// alignment. Longer seeds are rarer (fewer candidates) but break on denser edits.

@@ -6,7 +6,8 @@ use reprint_text::hash::fmix64;
 pub const EMPTY_SLOT: u32 = u32::MAX;
 
 /// Which sketch to compute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SketchKind {
     /// One-permutation hashing with optimal densification: one hash per shingle.
     #[default]

@@ -2,7 +2,7 @@
 
 /// Settings for features, similarity and clustering. Build once, check with
 /// [`StoriesConfig::validate`] (every entry point does).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoriesConfig {
     /// Weight of the TF-IDF term cosine in [`crate::pair_similarity`].
     pub term_weight: f64,

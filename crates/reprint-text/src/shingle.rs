@@ -5,7 +5,8 @@ use crate::span::Span;
 use crate::token::for_each_token;
 
 /// What a shingle is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ShingleUnit {
     /// n consecutive word tokens (the default).
     #[default]

@@ -5,6 +5,7 @@ use reprint_report::{
     AlignmentView, ClusterView, DocView, PairView, PassageView, ReportData, StoryView, Summary,
 };
 use reprint_reuse::{ReuseResult, SourceAttribution};
+use reprint_stories::StoriesResult;
 use reprint_text::date::format_days;
 
 /// Above this many documents each text in the report is cut to `LARGE_TEXT_BYTES`, so that
@@ -13,10 +14,37 @@ const LARGE_COLLECTION: usize = 20_000;
 const LARGE_TEXT_BYTES: usize = 1_000;
 
 /// Story membership, as the report needs it.
-pub struct StoriesView {
-    pub stories: Vec<StoryView>,
+struct StoriesView {
+    stories: Vec<StoryView>,
     /// Story number of each document.
-    pub story_of: Vec<Option<u32>>,
+    story_of: Vec<Option<u32>>,
+}
+
+fn stories_view(out: &Outcome, r: &StoriesResult) -> StoriesView {
+    let docs = &out.docs;
+    let mut story_of = vec![None; docs.len()];
+    for a in &r.assignments {
+        story_of[a.doc as usize] = Some(a.story);
+    }
+    StoriesView {
+        stories: r
+            .stories
+            .iter()
+            .map(|s| StoryView {
+                id: s.id,
+                label: s.label.clone(),
+                members: s
+                    .members
+                    .iter()
+                    .map(|&m| docs[m as usize].id.clone())
+                    .collect(),
+                first_seen: s.first_seen.map(format_days),
+                last_seen: s.last_seen.map(format_days),
+                top_entities: s.top_entities.clone(),
+            })
+            .collect(),
+        story_of,
+    }
 }
 
 fn cut(text: &str, limit: usize) -> String {
@@ -31,13 +59,15 @@ fn cut(text: &str, limit: usize) -> String {
 }
 
 /// Builds the report's data from the results of each stage.
-pub fn build(
+pub(crate) fn build(
     title: String,
     out: &Outcome,
     dates: &[Option<i64>],
     reuse: Option<&ReuseResult>,
-    stories: Option<&StoriesView>,
+    stories: Option<&StoriesResult>,
 ) -> ReportData {
+    let view = stories.map(|s| stories_view(out, s));
+    let stories = view.as_ref();
     let r = &out.result;
     let id = |d: u32| out.docs[d as usize].id.clone();
     let limit = if out.docs.len() > LARGE_COLLECTION {
@@ -111,7 +141,11 @@ pub fn build(
                         SourceAttribution::Earliest(d) => Some(id(*d)),
                         _ => None,
                     },
-                    text: crate::reuse::passage_text(p, &out.docs).to_string(),
+                    text: {
+                        let (d, span) = p.occurrences[0];
+                        span.slice(out.docs[d as usize].text().unwrap_or(""))
+                            .to_string()
+                    },
                 })
                 .collect(),
         ),

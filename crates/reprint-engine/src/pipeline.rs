@@ -1,6 +1,6 @@
-//! The dedup pipeline: read → fingerprint (parallel) → candidate index → verify → cluster.
+//! The first stages: read → fingerprint (parallel) → candidate index → verify → cluster.
 
-use anyhow::{bail, Result};
+use crate::{EngineError, Observer};
 use rayon::prelude::*;
 use reprint_dedup::{DedupConfig, DedupResult, Deduper, DocInput};
 use reprint_io::arena::SetArena;
@@ -9,8 +9,11 @@ use reprint_sketch::{LshParams, Sketcher};
 use reprint_text::{Fingerprint, Shingler};
 use std::time::Instant;
 
+type Result<T, E = EngineError> = std::result::Result<T, E>;
+
 /// Everything the pipeline needs, validated.
-pub struct Settings {
+#[derive(Clone)]
+pub(crate) struct Settings {
     pub shingler: Shingler,
     pub sketcher: Sketcher,
     pub lsh: LshParams,
@@ -29,7 +32,7 @@ pub struct Settings {
 
 /// One accepted document, as kept in memory for the output stage (small: a million of
 /// them stay in a few tens of MB when only duplicates are asked for).
-pub struct DocRow {
+pub(crate) struct DocRow {
     pub id: String,
     /// Date (days since 1970-01-01) from metadata or a header line.
     pub date: Option<i64>,
@@ -38,7 +41,7 @@ pub struct DocRow {
 }
 
 /// What later stages need of a document beyond its id.
-pub struct KeptDoc {
+pub(crate) struct KeptDoc {
     pub text: String,
     /// Title metadata.
     pub title: Option<String>,
@@ -71,7 +74,7 @@ impl DocRow {
 }
 
 /// What the pipeline found.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub docs: Vec<DocRow>,
     pub result: DedupResult,
     pub skipped: u64,
@@ -165,22 +168,17 @@ pub struct SetCounts {
     pub from_text: u64,
 }
 
-/// Progress callback: (documents, bytes) so far.
-pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
-
-/// Callback naming the phase that starts, after the first pass (for the progress line).
-pub type Phase<'a> = &'a (dyn Fn(&str) + Sync);
-
 /// Runs the pipeline over `records`. With more than one thread, reading runs on its own
 /// thread while the pool fingerprints the previous chunk.
-pub fn run(
+pub(crate) fn run(
     records: impl Iterator<Item = Result<Record, ReadError>> + Send,
     settings: &Settings,
     threads: usize,
-    progress: Progress<'_>,
-    phase: Phase<'_>,
-    warn: &(dyn Fn(&ReadError) + Sync),
+    observer: &dyn Observer,
 ) -> Result<Outcome> {
+    let progress = |docs, bytes| observer.progress(docs, bytes);
+    let phase = |name: &str| observer.phase(name);
+    let warn = |e: &ReadError| observer.skipped(e);
     let start = Instant::now();
     let mut deduper = Deduper::new(settings.dedup, settings.lsh);
     // Shingle sets are kept only for documents that cannot be read again: verification
@@ -231,7 +229,7 @@ pub fn run(
                     Err(e) => {
                         // A bad JSON line found on a worker: handled here, in input order.
                         if !settings.skip_bad {
-                            bail!("{e}\n(use --on-error skip to skip bad records and count them)");
+                            return Err(e.into());
                         }
                         late_skipped += 1;
                         warn(&e);
@@ -247,11 +245,13 @@ pub fn run(
                 });
                 let reread =
                     !settings.keep_texts && rereader.push(rec.origin.as_ref(), rec.loc.line);
-                arena.push(if settings.keep_texts || reread {
-                    &[]
-                } else {
-                    set
-                })?;
+                arena
+                    .push(if settings.keep_texts || reread {
+                        &[]
+                    } else {
+                        set
+                    })
+                    .map_err(EngineError::Spill)?;
                 exacts.push(fp.exact);
                 bytes += rec.text.len() as u64;
                 let kept = settings.keep_texts.then(|| {
@@ -329,7 +329,7 @@ pub fn run(
         records,
         skip_bad: settings.skip_bad,
         skipped: 0,
-        warn,
+        warn: &warn,
         limits: if threads <= 1 {
             (CHUNK_DOCS_ONE_THREAD, CHUNK_BYTES_ONE_THREAD)
         } else {
@@ -382,7 +382,7 @@ pub fn run(
         })?;
     }
     skipped += late_skipped;
-    arena.finish()?;
+    arena.finish().map_err(EngineError::Spill)?;
     let seconds_fingerprint = start.elapsed().as_secs_f64();
     let t = Instant::now();
     let spilled = arena.spilled();
@@ -539,10 +539,7 @@ impl<I: Iterator<Item = Result<Record, ReadError>>> Chunker<'_, I> {
                     self.skipped += 1;
                     (self.warn)(&e);
                 }
-                Some(Err(e)) if e.is_record() => {
-                    bail!("{e}\n(use --on-error skip to skip bad records and count them)")
-                }
-                Some(Err(e)) => bail!("{e}"),
+                Some(Err(e)) => return Err(e.into()),
             }
         }
         Ok((!chunk.is_empty()).then_some(chunk))
@@ -623,7 +620,7 @@ mod tests {
         s.skip_bad = true;
         let pairs = |path: &std::path::Path| {
             let records = reprint_io::Inputs::open(&[path.to_path_buf()], &cfg).unwrap();
-            let out = run(records, &s, 1, &|_, _| {}, &|_| {}, &|_| {}).unwrap();
+            let out = run(records, &s, 1, &()).unwrap();
             let ids = |d: u32| out.docs[d as usize].id.clone();
             (
                 out.skipped,
@@ -650,7 +647,7 @@ mod tests {
             let cfg = reprint_io::InputConfig::default();
             let s = settings(cfg.clone());
             let records = reprint_io::Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
-            let out = run(records, &s, threads, &|_, _| {}, &|_| {}, &|_| {}).unwrap();
+            let out = run(records, &s, threads, &()).unwrap();
             assert_eq!(out.result.pairs.len(), 1);
             assert_eq!(out.sets.reread, 2);
             assert_eq!(out.sets.stored, 0);
@@ -664,7 +661,7 @@ mod tests {
                     std::fs::write(&path, text.replace("quick", "slowx")).unwrap();
                     None
                 }));
-            let err = match run(records, &s, threads, &|_, _| {}, &|_| {}, &|_| {}) {
+            let err = match run(records, &s, threads, &()) {
                 Err(e) => e.to_string(),
                 Ok(_) => panic!("a changed file must not verify"),
             };

@@ -1,0 +1,91 @@
+//! The later stages over the documents the first pass kept: dates, reused passages and
+//! stories.
+
+use crate::pipeline::DocRow;
+use crate::EngineError;
+use reprint_reuse::{find_reuse, DocRef, ReuseConfig, ReuseResult, Span};
+use reprint_stories::dates::{resolve_dates, DocDate};
+use reprint_stories::{cluster, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
+
+fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
+    StoryDoc {
+        text: d.text().unwrap_or(""),
+        title: d.title(),
+        date: d.meta_date(),
+        mask,
+        embedding: d.embedding(),
+    }
+}
+
+/// Every document's date: metadata, a `date` header line, or a dateline whose year comes
+/// from the document or the collection.
+pub(crate) fn dates(docs: &[DocRow]) -> Vec<Option<DocDate>> {
+    let story_docs: Vec<StoryDoc> = docs.iter().map(|d| story_doc(d, &[])).collect();
+    resolve_dates(&story_docs)
+}
+
+/// Runs reuse detection over the documents' texts; `dates` (days) name the earliest source.
+pub(crate) fn reuse(
+    docs: &[DocRow],
+    dates: &[Option<i64>],
+    cfg: &ReuseConfig,
+) -> Result<ReuseResult, EngineError> {
+    let refs: Vec<DocRef> = docs
+        .iter()
+        .zip(dates)
+        .map(|(d, &date)| DocRef {
+            text: d.text().unwrap_or(""),
+            date,
+        })
+        .collect();
+    find_reuse(&refs, cfg).map_err(EngineError::Reuse)
+}
+
+/// Clusters the documents into stories, with boilerplate found by the reuse stage masked.
+/// `stream`: feed them one by one in date order (first-story detection) instead.
+pub(crate) fn stories(
+    docs: &[DocRow],
+    dates: &[Option<DocDate>],
+    reuse: Option<&ReuseResult>,
+    cfg: &StoriesConfig,
+    stream: bool,
+) -> Result<StoriesResult, EngineError> {
+    let masks: Vec<Vec<Span>> = (0..docs.len())
+        .map(|i| {
+            reuse
+                .map(|r| r.boilerplate_spans(i as u32))
+                .unwrap_or_default()
+        })
+        .collect();
+    let story_docs: Vec<StoryDoc> = docs
+        .iter()
+        .zip(&masks)
+        .map(|(d, m)| story_doc(d, m))
+        .collect();
+    if !stream {
+        return cluster(&story_docs, cfg).map_err(EngineError::Stories);
+    }
+    // Arrival order: by date, undated last, ties in input order.
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    order.sort_by_key(|&i| (dates[i].as_ref().map_or(i64::MAX, |d| d.days), i));
+    let mut s = StoryStream::new(cfg.clone()).map_err(EngineError::Stories)?;
+    let mut assignments = Vec::with_capacity(docs.len());
+    for &i in &order {
+        let mut a = s.push(&story_docs[i]);
+        // The stream numbers documents by arrival; report input numbers.
+        a.doc = i as u32;
+        assignments.push(a);
+    }
+    let mut stories = s.stories();
+    for st in &mut stories {
+        for m in &mut st.members {
+            *m = order[*m as usize] as u32;
+        }
+        st.members.sort_unstable();
+    }
+    assignments.sort_by_key(|a| a.doc);
+    Ok(StoriesResult {
+        stories,
+        assignments,
+    })
+}
