@@ -52,6 +52,140 @@ pub enum Command {
         after_help = "Examples:\n  reprint analyze                 # runs on the bundled examples/news (five seed texts)\n  reprint analyze corpus.jsonl"
     )]
     Analyze(AnalyzeArgs),
+    /// A persistent index that grows: add documents as they arrive and get each one's
+    /// findings against everything indexed before; query, remove, export.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  reprint index create news.idx\n  reprint index add news.idx today.jsonl > findings.jsonl\n  reprint index query news.idx draft.txt\n  reprint index remove news.idx 2024-05-01-0042\n  reprint index stats news.idx\n  reprint index export news.idx -o all.jsonl"
+    )]
+    Index(IndexCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Creates an index in a new directory; the settings given here are fixed for its life.
+    Create(IndexCreateArgs),
+    /// Adds documents; prints each one's findings (JSONL), then a `committed` record after
+    /// each batch once it is durable.
+    Add(IndexAddArgs),
+    /// Prints the findings documents would get; the index is not changed.
+    Query(IndexAddArgs),
+    /// Removes documents by id (their pairs, passage postings and story membership go).
+    Remove(IndexRemoveArgs),
+    /// One JSON object: documents, levels, settings, bytes on disk.
+    Stats(IndexStoreArgs),
+    /// Every finding of the indexed collection: the records `analyze` writes for it.
+    Export(IndexExportArgs),
+    /// One document and its findings against the rest.
+    Get(IndexGetArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Dedup,
+    Reuse,
+    Stories,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexCreateArgs {
+    /// The index directory (new or empty).
+    pub store: PathBuf,
+    /// Levels to keep: duplicates always; reuse and stories cost space and time on top.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Level::Dedup, Level::Reuse, Level::Stories])]
+    pub levels: Vec<Level>,
+    /// Metadata field holding the document date (ISO 8601).
+    #[arg(long, default_value_t = dflt().date_field)]
+    pub date_field: String,
+    #[command(flatten)]
+    pub dedup: DedupOptions,
+    #[command(flatten)]
+    pub reuse: ReuseOptions,
+    #[command(flatten)]
+    pub stories: StoriesOptions,
+}
+
+/// Settings a later call may state; they must be the index's own.
+#[derive(Args, Debug, Clone)]
+pub struct IndexShape {
+    /// Must equal the index's threshold (a check, not a change).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Must equal the index's shingle size.
+    #[arg(long)]
+    pub shingle_size: Option<usize>,
+    /// Must equal the index's shingle unit.
+    #[arg(long, value_enum)]
+    pub shingle_unit: Option<Unit>,
+    /// Must equal the index's sketch slots.
+    #[arg(long)]
+    pub slots: Option<usize>,
+    /// Must equal the index's keep policy.
+    #[arg(long, value_enum)]
+    pub keep: Option<Keep>,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexAddArgs {
+    /// The index directory.
+    pub store: PathBuf,
+    /// Inputs as for `analyze` (files, directories, `-`).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub shape: IndexShape,
+    /// Documents per transaction: each batch is durable once its `committed` record is
+    /// printed.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Replace documents whose id is already indexed (else that is an error).
+    #[arg(long)]
+    pub replace: bool,
+    /// Write findings here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// No progress bar or closing line on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexRemoveArgs {
+    /// The index directory.
+    pub store: PathBuf,
+    /// Ids to remove.
+    pub ids: Vec<String>,
+    /// A file with one id per line.
+    #[arg(long)]
+    pub ids_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexStoreArgs {
+    /// The index directory.
+    pub store: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexGetArgs {
+    /// The index directory.
+    pub store: PathBuf,
+    /// The document's id.
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexExportArgs {
+    /// The index directory.
+    pub store: PathBuf,
+    /// Write findings here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Output format; csv and parquet write one table per record type next to --output.
+    #[arg(long, value_enum, default_value_t = OutFormat::Jsonl)]
+    pub format: OutFormat,
 }
 
 #[derive(Args, Debug, Clone)]

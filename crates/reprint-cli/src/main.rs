@@ -3,6 +3,7 @@
 
 mod args;
 mod example;
+mod index;
 mod progress;
 
 use anyhow::{bail, Context, Result};
@@ -57,6 +58,7 @@ fn main() {
             write_dedup: false,
             report: None,
         }),
+        Command::Index(c) => index::run(c),
         Command::Analyze(a) => run(Job {
             report: (!a.no_report).then(|| {
                 a.report.clone().unwrap_or_else(|| match &a.output.output {

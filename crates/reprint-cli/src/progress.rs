@@ -42,13 +42,6 @@ impl Progress {
         self.bar.set_message(msg.to_string());
     }
 
-    /// Prints a line above the bar.
-    pub fn println(&self, msg: &str) {
-        if !self.quiet {
-            self.bar.suspend(|| eprintln!("{msg}"));
-        }
-    }
-
     /// Clears the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

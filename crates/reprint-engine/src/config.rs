@@ -175,12 +175,17 @@ fn bad(field: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
-/// The parts a run derives from a valid [`Config`].
+/// The components a valid [`Config`] makes: what fingerprints a document (shingles, sketch,
+/// band keys) and how pairs are decided. The batch engine and the index share them.
 #[derive(Debug, Clone)]
-pub(crate) struct Derived {
+pub struct Components {
+    /// Shingles and the exact-duplicate hash.
     pub shingler: Shingler,
+    /// The sketch.
     pub sketcher: Sketcher,
+    /// LSH banding.
     pub lsh: LshParams,
+    /// Pair decisions.
     pub dedup: DedupConfig,
 }
 
@@ -195,6 +200,11 @@ impl Config {
         self.derive().map(|_| ())
     }
 
+    /// Validates and builds the components.
+    pub fn components(&self) -> Result<Components, ConfigError> {
+        self.derive()
+    }
+
     /// The LSH banding these settings use (derived from the threshold unless given).
     pub fn lsh(&self) -> Result<LshParams, ConfigError> {
         let d = &self.dedup;
@@ -207,7 +217,7 @@ impl Config {
         }
     }
 
-    pub(crate) fn derive(&self) -> Result<Derived, ConfigError> {
+    pub(crate) fn derive(&self) -> Result<Components, ConfigError> {
         let d = &self.dedup;
         if !(d.threshold > 0.0 && d.threshold <= 1.0) {
             return Err(bad(
@@ -254,7 +264,7 @@ impl Config {
                 return Err(bad("threads", "must be at most 4096"));
             }
         }
-        Ok(Derived {
+        Ok(Components {
             shingler,
             sketcher,
             lsh,

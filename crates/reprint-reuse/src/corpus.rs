@@ -70,7 +70,7 @@ impl Corpus {
     }
 }
 
-fn content_key(tokens: &[u32]) -> u64 {
+pub(crate) fn content_key(tokens: &[u32]) -> u64 {
     let mut acc = tokens.len() as u64;
     for &t in tokens {
         acc = combine(acc, t as u64);

@@ -73,6 +73,7 @@
 mod align;
 mod candidates;
 mod corpus;
+pub mod incremental;
 mod lcs;
 mod passages;
 

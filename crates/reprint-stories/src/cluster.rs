@@ -60,7 +60,7 @@ pub struct StoriesResult {
     pub assignments: Vec<Assignment>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct State {
     members: Vec<u32>,
     first: Option<i64>,
@@ -128,7 +128,7 @@ fn index_keys(terms: &[(u32, f32)], entities: &[(u32, f32)], n: usize) -> Vec<u6
 }
 
 /// The clustering core shared by [`StoryStream`] and [`cluster`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Engine {
     cfg: StoriesConfig,
     stories: Vec<State>,
@@ -235,15 +235,20 @@ impl Engine {
         touched
     }
 
-    fn push(&mut self, doc: u32, f: DocFeatures) -> (u32, f64, bool) {
+    /// The best story for `f`, if any: (story, similarity).
+    fn best(&mut self, f: &DocFeatures) -> Option<(u32, f64)> {
         let mut best: Option<(u32, f64)> = None;
-        for s in self.candidates(&f) {
-            let sc = self.score(&self.stories[s as usize], &f);
+        for s in self.candidates(f) {
+            let sc = self.score(&self.stories[s as usize], f);
             if best.is_none_or(|(bs, b)| sc > b || (sc == b && s < bs)) {
                 best = Some((s, sc));
             }
         }
-        match best {
+        best
+    }
+
+    fn push(&mut self, doc: u32, f: DocFeatures) -> (u32, f64, bool) {
+        match self.best(&f) {
             Some((s, sc)) if sc >= self.cfg.join_threshold => {
                 self.join(s, doc, &f);
                 (s, sc, false)
@@ -463,7 +468,7 @@ fn st_has_key(st: &State, key: u64) -> bool {
 /// assert_eq!(a.story, b.story);
 /// assert_eq!(stream.stories().len(), 1);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoryStream {
     collection: Collection,
     engine: Engine,
@@ -484,6 +489,11 @@ impl StoryStream {
 
     /// Adds one document; it gets number [`Self::len`] before the call.
     pub fn push(&mut self, doc: &StoryDoc) -> Assignment {
+        self.push_dated(doc).0
+    }
+
+    /// [`Self::push`], also returning the date the stream gave the document.
+    pub fn push_dated(&mut self, doc: &StoryDoc) -> (Assignment, Option<crate::DocDate>) {
         let year = (!self.years.is_empty()).then(|| {
             let mut y = self.years.clone();
             let mid = (y.len() - 1) / 2;
@@ -512,12 +522,45 @@ impl StoryStream {
         let id = self.docs;
         self.docs += 1;
         let (story, score, started) = self.engine.push(id, f);
-        Assignment {
-            doc: id,
-            story,
-            score,
-            started,
-        }
+        (
+            Assignment {
+                doc: id,
+                story,
+                score,
+                started,
+            },
+            date,
+        )
+    }
+
+    /// What [`Self::push`] would answer for `doc`, without adding it: the story it would
+    /// join, or the number the story it would start gets.
+    pub fn peek(&mut self, doc: &StoryDoc) -> (Assignment, Option<crate::DocDate>) {
+        let year = (!self.years.is_empty()).then(|| {
+            let mut y = self.years.clone();
+            let mid = (y.len() - 1) / 2;
+            *y.select_nth_unstable(mid).1
+        });
+        let date = doc_date(doc.date, doc.text, year);
+        let raw = extract(doc, self.collection.config());
+        self.collection.add_raw(&raw);
+        let f = self
+            .collection
+            .weigh(&raw, date.map(|d| d.days), doc.embedding);
+        self.collection.remove_raw(&raw);
+        let (story, score, started) = match self.engine.best(&f) {
+            Some((s, sc)) if sc >= self.engine.cfg.join_threshold => (s, sc, false),
+            _ => (self.engine.stories.len() as u32, 1.0, true),
+        };
+        (
+            Assignment {
+                doc: self.docs,
+                story,
+                score,
+                started,
+            },
+            date,
+        )
     }
 
     /// Documents pushed so far.
@@ -528,6 +571,21 @@ impl StoryStream {
     /// Whether nothing was pushed yet.
     pub fn is_empty(&self) -> bool {
         self.docs == 0
+    }
+
+    /// Story `id` as it stands, if there is one.
+    pub fn story(&self, id: u32) -> Option<Story> {
+        let st = self.engine.stories.get(id as usize)?;
+        Some(self.engine.story(id, st))
+    }
+
+    /// Takes document `doc` out of story `story`'s members (a removed document). The
+    /// story's centroid and dates keep what the document added: later documents were
+    /// placed against them, and the story reads the same.
+    pub fn forget(&mut self, doc: u32, story: u32) {
+        if let Some(st) = self.engine.stories.get_mut(story as usize) {
+            st.members.retain(|&m| m != doc);
+        }
     }
 
     /// The stories so far as a timeline (by `first_seen`, undated last, then id).

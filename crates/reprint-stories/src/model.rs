@@ -8,7 +8,7 @@ use std::collections::HashMap;
 ///
 /// Build it from every document first ([`Collection::add`]), then ask for
 /// [`Collection::features`]; a stream adds each document as it arrives.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Collection {
     cfg: StoriesConfig,
     term_df: HashMap<u32, u32>,
@@ -82,6 +82,27 @@ impl Collection {
         }
         for &(k, _) in &raw.entities {
             *self.entity_df.entry(k).or_insert(0) += 1;
+        }
+    }
+
+    /// Takes back [`Self::add_raw`] of the same document.
+    pub(crate) fn remove_raw(&mut self, raw: &Raw) {
+        self.docs = self.docs.saturating_sub(1);
+        for &(k, _) in &raw.terms {
+            if let Some(c) = self.term_df.get_mut(&k) {
+                *c -= 1;
+                if *c == 0 {
+                    self.term_df.remove(&k);
+                }
+            }
+        }
+        for &(k, _) in &raw.entities {
+            if let Some(c) = self.entity_df.get_mut(&k) {
+                *c -= 1;
+                if *c == 0 {
+                    self.entity_df.remove(&k);
+                }
+            }
         }
     }
 

@@ -1,0 +1,222 @@
+//! `reprint index …`: the persistent index on the command line.
+
+use crate::args::{self, IndexCommand, IndexShape, Level};
+use crate::progress::Progress;
+use anyhow::{bail, Context, Result};
+use reprint_engine::{Finding, Observer};
+use reprint_index::{Index, NewDoc};
+use reprint_io::write::{FindingsWriter, OutputFormat};
+use reprint_io::{Inputs, ReadError};
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(cmd: IndexCommand) -> Result<()> {
+    match cmd {
+        IndexCommand::Create(a) => {
+            let reuse = a.levels.contains(&Level::Reuse).then_some(&a.reuse);
+            let stories = a.levels.contains(&Level::Stories).then_some(&a.stories);
+            let input = args::InputArgs {
+                date_field: a.date_field.clone(),
+                ..input_defaults()
+            };
+            let cfg = crate::config(&input, &a.dedup, reuse, stories);
+            cfg.validate()
+                .map_err(|e| crate::explain(reprint_engine::EngineError::Config(e)))?;
+            let index = Index::create(&a.store, &cfg)
+                .with_context(|| format!("cannot create the index {}", a.store.display()))?;
+            println!("{}", serde_json::to_string(&index.stats()?)?);
+            Ok(())
+        }
+        IndexCommand::Add(a) => add(a, true),
+        IndexCommand::Query(a) => add(a, false),
+        IndexCommand::Remove(a) => {
+            let mut ids = a.ids.clone();
+            if let Some(f) = &a.ids_file {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                ids.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            if ids.is_empty() {
+                bail!("no id to remove: give ids or --ids-file");
+            }
+            let index = open(&a.store)?;
+            let total = index.remove(&ids)?;
+            println!(
+                "{}",
+                serde_json::json!({"type": "removed", "documents": ids.len(), "total": total})
+            );
+            Ok(())
+        }
+        IndexCommand::Stats(a) => {
+            let index = open(&a.store)?;
+            println!("{}", serde_json::to_string(&index.stats()?)?);
+            Ok(())
+        }
+        IndexCommand::Get(a) => {
+            let index = open(&a.store)?;
+            match index.get(&a.id)? {
+                Some(found) => {
+                    let mut out = std::io::stdout().lock();
+                    for f in found {
+                        serde_json::to_writer(&mut out, &f)?;
+                        out.write_all(b"\n")?;
+                    }
+                    Ok(())
+                }
+                None => bail!("document id {:?} is not in the index", a.id),
+            }
+        }
+        IndexCommand::Export(a) => {
+            let index = open(&a.store)?;
+            let format = match a.format {
+                args::OutFormat::Jsonl => OutputFormat::Jsonl,
+                args::OutFormat::Csv => OutputFormat::Csv,
+                args::OutFormat::Parquet => OutputFormat::Parquet,
+            };
+            let mut w = FindingsWriter::create(format, a.output.as_deref())?;
+            reprint_engine::records::declare_tables(&mut w);
+            let mut summary = index.export(&mut w)??;
+            summary.insert(
+                "index".into(),
+                serde_json::json!(a.store.display().to_string()),
+            );
+            w.write(&Finding::Summary(summary))?;
+            w.finish()?;
+            Ok(())
+        }
+    }
+}
+
+fn open(store: &Path) -> Result<Index> {
+    Index::open(store).with_context(|| format!("cannot open the index {}", store.display()))
+}
+
+fn input_defaults() -> args::InputArgs {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        i: args::InputArgs,
+    }
+    Wrap::parse_from(["reprint"]).i
+}
+
+/// The index's settings with the ones this call states; they must agree.
+fn check_shape(index: &Index, shape: &IndexShape) -> Result<()> {
+    let mut asked = index.config().clone();
+    if let Some(t) = shape.threshold {
+        asked.dedup.threshold = t;
+    }
+    if let Some(n) = shape.shingle_size {
+        asked.dedup.shingle_size = n;
+    }
+    if let Some(u) = shape.shingle_unit {
+        asked.dedup.shingle_unit = match u {
+            args::Unit::Word => reprint_text::ShingleUnit::Word,
+            args::Unit::Char => reprint_text::ShingleUnit::Char,
+        };
+    }
+    if let Some(s) = shape.slots {
+        asked.dedup.slots = s;
+    }
+    if let Some(k) = shape.keep {
+        asked.dedup.keep = match k {
+            args::Keep::First => reprint_dedup::KeepPolicy::First,
+            args::Keep::Longest => reprint_dedup::KeepPolicy::Longest,
+            args::Keep::Earliest => reprint_dedup::KeepPolicy::Earliest,
+        };
+    }
+    index.check_settings(&asked)?;
+    Ok(())
+}
+
+/// `add` (commit = true) or `query`: reads the inputs as `analyze` does, in batches.
+fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
+    if a.batch == 0 {
+        bail!("--batch must be at least 1");
+    }
+    let start = Instant::now();
+    let index = open(&a.store)?;
+    check_shape(&index, &a.shape)?;
+    let date_field = index.config().date_field.clone();
+    let mut input = crate::input_config(&a.input);
+    input.defer_json = false;
+    input.meta_fields = Some(vec![date_field.clone(), "title".into()]);
+    let skip = a.input.on_error == args::OnError::Skip;
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let progress = Progress::new(a.quiet);
+    let records = Inputs::open(&a.inputs, &input)?;
+    let (mut docs, mut bytes, mut skipped) = (0u64, 0u64, 0u64);
+    let mut batch: Vec<NewDoc> = Vec::with_capacity(a.batch);
+    let flush = |batch: &mut Vec<NewDoc>, out: &mut Box<dyn Write>| -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let added = if commit {
+            index.add(batch, a.replace)?
+        } else {
+            index.query(batch)?
+        };
+        for f in &added.findings {
+            serde_json::to_writer(&mut *out, f)?;
+            out.write_all(b"\n")?;
+        }
+        if commit {
+            // Printed only once the batch is durable.
+            let c = Finding::Committed(reprint_engine::records::CommittedRecord {
+                documents: batch.len() as u64,
+                total: added.total,
+            });
+            serde_json::to_writer(&mut *out, &c)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        batch.clear();
+        Ok(())
+    };
+    for r in records {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) if e.is_record() && skip => {
+                skipped += 1;
+                progress.skipped(&e);
+                continue;
+            }
+            Err(e @ ReadError::Record { .. }) => {
+                bail!("{e}\n(use --on-error skip to skip bad records and count them)")
+            }
+            Err(e) => return Err(e.into()),
+        };
+        docs += 1;
+        bytes += r.text.len() as u64;
+        batch.push(NewDoc::from_record(r, &date_field));
+        if batch.len() >= a.batch {
+            flush(&mut batch, &mut out)?;
+            progress.progress(docs, bytes);
+        }
+    }
+    flush(&mut batch, &mut out)?;
+    progress.finish();
+    if !a.quiet {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "reprint: {} {docs} documents ({:.1} MB) in {secs:.2} s ({:.0} documents/s), {skipped} bad records skipped; the index holds {}",
+            if commit { "added" } else { "queried" },
+            bytes as f64 / 1e6,
+            docs as f64 / secs.max(1e-9),
+            index.len()?
+        );
+    }
+    Ok(())
+}

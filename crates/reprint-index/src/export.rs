@@ -1,0 +1,333 @@
+//! Reading the whole index back: every finding of the collection, as `analyze` writes them,
+//! and one document with its findings.
+
+use crate::store::*;
+use crate::view::View;
+use crate::{Index, IndexError};
+use redb::{ReadableDatabase, ReadableTable};
+use reprint_dedup::{clusters, KeepKey, Overlap, Pair};
+use reprint_engine::records::*;
+use reprint_engine::{findings, Finding};
+use reprint_reuse::incremental::{align_docs, DocTokens};
+use reprint_reuse::{find_reuse, DocRef};
+use reprint_stories::dates::resolve_dates;
+use reprint_stories::StoryDoc;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Every finding, level by level, into `sink`; returns the summary's fields.
+pub(crate) fn export<S: Sink>(
+    index: &Index,
+    sink: &mut S,
+) -> Result<Result<Map<String, Value>, S::Error>, IndexError> {
+    let txn = index.db.begin_read()?;
+    let docs_t = txn.open_table(DOCS)?;
+    let texts_t = txn.open_table(TEXTS)?;
+    let exact_t = txn.open_table(EXACT)?;
+    let pairs_t = txn.open_table(PAIRS)?;
+
+    // Live documents in arrival order, renumbered densely (the batch's input order).
+    let mut nums: Vec<u32> = Vec::new();
+    let mut metas: Vec<DocMeta> = Vec::new();
+    for e in docs_t.iter()? {
+        let (k, v) = e?;
+        let d = k.value();
+        metas.push(DocMeta::decode(v.value(), d)?);
+        nums.push(d);
+    }
+    let n = nums.len();
+    let at = |d: u32| -> Result<u32, IndexError> {
+        nums.binary_search(&d)
+            .map(|i| i as u32)
+            .map_err(|_| IndexError::Corrupted {
+                detail: format!("document {d} is referenced but not stored"),
+            })
+    };
+    // Groups of exact copies.
+    let mut groups: HashMap<u64, Vec<u32>> = HashMap::new();
+    for e in exact_t.iter()? {
+        let (h, d) = e?.0.value();
+        groups.entry(h).or_default().push(at(d)?);
+    }
+    let group_of = |i: u32| -> &[u32] {
+        let m = &metas[i as usize];
+        if m.tokens == 0 {
+            return &[];
+        }
+        groups.get(&m.exact).map_or(&[], |g| g.as_slice())
+    };
+    let max_bucket = index.cfg.dedup.max_bucket;
+    let mut pairs: Vec<Pair> = Vec::new();
+    for e in pairs_t.iter()? {
+        let (k, v) = e?;
+        let (a, b) = k.value();
+        let (shared, la, lb) = v.value();
+        let (a, b) = (at(a)?, at(b)?);
+        for &x in group_of(a) {
+            for &y in group_of(b) {
+                let overlap = if x < y {
+                    Overlap { shared, a: la, b: lb }
+                } else {
+                    Overlap { shared, a: lb, b: la }
+                };
+                pairs.push(Pair {
+                    a: x.min(y),
+                    b: x.max(y),
+                    overlap,
+                    exact: false,
+                });
+            }
+        }
+    }
+    let mut firsts: Vec<&Vec<u32>> = groups.values().filter(|g| g.len() > 1).collect();
+    firsts.sort_unstable_by_key(|g| g[0]);
+    for g in firsts {
+        let len = metas[g[0] as usize].shingles;
+        let overlap = Overlap {
+            shared: len,
+            a: len,
+            b: len,
+        };
+        let all = g.len() <= max_bucket;
+        for (i, &x) in g.iter().enumerate() {
+            for &y in &g[i + 1..] {
+                if all || i == 0 {
+                    pairs.push(Pair {
+                        a: x,
+                        b: y,
+                        overlap,
+                        exact: true,
+                    });
+                }
+            }
+        }
+    }
+    pairs.sort_by_key(|p| (p.a, p.b));
+    let keys: Vec<KeepKey> = metas
+        .iter()
+        .map(|m| KeepKey {
+            tokens: m.tokens,
+            date: m.date,
+        })
+        .collect();
+    let cl = clusters(n, pairs.iter().map(|p| (p.a, p.b)), &keys, index.cfg.dedup.keep);
+    let mut cluster_of = vec![None; n];
+    for (i, c) in cl.iter().enumerate() {
+        for &m in &c.members {
+            cluster_of[m as usize] = Some(i as u32);
+        }
+    }
+    let id = |i: u32| metas[i as usize].id.clone();
+    let mut summary = Map::new();
+    let dropped: usize = cl.iter().map(|c| c.members.len() - 1).sum();
+    summary.insert("documents".into(), json!(n));
+    summary.insert("pairs".into(), json!(pairs.len()));
+    summary.insert("clusters".into(), json!(cl.len()));
+    summary.insert("kept".into(), json!(n - dropped));
+    summary.insert("dropped".into(), json!(dropped));
+    summary.insert("levels".into(), json!(index.stored.levels));
+    macro_rules! put {
+        ($f:expr) => {
+            if let Err(e) = sink.write(&$f) {
+                return Ok(Err(e));
+            }
+        };
+    }
+    for i in 0..n {
+        let rep = cluster_of[i].map(|c| cl[c as usize].representative);
+        put!(Finding::Document(DocumentRecord {
+            id: id(i as u32),
+            cluster: cluster_of[i],
+            keep: rep.is_none_or(|r| r == i as u32),
+            duplicate_of: rep.filter(|&r| r != i as u32).map(id),
+        }));
+    }
+    for p in &pairs {
+        put!(Finding::Pair(findings::pair_record(p, id)));
+    }
+    for (i, c) in cl.iter().enumerate() {
+        put!(Finding::Cluster(findings::cluster_record(i as u32, c, id)));
+    }
+
+    // Texts and dates for the other levels, dated as the batch dates a collection.
+    let needs_texts = index.cfg.reuse.is_some() || index.cfg.stories.is_some();
+    if needs_texts {
+        let mut texts = Vec::with_capacity(n);
+        for &d in &nums {
+            let v = texts_t.get(d)?.ok_or_else(|| IndexError::Corrupted {
+                detail: format!("the text of document {d} is missing"),
+            })?;
+            texts.push(unpack_text(v.value(), d)?);
+        }
+        let story_docs: Vec<StoryDoc> = texts
+            .iter()
+            .zip(&metas)
+            .map(|(t, m)| StoryDoc {
+                text: t,
+                title: m.title.as_deref(),
+                date: m.meta_date.as_deref(),
+                mask: &[],
+                embedding: None,
+            })
+            .collect();
+        let dates = resolve_dates(&story_docs);
+        if let Some(rc) = &index.cfg.reuse {
+            let refs: Vec<DocRef> = texts
+                .iter()
+                .zip(&dates)
+                .map(|(t, d)| DocRef {
+                    text: t,
+                    date: d.as_ref().map(|d| d.days),
+                })
+                .collect();
+            let r = find_reuse(&refs, rc).map_err(|e| IndexError::Store(e.to_string()))?;
+            let text = |i: u32| texts[i as usize].as_str();
+            for a in &r.alignments {
+                put!(Finding::Alignment(findings::alignment_record(a, id, text)));
+            }
+            for p in &r.passages {
+                put!(Finding::Passage(findings::passage_record(p, id, text)));
+            }
+            summary.insert(
+                "reuse".into(),
+                json!({"alignments": r.alignments.len(), "passages": r.passages.len(),
+                       "boilerplate_passages": r.passages.iter().filter(|p| p.boilerplate).count()}),
+            );
+        }
+        let guard = index.stories.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(stream) = guard.as_ref() {
+            let mut count = 0;
+            for s in stream.stories() {
+                if s.members.is_empty() {
+                    continue;
+                }
+                count += 1;
+                let mut members = Vec::with_capacity(s.members.len());
+                for &m in &s.members {
+                    members.push(at(m)?);
+                }
+                let mut s = s;
+                s.members = members;
+                put!(Finding::Story(findings::story_record(&s, id)));
+            }
+            for (i, m) in metas.iter().enumerate() {
+                if let Some((story, score, started)) = m.story {
+                    let a = reprint_stories::Assignment {
+                        doc: i as u32,
+                        story,
+                        score,
+                        started,
+                    };
+                    put!(Finding::StoryAssignment(findings::assignment_record(
+                        &a,
+                        dates[i].as_ref(),
+                        id,
+                    )));
+                }
+            }
+            summary.insert("stories".into(), json!({ "stories": count }));
+        }
+    }
+    Ok(Ok(summary))
+}
+
+/// One document and its findings against every other indexed document.
+pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, IndexError> {
+    let txn = index.db.begin_read()?;
+    let ids = txn.open_table(IDS)?;
+    let Some(d) = ids.get(id)?.map(|v| v.value()) else {
+        return Ok(None);
+    };
+    let view = View {
+        docs: txn.open_table(DOCS)?,
+        texts: txn.open_table(TEXTS)?,
+        exact: txn.open_table(EXACT)?,
+        pairs: txn.open_table(PAIRS)?,
+        pairs_by_b: txn.open_table(PAIRS_BY_B)?,
+    };
+    let m = view.meta(d)?;
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    let mut name = |x: u32| -> Result<String, IndexError> {
+        if let Some(n) = names.get(&x) {
+            return Ok(n.clone());
+        }
+        let n = view.meta(x)?.id;
+        names.insert(x, n.clone());
+        Ok(n)
+    };
+    let mut out = Vec::new();
+    let cluster = view.cluster_of(&m, index.cfg.dedup.keep)?;
+    out.push(Finding::Document(DocumentRecord {
+        id: m.id.clone(),
+        cluster: cluster.as_ref().map(|c| c.members[0]),
+        keep: cluster.as_ref().is_none_or(|c| c.representative == d),
+        duplicate_of: match &cluster {
+            Some(c) if c.representative != d => Some(name(c.representative)?),
+            _ => None,
+        },
+    }));
+    for p in view.pairs_of(d, &m, index.cfg.dedup.max_bucket)? {
+        let (a, b) = (name(p.a)?, name(p.b)?);
+        out.push(Finding::Pair(findings::pair_record(&p, |x| {
+            if x == p.a {
+                a.clone()
+            } else {
+                b.clone()
+            }
+        })));
+    }
+    if let Some(c) = &cluster {
+        let members: Vec<String> = c.members.iter().map(|&x| name(x)).collect::<Result<_, _>>()?;
+        out.push(Finding::Cluster(ClusterRecord {
+            id: c.members[0],
+            size: members.len() as u64,
+            members,
+            representative: name(c.representative)?,
+        }));
+    }
+    if let Some(rc) = &index.cfg.reuse {
+        let text = view.text(d)?;
+        let toks = DocTokens::of(&text);
+        let seeds_t = txn.open_table(SEEDS)?;
+        let cands = index.reuse_candidates(&seeds_t, &toks.seeds(rc.seed_n), toks.key, d, rc)?;
+        let mut texts: BTreeMap<u32, String> = BTreeMap::new();
+        let mut als = Vec::new();
+        for c in cands {
+            let ct = view.text(c)?;
+            let ctok = DocTokens::of(&ct);
+            als.extend(if c < d {
+                align_docs((c, &ct, &ctok), (d, &text, &toks), rc)
+            } else {
+                align_docs((d, &text, &toks), (c, &ct, &ctok), rc)
+            });
+            texts.insert(c, ct);
+        }
+        texts.insert(d, text);
+        index.reuse_records(&mut als, &texts, &mut name, |x| view.meta(x).map(|m| m.day), &mut out)?;
+    }
+    if let Some((story, score, started)) = m.story {
+        let guard = index.stories.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(st) = guard.as_ref().and_then(|s| s.story(story)) {
+            let mut rec = findings::story_record(&st, |_| String::new());
+            rec.members = st
+                .members
+                .iter()
+                .filter_map(|&x| name(x).ok())
+                .collect();
+            rec.size = rec.members.len() as u64;
+            out.push(Finding::Story(rec));
+        }
+        let date = reprint_stories::dates::doc_date(m.meta_date.as_deref(), &view.text(d)?, None);
+        out.push(Finding::StoryAssignment(findings::assignment_record(
+            &reprint_stories::Assignment {
+                doc: d,
+                story,
+                score,
+                started,
+            },
+            date.as_ref(),
+            |_| m.id.clone(),
+        )));
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,1111 @@
+//! A persistent, incremental reprint index: documents go in batch by batch, and each new
+//! document is answered against everything already indexed — which earlier documents it
+//! duplicates (verified, with exact Jaccard), which passages it shares with them (with byte
+//! offsets), and which story it joins. Nothing is recomputed from scratch.
+//!
+//! The store is a directory: a `MANIFEST` (magic, format version, and the settings that
+//! shape fingerprints, fixed at creation) and one [redb](https://docs.rs/redb) file, an
+//! embedded ACID store: a batch is one transaction, durable when [`Index::add`] returns.
+//!
+//! What is kept, per level:
+//! * duplicates: each document's exact hash and counts, its text (zstd), the LSH buckets of
+//!   first copies and the verified pairs between first copies (copies and clusters derive
+//!   from them);
+//! * reuse: seed postings in chain order (texts are already there);
+//! * stories: the streaming story state (first-story detection) and each document's story.
+//!
+//! ```
+//! use reprint_engine::Config;
+//! use reprint_index::{Index, NewDoc};
+//! let dir = tempfile::tempdir().unwrap();
+//! let index = Index::create(dir.path(), &Config::default()).unwrap();
+//! let text = "the quick brown fox jumps over the lazy dog near the river bank today";
+//! index.add(&[NewDoc::new("a", text)], false).unwrap();
+//! let found = index.add(&[NewDoc::new("b", &format!("{text} again"))], false).unwrap();
+//! assert!(found.findings.iter().any(|f| matches!(f,
+//!     reprint_engine::Finding::Pair(p) if p.a == "a" && p.b == "b")));
+//! drop(index);
+//! assert_eq!(Index::open(dir.path()).unwrap().len().unwrap(), 2);
+//! ```
+#![deny(missing_docs)]
+
+mod export;
+mod store;
+mod view;
+
+pub use store::{StoredSettings, DATABASE, FORMAT_VERSION, MAGIC, MANIFEST};
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table};
+use reprint_dedup::{KeepPolicy, Overlap};
+use reprint_engine::records::*;
+use reprint_engine::{findings, Components, Config, Finding, StoriesSettings};
+use reprint_reuse::incremental::{align_docs, group_passages, DocTokens};
+use reprint_reuse::{Alignment, DocRef};
+use reprint_stories::{StoryDoc, StoryStream};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use store::*;
+use view::View;
+
+/// Why an index operation failed. Nothing of a failed batch is stored.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The path holds no index.
+    #[error("{path} is not a reprint index: {detail}")]
+    NotAnIndex {
+        /// The directory or file.
+        path: String,
+        /// What is missing or wrong.
+        detail: String,
+    },
+    /// An index of another format version.
+    #[error("{path} is a reprint index of format version {found}; this reprint reads version {FORMAT_VERSION}")]
+    Version {
+        /// The directory.
+        path: String,
+        /// The version found.
+        found: u32,
+    },
+    /// The directory already holds something.
+    #[error("{path} already exists and is not empty; choose a new directory for the index")]
+    Exists {
+        /// The directory.
+        path: String,
+    },
+    /// A call asked for other settings than the index was created with.
+    #[error("the index was created with {setting} = {stored}, this call asks for {asked}; fingerprints made with other settings cannot be compared (create a new index for them)")]
+    Settings {
+        /// The setting.
+        setting: String,
+        /// What the index has.
+        stored: String,
+        /// What was asked.
+        asked: String,
+    },
+    /// A document id is already indexed (and replacing was not asked for).
+    #[error("document id {id:?} is already in the index (ask to replace it, or remove it first)")]
+    Duplicate {
+        /// The id.
+        id: String,
+    },
+    /// A document id is not in the index.
+    #[error("document id {id:?} is not in the index")]
+    Missing {
+        /// The id.
+        id: String,
+    },
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    Config(#[from] reprint_engine::ConfigError),
+    /// The store's content is damaged.
+    #[error("the index is corrupted: {detail}")]
+    Corrupted {
+        /// What was found damaged.
+        detail: String,
+    },
+    /// The embedded store failed.
+    #[error("index store: {0}")]
+    Store(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A document is too large for the index (texts over 4 GiB).
+    #[error("document {id:?} is {bytes} bytes; the index takes texts up to 4 GiB")]
+    TooLarge {
+        /// Its id.
+        id: String,
+        /// Its size.
+        bytes: usize,
+    },
+}
+
+macro_rules! store_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for IndexError {
+            fn from(e: $t) -> IndexError {
+                classify(e.to_string())
+            }
+        }
+    )*};
+}
+store_error!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// redb reports damaged pages as storage errors; say "corrupted" for them.
+fn classify(msg: String) -> IndexError {
+    let lower = msg.to_lowercase();
+    if lower.contains("already open") {
+        return IndexError::Store(format!(
+            "{msg}: another process (or handle) has this index open; one at a time"
+        ));
+    }
+    if lower.contains("corrupt") || lower.contains("checksum") || lower.contains("invalid") {
+        IndexError::Corrupted { detail: msg }
+    } else {
+        IndexError::Store(msg)
+    }
+}
+
+/// A document to add or query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewDoc {
+    /// The caller's id.
+    pub id: String,
+    /// The text.
+    pub text: String,
+    /// Title metadata (stories weigh it).
+    pub title: Option<String>,
+    /// Date metadata as written (ISO 8601).
+    pub date: Option<String>,
+}
+
+impl NewDoc {
+    /// A document with an id and a text.
+    pub fn new(id: &str, text: &str) -> NewDoc {
+        NewDoc {
+            id: id.to_string(),
+            text: text.to_string(),
+            ..NewDoc::default()
+        }
+    }
+
+    /// A document from a record read by `reprint-io`; `date_field` names the date metadata.
+    pub fn from_record(r: reprint_io::Record, date_field: &str) -> NewDoc {
+        let s = |f: &str| r.meta.get(f).and_then(|v| v.as_str()).map(str::to_string);
+        NewDoc {
+            title: s("title"),
+            date: s(date_field),
+            id: r.id,
+            text: r.text,
+        }
+    }
+}
+
+/// What [`Index::add`] or [`Index::query`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Added {
+    /// Each new document's findings, document by document: its `document` record, its
+    /// pairs with earlier documents, its cluster, its alignments and passages, its story.
+    pub findings: Vec<Finding>,
+    /// Documents in the index afterwards.
+    pub total: u64,
+}
+
+/// Counts and settings of an index.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// Documents indexed.
+    pub documents: u64,
+    /// Levels kept.
+    pub levels: Vec<String>,
+    /// The settings fixed at creation.
+    pub settings: StoredSettings,
+    /// Bytes of the store on disk.
+    pub bytes_on_disk: u64,
+    /// Entries per table.
+    pub entries: BTreeMap<String, u64>,
+    /// Stories so far (stories level).
+    pub stories: Option<u64>,
+}
+
+/// A persistent index. One writer at a time, any number of readers (methods take `&self`;
+/// writes wait for each other).
+pub struct Index {
+    dir: PathBuf,
+    db: Database,
+    cfg: Config,
+    components: Components,
+    stored: StoredSettings,
+    /// The story state, as of the last commit.
+    stories: Mutex<Option<StoryStream>>,
+}
+
+/// The tables one write transaction uses.
+struct Tables<'t> {
+    meta: Table<'t, &'static str, &'static [u8]>,
+    ids: Table<'t, &'static str, u32>,
+    bands: Table<'t, (u64, u32), ()>,
+    seeds: Table<'t, (u64, u64, u32), ()>,
+    view: WriteView<'t>,
+}
+
+type WriteView<'t> = View<
+    Table<'t, u32, &'static [u8]>,
+    Table<'t, u32, &'static [u8]>,
+    Table<'t, (u64, u32), ()>,
+    Table<'t, (u32, u32), (u32, u32, u32)>,
+    Table<'t, (u32, u32), ()>,
+>;
+
+impl<'t> Tables<'t> {
+    fn open(txn: &'t redb::WriteTransaction) -> Result<Tables<'t>, IndexError> {
+        Ok(Tables {
+            meta: txn.open_table(META)?,
+            ids: txn.open_table(IDS)?,
+            bands: txn.open_table(BANDS)?,
+            seeds: txn.open_table(SEEDS)?,
+            view: View {
+                docs: txn.open_table(DOCS)?,
+                texts: txn.open_table(TEXTS)?,
+                exact: txn.open_table(EXACT)?,
+                pairs: txn.open_table(PAIRS)?,
+                pairs_by_b: txn.open_table(PAIRS_BY_B)?,
+            },
+        })
+    }
+
+    fn next_doc(&self) -> Result<u32, IndexError> {
+        Ok(match self.meta.get(META_NEXT)? {
+            Some(v) => u32::from_le_bytes(v.value().try_into().map_err(|_| {
+                IndexError::Corrupted {
+                    detail: "the document counter is damaged".into(),
+                }
+            })?),
+            None => 0,
+        })
+    }
+}
+
+/// The fingerprint of one document, as the duplicate level needs it.
+struct Print {
+    exact: u64,
+    tokens: u32,
+    /// Sorted distinct shingles (as 32-bit values, as the batch verifies).
+    set: Vec<u32>,
+    /// Band keys (empty when the document has no shingle).
+    keys: Vec<u32>,
+}
+
+impl Index {
+    /// Creates an index in `dir` (a new or empty directory) with `cfg`'s settings; the
+    /// levels are duplicates plus reuse and stories when `cfg` has them.
+    pub fn create(dir: &Path, cfg: &Config) -> Result<Index, IndexError> {
+        let components = cfg.components()?;
+        if cfg.dedup.containment.is_some() {
+            return Err(IndexError::Settings {
+                setting: "containment".into(),
+                stored: "not supported by the index".into(),
+                asked: format!("{:?}", cfg.dedup.containment),
+            });
+        }
+        if let Ok(mut entries) = std::fs::read_dir(dir) {
+            if entries.next().is_some() {
+                return Err(IndexError::Exists {
+                    path: dir.display().to_string(),
+                });
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|e| IndexError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        let stored = StoredSettings {
+            levels: levels_of(cfg),
+            dedup: cfg.dedup.clone(),
+            lsh: (components.lsh.bands, components.lsh.rows),
+            reuse: cfg.reuse,
+            stories: cfg.stories.as_ref().map(|s| s.config.clone()),
+            date_field: cfg.date_field.clone(),
+        };
+        let db = Database::create(dir.join(DATABASE))?;
+        let txn = db.begin_write()?;
+        {
+            let mut t = Tables::open(&txn)?;
+            t.meta.insert(
+                META_FORMAT,
+                format!("{MAGIC} {FORMAT_VERSION}").as_bytes(),
+            )?;
+            t.meta.insert(
+                META_SETTINGS,
+                serde_json::to_vec(&stored).expect("settings").as_slice(),
+            )?;
+            t.meta.insert(META_NEXT, 0u32.to_le_bytes().as_slice())?;
+            if let Some(s) = &cfg.stories {
+                let stream = StoryStream::new(s.config.clone())
+                    .map_err(|e| IndexError::Store(e.to_string()))?;
+                t.meta.insert(
+                    META_STORIES,
+                    postcard::to_stdvec(&stream).expect("story state").as_slice(),
+                )?;
+            }
+        }
+        txn.commit()?;
+        drop(db);
+        // The manifest last: a directory without one is not an index yet.
+        write_atomically(&dir.join(MANIFEST), manifest_text(&stored).as_bytes())?;
+        Index::open(dir)
+    }
+
+    /// Opens an existing index.
+    pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        let stored = read_manifest(dir)?;
+        let path = dir.join(DATABASE);
+        if !path.exists() {
+            return Err(IndexError::NotAnIndex {
+                path: dir.display().to_string(),
+                detail: format!("{DATABASE} is missing"),
+            });
+        }
+        let db = catch(|| Database::open(&path).map_err(IndexError::from))?;
+        let cfg = config_of(&stored);
+        let components = cfg.components()?;
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META).map_err(|e| IndexError::Corrupted {
+            detail: format!("{}: {e}", path.display()),
+        })?;
+        let format = meta.get(META_FORMAT)?.map(|v| v.value().to_vec());
+        if format.as_deref() != Some(format!("{MAGIC} {FORMAT_VERSION}").as_bytes()) {
+            return Err(IndexError::Corrupted {
+                detail: format!("{} does not carry the format of its manifest", path.display()),
+            });
+        }
+        let inner: Option<StoredSettings> = meta
+            .get(META_SETTINGS)?
+            .and_then(|v| serde_json::from_slice(v.value()).ok());
+        if inner.as_ref() != Some(&stored) {
+            return Err(IndexError::Corrupted {
+                detail: "the manifest's settings differ from the store's".into(),
+            });
+        }
+        let stories = match meta.get(META_STORIES)? {
+            Some(v) => Some(postcard::from_bytes::<StoryStream>(v.value()).map_err(|e| {
+                IndexError::Corrupted {
+                    detail: format!("story state: {e}"),
+                }
+            })?),
+            None => None,
+        };
+        drop(meta);
+        drop(txn);
+        Ok(Index {
+            dir: dir.to_path_buf(),
+            db,
+            cfg,
+            components,
+            stored,
+            stories: Mutex::new(stories),
+        })
+    }
+
+    /// The settings the index was created with, as a configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Refuses `asked` when a setting that shapes fingerprints or findings differs from
+    /// the index's; the message names the setting.
+    pub fn check_settings(&self, asked: &Config) -> Result<(), IndexError> {
+        let (s, a) = (&self.cfg.dedup, &asked.dedup);
+        let differ = |name: &str, x: String, y: String| -> Result<(), IndexError> {
+            if x != y {
+                Err(IndexError::Settings {
+                    setting: name.into(),
+                    stored: x,
+                    asked: y,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        differ("threshold", s.threshold.to_string(), a.threshold.to_string())?;
+        differ(
+            "shingle_size",
+            s.shingle_size.to_string(),
+            a.shingle_size.to_string(),
+        )?;
+        differ(
+            "shingle_unit",
+            format!("{:?}", s.shingle_unit),
+            format!("{:?}", a.shingle_unit),
+        )?;
+        differ("slots", s.slots.to_string(), a.slots.to_string())?;
+        differ("sketch", format!("{:?}", s.sketch), format!("{:?}", a.sketch))?;
+        differ("banding", format!("{:?}", s.banding), format!("{:?}", a.banding))?;
+        differ("max_bucket", s.max_bucket.to_string(), a.max_bucket.to_string())?;
+        differ("keep", format!("{:?}", s.keep), format!("{:?}", a.keep))?;
+        differ(
+            "containment",
+            format!("{:?}", s.containment),
+            format!("{:?}", a.containment),
+        )?;
+        Ok(())
+    }
+
+    /// Levels kept: `dedup`, then `reuse` and `stories` when on.
+    pub fn levels(&self) -> &[String] {
+        &self.stored.levels
+    }
+
+    /// Documents indexed.
+    pub fn len(&self) -> Result<u64, IndexError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(IDS)?.len()?)
+    }
+
+    /// Whether the index holds no document.
+    pub fn is_empty(&self) -> Result<bool, IndexError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Adds a batch in one transaction and returns each new document's findings against
+    /// the whole index (earlier documents of the same batch included). Durable when this
+    /// returns. An id already indexed is an error, unless `replace`: then the old document
+    /// is removed first and the new one arrives now. On any error nothing of the batch is
+    /// stored.
+    pub fn add(&self, docs: &[NewDoc], replace: bool) -> Result<Added, IndexError> {
+        self.write(docs, replace, true)
+    }
+
+    /// What [`Index::add`] would answer; nothing is stored.
+    pub fn query(&self, docs: &[NewDoc]) -> Result<Added, IndexError> {
+        self.write(docs, true, false)
+    }
+
+    fn write(&self, docs: &[NewDoc], replace: bool, commit: bool) -> Result<Added, IndexError> {
+        for d in docs {
+            if d.text.len() > u32::MAX as usize {
+                return Err(IndexError::TooLarge {
+                    id: d.id.clone(),
+                    bytes: d.text.len(),
+                });
+            }
+        }
+        let mut guard = self.stories.lock().unwrap_or_else(|p| p.into_inner());
+        // A dry run of one document peeks at the stories; a longer one works on a copy.
+        let peek = !commit && docs.len() == 1;
+        let mut scratch = if commit || peek {
+            None
+        } else {
+            guard.clone()
+        };
+        let result = catch(|| {
+            let stream = if commit || peek {
+                guard.as_mut()
+            } else {
+                scratch.as_mut()
+            };
+            self.write_txn(docs, replace, commit, stream, peek)
+        });
+        if result.is_err() && commit {
+            // The stream may be ahead of the store: read it back.
+            *guard = self.load_stories()?;
+        }
+        result
+    }
+
+    fn load_stories(&self) -> Result<Option<StoryStream>, IndexError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let v = meta.get(META_STORIES)?;
+        v.map(|v| {
+            postcard::from_bytes(v.value()).map_err(|e| IndexError::Corrupted {
+                detail: format!("story state: {e}"),
+            })
+        })
+        .transpose()
+    }
+
+    fn write_txn(
+        &self,
+        docs: &[NewDoc],
+        replace: bool,
+        commit: bool,
+        mut stream: Option<&mut StoryStream>,
+        peek: bool,
+    ) -> Result<Added, IndexError> {
+        let txn = self.db.begin_write()?;
+        let findings = {
+            let mut t = Tables::open(&txn)?;
+            let mut next = t.next_doc()?;
+            let mut findings = Vec::new();
+            for doc in docs {
+                let existing = t.ids.get(doc.id.as_str())?.map(|v| v.value());
+                if let Some(old) = existing {
+                    if !replace {
+                        return Err(IndexError::Duplicate { id: doc.id.clone() });
+                    }
+                    self.remove_one(&mut t, old, stream.as_deref_mut())?;
+                }
+                let d = next;
+                next = next.checked_add(1).ok_or_else(|| IndexError::Store(
+                    "the index holds 2^32 documents, its limit".into(),
+                ))?;
+                self.add_one(&mut t, d, doc, stream.as_deref_mut(), peek, &mut findings)?;
+            }
+            t.meta.insert(META_NEXT, next.to_le_bytes().as_slice())?;
+            if commit {
+                if let Some(s) = stream.as_deref() {
+                    t.meta.insert(
+                        META_STORIES,
+                        postcard::to_stdvec(s).expect("story state").as_slice(),
+                    )?;
+                }
+            }
+            findings
+        };
+        let total = txn.open_table(IDS)?.len()?;
+        if commit {
+            txn.commit()?;
+        } else {
+            txn.abort()?;
+        }
+        Ok(Added { findings, total })
+    }
+
+    fn print(&self, text: &str) -> Print {
+        let c = &self.components;
+        let mut fp = reprint_text::Fingerprint::default();
+        c.shingler.fingerprint(text, &mut fp);
+        let mut set: Vec<u32> = fp.shingles.iter().map(|&h| h as u32).collect();
+        set.sort_unstable();
+        set.dedup();
+        let mut keys = Vec::new();
+        if !fp.shingles.is_empty() {
+            let mut sig = vec![0u32; c.sketcher.slots()];
+            c.sketcher.sign_into(&fp.shingles, &mut sig);
+            keys = vec![0u32; c.lsh.bands];
+            c.lsh.band_keys(&sig, &mut keys);
+        }
+        Print {
+            exact: fp.exact,
+            tokens: fp.tokens.min(u32::MAX as usize) as u32,
+            set,
+            keys,
+        }
+    }
+
+    fn set_of(&self, text: &str) -> Vec<u32> {
+        self.print(text).set
+    }
+
+    fn add_one(
+        &self,
+        t: &mut Tables<'_>,
+        d: u32,
+        doc: &NewDoc,
+        stream: Option<&mut StoryStream>,
+        peek: bool,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), IndexError> {
+        let p = self.print(&doc.text);
+        let date = doc
+            .date
+            .as_deref()
+            .and_then(reprint_text::date::parse_iso_date)
+            .or_else(|| reprint_text::date::header_date(&doc.text));
+        let reuse = self.cfg.reuse.as_ref();
+        let toks = reuse.map(|_| DocTokens::of(&doc.text));
+        // Stories first: the document's story is part of what is stored.
+        let story = match stream {
+            Some(s) => {
+                let sd = StoryDoc {
+                    text: &doc.text,
+                    title: doc.title.as_deref(),
+                    date: doc.date.as_deref(),
+                    mask: &[],
+                    embedding: None,
+                };
+                let (a, when) = if peek { s.peek(&sd) } else { s.push_dated(&sd) };
+                if !peek && a.doc != d {
+                    return Err(IndexError::Corrupted {
+                        detail: format!(
+                            "the story state has {} documents, the store {d}",
+                            a.doc
+                        ),
+                    });
+                }
+                let story = if peek { None } else { s.story(a.story) };
+                Some((a, when, story))
+            }
+            None => None,
+        };
+        let day = match &story {
+            Some((_, when, _)) => when.map(|w| w.days),
+            None => reprint_stories::dates::doc_date(doc.date.as_deref(), &doc.text, None)
+                .map(|w| w.days),
+        };
+        let meta = DocMeta {
+            id: doc.id.clone(),
+            exact: p.exact,
+            tokens: p.tokens,
+            shingles: p.set.len() as u32,
+            date,
+            day,
+            key: toks.as_ref().map_or(0, |k| k.key),
+            title: doc.title.clone(),
+            meta_date: doc.date.clone(),
+            story: story.as_ref().map(|(a, ..)| (a.story, a.score, a.started)),
+        };
+        t.ids.insert(doc.id.as_str(), d)?;
+        t.view.docs.insert(d, meta.encode().as_slice())?;
+        t.view.texts.insert(d, pack_text(&doc.text).as_slice())?;
+
+        // Duplicates: a copy joins its group; a first copy is verified against its
+        // candidates and enters the buckets.
+        if p.tokens > 0 {
+            let group = postings(&t.view.exact, p.exact)?;
+            t.view.exact.insert((p.exact, d), ())?;
+            if group.is_empty() && !p.keys.is_empty() {
+                let cands = self.candidates(&t.bands, &p.keys)?;
+                let th = self.components.dedup.threshold;
+                for c in cands {
+                    let cset = self.set_of(&t.view.text(c)?);
+                    let o = Overlap::of(&cset, &p.set);
+                    if o.jaccard() >= th {
+                        t.view.pairs.insert((c, d), (o.shared, o.a, o.b))?;
+                        t.view.pairs_by_b.insert((d, c), ())?;
+                    }
+                }
+                for (band, &k) in p.keys.iter().enumerate() {
+                    t.bands.insert((band_key(band, k), d), ())?;
+                }
+            }
+        }
+        let keep = self.cfg.dedup.keep;
+        let max_bucket = self.cfg.dedup.max_bucket;
+        let cluster = t.view.cluster_of(&meta, keep)?;
+        let id_of = |x: u32| -> Result<String, IndexError> {
+            if x == d {
+                Ok(doc.id.clone())
+            } else {
+                Ok(t.view.meta(x)?.id)
+            }
+        };
+        let mut names: BTreeMap<u32, String> = BTreeMap::new();
+        let mut name = |x: u32| -> Result<String, IndexError> {
+            if let Some(n) = names.get(&x) {
+                return Ok(n.clone());
+            }
+            let n = id_of(x)?;
+            names.insert(x, n.clone());
+            Ok(n)
+        };
+        out.push(Finding::Document(DocumentRecord {
+            id: doc.id.clone(),
+            cluster: cluster.as_ref().map(|c| c.members[0]),
+            keep: cluster.as_ref().is_none_or(|c| c.representative == d),
+            duplicate_of: match &cluster {
+                Some(c) if c.representative != d => Some(name(c.representative)?),
+                _ => None,
+            },
+        }));
+        let pairs = t.view.pairs_of(d, &meta, max_bucket)?;
+        for pr in &pairs {
+            let (a, b) = (name(pr.a)?, name(pr.b)?);
+            out.push(Finding::Pair(findings::pair_record(pr, |x| {
+                if x == pr.a {
+                    a.clone()
+                } else {
+                    b.clone()
+                }
+            })));
+        }
+        if let Some(c) = &cluster {
+            let members: Vec<String> = c
+                .members
+                .iter()
+                .map(|&m| name(m))
+                .collect::<Result<_, _>>()?;
+            out.push(Finding::Cluster(ClusterRecord {
+                id: c.members[0],
+                size: members.len() as u64,
+                members,
+                representative: name(c.representative)?,
+            }));
+        }
+
+        // Reuse: candidates from shared seeds, aligned with their stored texts.
+        if let (Some(rc), Some(toks)) = (reuse, &toks) {
+            let seeds = toks.seeds(rc.seed_n);
+            let cands = self.reuse_candidates(&t.seeds, &seeds, toks.key, d, rc)?;
+            for &s in &seeds {
+                t.seeds.insert((s, toks.key, d), ())?;
+            }
+            let mut texts: BTreeMap<u32, String> = BTreeMap::new();
+            let mut als: Vec<Alignment> = Vec::new();
+            for c in cands {
+                let ct = t.view.text(c)?;
+                let ctok = DocTokens::of(&ct);
+                als.extend(align_docs((c, &ct, &ctok), (d, &doc.text, toks), rc));
+                texts.insert(c, ct);
+            }
+            texts.insert(d, doc.text.clone());
+            self.reuse_records(&mut als, &texts, |x| name(x), |x| {
+                if x == d {
+                    Ok(day)
+                } else {
+                    t.view.meta(x).map(|m| m.day)
+                }
+            }, out)?;
+        }
+
+        if let Some((a, when, st)) = story {
+            if let Some(st) = st {
+                let mut members = Vec::new();
+                for &m in &st.members {
+                    if let Ok(n) = name(m) {
+                        members.push(n);
+                    }
+                }
+                let mut rec = findings::story_record(&st, |_| String::new());
+                rec.members = members;
+                rec.size = rec.members.len() as u64;
+                out.push(Finding::Story(rec));
+            }
+            out.push(Finding::StoryAssignment(findings::assignment_record(
+                &a,
+                when.as_ref(),
+                |_| doc.id.clone(),
+            )));
+        }
+        Ok(())
+    }
+
+    /// Alignments of a document turned into records, grouped into passages (numbered from
+    /// 0 in this answer).
+    fn reuse_records(
+        &self,
+        als: &mut Vec<Alignment>,
+        texts: &BTreeMap<u32, String>,
+        mut name: impl FnMut(u32) -> Result<String, IndexError>,
+        mut day: impl FnMut(u32) -> Result<Option<i64>, IndexError>,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), IndexError> {
+        if als.is_empty() {
+            return Ok(());
+        }
+        let rc = self.cfg.reuse.as_ref().expect("reuse level");
+        // Local numbering for grouping: the documents involved, ascending.
+        let local: Vec<u32> = texts.keys().copied().collect();
+        let at = |x: u32| local.binary_search(&x).expect("involved document") as u32;
+        for a in als.iter_mut() {
+            a.a = at(a.a);
+            a.b = at(a.b);
+        }
+        let mut days = Vec::with_capacity(local.len());
+        for &x in &local {
+            days.push(day(x)?);
+        }
+        let refs: Vec<DocRef> = local
+            .iter()
+            .zip(&days)
+            .map(|(x, &date)| DocRef {
+                text: &texts[x],
+                date,
+            })
+            .collect();
+        let passages = group_passages(als, &refs, rc);
+        let mut names = Vec::with_capacity(local.len());
+        for &x in &local {
+            names.push(name(x)?);
+        }
+        let id = |i: u32| names[i as usize].clone();
+        let text = |i: u32| texts[&local[i as usize]].as_str();
+        for a in als.iter() {
+            out.push(Finding::Alignment(findings::alignment_record(a, id, text)));
+        }
+        for p in &passages {
+            out.push(Finding::Passage(findings::passage_record(p, id, text)));
+        }
+        Ok(())
+    }
+
+    /// First copies sharing a bucket with `keys`, ascending; a bucket of `max_bucket` or
+    /// more links only its last member (the batch links oversized buckets as a chain).
+    fn candidates(
+        &self,
+        bands: &impl ReadableTable<(u64, u32), ()>,
+        keys: &[u32],
+    ) -> Result<Vec<u32>, IndexError> {
+        let max = self.cfg.dedup.max_bucket;
+        let mut out = Vec::new();
+        for (band, &k) in keys.iter().enumerate() {
+            let bk = band_key(band, k);
+            let mut range = bands.range((bk, 0)..=(bk, u32::MAX))?;
+            let mut got = Vec::new();
+            for e in range.by_ref() {
+                got.push(e?.0.value().1);
+                if got.len() >= max {
+                    break;
+                }
+            }
+            if got.len() >= max {
+                if let Some(last) = bands.range((bk, 0)..=(bk, u32::MAX))?.next_back() {
+                    out.push(last?.0.value().1);
+                }
+            } else {
+                out.extend(got);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Documents sharing at least `min_shared_seeds` seeds with a document (number `d`,
+    /// content key `key`). A seed in `max_df` or more documents votes only for the
+    /// document's neighbours in chain order, as the batch's chain does.
+    fn reuse_candidates(
+        &self,
+        seeds_t: &impl ReadableTable<(u64, u64, u32), ()>,
+        seeds: &[u64],
+        key: u64,
+        d: u32,
+        rc: &reprint_reuse::ReuseConfig,
+    ) -> Result<Vec<u32>, IndexError> {
+        let mut votes: BTreeMap<u32, u32> = BTreeMap::new();
+        for &s in seeds {
+            let lo = (s, 0u64, 0u32);
+            let hi = (s, u64::MAX, u32::MAX);
+            let mut docs = Vec::new();
+            let mut frequent = false;
+            for e in seeds_t.range(lo..=hi)? {
+                let x = e?.0.value().2;
+                if x == d {
+                    continue;
+                }
+                docs.push(x);
+                if docs.len() >= rc.max_df {
+                    frequent = true;
+                    break;
+                }
+            }
+            if frequent {
+                docs.clear();
+                let before = seeds_t.range(lo..(s, key, d))?.next_back();
+                if let Some(e) = before {
+                    docs.push(e?.0.value().2);
+                }
+                let after = seeds_t.range((s, key, d.saturating_add(1))..=hi)?.next();
+                if let Some(e) = after {
+                    let x = e?.0.value().2;
+                    if x != d {
+                        docs.push(x);
+                    }
+                }
+            }
+            for x in docs {
+                *votes.entry(x).or_insert(0) += 1;
+            }
+        }
+        Ok(votes
+            .into_iter()
+            .filter(|&(_, v)| v as usize >= rc.min_shared_seeds)
+            .map(|(x, _)| x)
+            .collect())
+    }
+
+    /// Removes documents by id in one transaction: their pairs, passage postings and story
+    /// membership go; a copy takes the place of a removed first copy. Unknown ids are an
+    /// error and nothing is removed.
+    pub fn remove(&self, ids: &[String]) -> Result<u64, IndexError> {
+        let mut guard = self.stories.lock().unwrap_or_else(|p| p.into_inner());
+        let result = catch(|| {
+            let txn = self.db.begin_write()?;
+            {
+                let mut t = Tables::open(&txn)?;
+                for id in ids {
+                    let d = t
+                        .ids
+                        .get(id.as_str())?
+                        .map(|v| v.value())
+                        .ok_or_else(|| IndexError::Missing { id: id.clone() })?;
+                    self.remove_one(&mut t, d, guard.as_mut())?;
+                }
+                if let Some(s) = guard.as_ref() {
+                    t.meta.insert(
+                        META_STORIES,
+                        postcard::to_stdvec(s).expect("story state").as_slice(),
+                    )?;
+                }
+            }
+            let total = txn.open_table(IDS)?.len()?;
+            txn.commit()?;
+            Ok(total)
+        });
+        if result.is_err() {
+            *guard = self.load_stories()?;
+        }
+        result
+    }
+
+    fn remove_one(
+        &self,
+        t: &mut Tables<'_>,
+        d: u32,
+        stream: Option<&mut StoryStream>,
+    ) -> Result<(), IndexError> {
+        let m = t.view.meta(d)?;
+        let text = t.view.text(d)?;
+        let group = t.view.group(&m)?;
+        t.ids.remove(m.id.as_str())?;
+        if m.tokens > 0 {
+            t.view.exact.remove((m.exact, d))?;
+        }
+        if group.first() == Some(&d) {
+            let p = self.print(&text);
+            let partners = t.view.near(d)?;
+            for (x, ..) in &partners {
+                let (a, b) = (d.min(*x), d.max(*x));
+                t.view.pairs.remove((a, b))?;
+                t.view.pairs_by_b.remove((b, a))?;
+            }
+            for (band, &k) in p.keys.iter().enumerate() {
+                t.bands.remove((band_key(band, k), d))?;
+            }
+            // The next copy stands for the group now: same text, same buckets and pairs.
+            if let Some(&f) = group.get(1) {
+                for (band, &k) in p.keys.iter().enumerate() {
+                    t.bands.insert((band_key(band, k), f), ())?;
+                }
+                for (x, shared, mine, theirs) in partners {
+                    let (a, b, o) = if f < x {
+                        (f, x, (shared, mine, theirs))
+                    } else {
+                        (x, f, (shared, theirs, mine))
+                    };
+                    t.view.pairs.insert((a, b), o)?;
+                    t.view.pairs_by_b.insert((b, a), ())?;
+                }
+            }
+        }
+        if let Some(rc) = &self.cfg.reuse {
+            let toks = DocTokens::of(&text);
+            for s in toks.seeds(rc.seed_n) {
+                t.seeds.remove((s, m.key, d))?;
+            }
+        }
+        if let (Some(s), Some((story, ..))) = (stream, m.story) {
+            s.forget(d, story);
+        }
+        t.view.docs.remove(d)?;
+        t.view.texts.remove(d)?;
+        Ok(())
+    }
+
+    /// A document and its findings against the rest of the index, or `None`.
+    pub fn get(&self, id: &str) -> Result<Option<Vec<Finding>>, IndexError> {
+        catch(|| export::get(self, id))
+    }
+
+    /// Counts, settings and size on disk.
+    pub fn stats(&self) -> Result<Stats, IndexError> {
+        let txn = self.db.begin_read()?;
+        let mut entries = BTreeMap::new();
+        entries.insert("documents".into(), txn.open_table(DOCS)?.len()?);
+        entries.insert("exact".into(), txn.open_table(EXACT)?.len()?);
+        entries.insert("bands".into(), txn.open_table(BANDS)?.len()?);
+        entries.insert("pairs".into(), txn.open_table(PAIRS)?.len()?);
+        entries.insert("seeds".into(), txn.open_table(SEEDS)?.len()?);
+        let documents = txn.open_table(IDS)?.len()?;
+        let bytes_on_disk = std::fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        let stories = self
+            .stories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|s| s.stories().iter().filter(|s| !s.members.is_empty()).count() as u64);
+        Ok(Stats {
+            documents,
+            levels: self.stored.levels.clone(),
+            settings: self.stored.clone(),
+            bytes_on_disk,
+            entries,
+            stories,
+        })
+    }
+
+    /// Every finding of the indexed collection, the records `analyze` writes for it (in
+    /// the same order), into `sink`; then returns the summary's fields.
+    pub fn export<S: Sink>(
+        &self,
+        sink: &mut S,
+    ) -> Result<Result<serde_json::Map<String, serde_json::Value>, S::Error>, IndexError> {
+        catch(|| export::export(self, sink))
+    }
+
+    /// Checks every page of the store (slow on a large index).
+    pub fn check_integrity(dir: &Path) -> Result<(), IndexError> {
+        read_manifest(dir)?;
+        let mut db = catch(|| Database::open(dir.join(DATABASE)).map_err(IndexError::from))?;
+        match db.check_integrity() {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(IndexError::Corrupted {
+                detail: "redb repaired damaged pages".into(),
+            }),
+            Err(e) => Err(IndexError::from(e)),
+        }
+    }
+}
+
+/// `(band << 32) | key`: one bucket.
+fn band_key(band: usize, key: u32) -> u64 {
+    ((band as u64) << 32) | key as u64
+}
+
+fn levels_of(cfg: &Config) -> Vec<String> {
+    let mut v = vec!["dedup".to_string()];
+    if cfg.reuse.is_some() {
+        v.push("reuse".into());
+    }
+    if cfg.stories.is_some() {
+        v.push("stories".into());
+    }
+    v
+}
+
+fn config_of(s: &StoredSettings) -> Config {
+    Config {
+        dedup: s.dedup.clone(),
+        reuse: s.reuse,
+        stories: s.stories.clone().map(|config| StoriesSettings {
+            config,
+            stream: true,
+            embedding_field: None,
+        }),
+        date_field: s.date_field.clone(),
+        ..Config::default()
+    }
+}
+
+/// Runs `f`, turning a panic inside the store (damaged pages) into an error.
+fn catch<R>(f: impl FnOnce() -> Result<R, IndexError>) -> Result<R, IndexError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic in the store".into());
+            Err(IndexError::Corrupted { detail: msg })
+        }
+    }
+}
+
+/// The keep policy names as written in settings.
+pub fn keep_name(k: KeepPolicy) -> &'static str {
+    match k {
+        KeepPolicy::First => "first",
+        KeepPolicy::Longest => "longest",
+        KeepPolicy::Earliest => "earliest",
+    }
+}

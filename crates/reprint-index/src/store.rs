@@ -1,0 +1,193 @@
+//! The on-disk layout: a directory with a manifest (magic, format version, settings) and
+//! one redb file holding every table.
+
+use crate::IndexError;
+use redb::{ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// First line of the manifest: the magic and the format version.
+pub const MAGIC: &str = "REPRINT-INDEX";
+/// The format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The manifest's file name inside the store directory.
+pub const MANIFEST: &str = "MANIFEST";
+/// The redb file's name inside the store directory.
+pub const DATABASE: &str = "index.redb";
+
+/// Settings and format, in the manifest and in the `meta` table.
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// id → document number.
+pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
+/// document number → [`DocMeta`] (postcard).
+pub(crate) const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
+/// document number → zstd-compressed text.
+pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("texts");
+/// (exact hash, document): every copy of a normalized text, first copy first.
+pub(crate) const EXACT: TableDefinition<(u64, u32), ()> = TableDefinition::new("exact");
+/// ((band << 32) | key, document): LSH buckets of first copies.
+pub(crate) const BANDS: TableDefinition<(u64, u32), ()> = TableDefinition::new("bands");
+/// (a, b), a < b, first copies only → (shared, shingles of a, shingles of b).
+pub(crate) const PAIRS: TableDefinition<(u32, u32), (u32, u32, u32)> =
+    TableDefinition::new("pairs");
+/// (b, a): the same pairs, found from their second document.
+pub(crate) const PAIRS_BY_B: TableDefinition<(u32, u32), ()> = TableDefinition::new("pairs_by_b");
+/// (seed, content key, document): reuse seed postings in chain order.
+pub(crate) const SEEDS: TableDefinition<(u64, u64, u32), ()> = TableDefinition::new("seeds");
+
+/// `meta` keys.
+pub(crate) const META_FORMAT: &str = "format";
+pub(crate) const META_SETTINGS: &str = "settings";
+pub(crate) const META_NEXT: &str = "next_doc";
+pub(crate) const META_STORIES: &str = "stories";
+
+/// What the index keeps of each document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DocMeta {
+    pub id: String,
+    pub exact: u64,
+    pub tokens: u32,
+    /// Distinct shingles.
+    pub shingles: u32,
+    /// Date for `keep: earliest` (metadata or a header line), days since 1970-01-01.
+    pub date: Option<i64>,
+    /// Date for naming a passage's source: metadata, a header line or a dateline (with the
+    /// year the story stream inferred, when that level is on).
+    pub day: Option<i64>,
+    /// Reuse content key (when the reuse level is on).
+    pub key: u64,
+    pub title: Option<String>,
+    /// The date metadata as written.
+    pub meta_date: Option<String>,
+    /// (story, score, started) when the stories level is on.
+    pub story: Option<(u32, f64, bool)>,
+}
+
+impl DocMeta {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("document metadata serializes")
+    }
+
+    pub(crate) fn decode(bytes: &[u8], doc: u32) -> Result<DocMeta, IndexError> {
+        postcard::from_bytes(bytes).map_err(|e| IndexError::Corrupted {
+            detail: format!("document {doc}: {e}"),
+        })
+    }
+}
+
+/// The manifest's second part: what the store was created with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSettings {
+    /// Levels on top of duplicates.
+    pub levels: Vec<String>,
+    /// Duplicate settings (shingles, threshold, sketch, LSH).
+    pub dedup: reprint_engine::DedupSettings,
+    /// LSH bands and rows actually used.
+    pub lsh: (usize, usize),
+    /// Reuse settings, when that level is on.
+    pub reuse: Option<reprint_reuse::ReuseConfig>,
+    /// Stories settings, when that level is on.
+    pub stories: Option<reprint_stories::StoriesConfig>,
+    /// Metadata field with the date.
+    pub date_field: String,
+}
+
+/// The manifest's text.
+pub(crate) fn manifest_text(s: &StoredSettings) -> String {
+    format!(
+        "{MAGIC} {FORMAT_VERSION}\n{}\n",
+        serde_json::to_string_pretty(s).expect("settings serialize")
+    )
+}
+
+/// Reads and checks a manifest.
+pub(crate) fn read_manifest(dir: &Path) -> Result<StoredSettings, IndexError> {
+    let path = dir.join(MANIFEST);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            IndexError::NotAnIndex {
+                path: dir.display().to_string(),
+                detail: format!("it has no {MANIFEST}; create one with `reprint index create`"),
+            }
+        } else {
+            IndexError::Io {
+                path: path.display().to_string(),
+                source: e,
+            }
+        }
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| IndexError::NotAnIndex {
+        path: path.display().to_string(),
+        detail: "the manifest is not text".into(),
+    })?;
+    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let version = first
+        .strip_prefix(MAGIC)
+        .map(str::trim)
+        .ok_or_else(|| IndexError::NotAnIndex {
+            path: path.display().to_string(),
+            detail: format!("the manifest does not start with {MAGIC}"),
+        })?;
+    let version: u32 = version.parse().map_err(|_| IndexError::NotAnIndex {
+        path: path.display().to_string(),
+        detail: format!("bad format version {version:?}"),
+    })?;
+    if version != FORMAT_VERSION {
+        return Err(IndexError::Version {
+            path: dir.display().to_string(),
+            found: version,
+        });
+    }
+    serde_json::from_str(rest).map_err(|e| IndexError::Corrupted {
+        detail: format!("{}: settings cannot be read: {e}", path.display()),
+    })
+}
+
+/// Writes a file whole or not at all: a temporary file in the same directory, synced, then
+/// renamed into place.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
+    use std::io::Write;
+    let io = |e| IndexError::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
+}
+
+/// Document numbers posted under `key` in a `(u64, u32)` table, ascending.
+pub(crate) fn postings(
+    t: &impl ReadableTable<(u64, u32), ()>,
+    key: u64,
+) -> Result<Vec<u32>, IndexError> {
+    let mut v = Vec::new();
+    for e in t.range((key, 0)..=(key, u32::MAX))? {
+        v.push(e?.0.value().1);
+    }
+    Ok(v)
+}
+
+/// Compresses a text.
+pub(crate) fn pack_text(text: &str) -> Vec<u8> {
+    zstd::bulk::compress(text.as_bytes(), 1).expect("zstd compresses in memory")
+}
+
+/// Decompresses a text.
+pub(crate) fn unpack_text(bytes: &[u8], doc: u32) -> Result<String, IndexError> {
+    let corrupted = |detail: String| IndexError::Corrupted {
+        detail: format!("text of document {doc}: {detail}"),
+    };
+    let size = zstd::zstd_safe::get_frame_content_size(bytes)
+        .ok()
+        .flatten()
+        .ok_or_else(|| corrupted("not a zstd frame".into()))?;
+    if size > (4u64 << 30) {
+        return Err(corrupted(format!("claims {size} bytes")));
+    }
+    let raw = zstd::bulk::decompress(bytes, size as usize).map_err(|e| corrupted(e.to_string()))?;
+    String::from_utf8(raw).map_err(|e| corrupted(e.to_string()))
+}
