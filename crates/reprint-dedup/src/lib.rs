@@ -356,7 +356,7 @@ impl std::hash::Hasher for KeyHasher {
 
 /// Number of distinct values in `set` (shingle hashes, already well mixed), with an
 /// open-addressing table in `table`: a few times faster than sorting a copy.
-fn distinct_count(set: &[u32], table: &mut Vec<u32>) -> u32 {
+pub fn distinct_count(set: &[u32], table: &mut Vec<u32>) -> u32 {
     let size = (set.len() * 2).next_power_of_two().max(16);
     let mask = size - 1;
     table.clear();

@@ -36,7 +36,8 @@ mod report;
 mod stages;
 
 pub use config::{
-    Components, Config, ConfigBuilder, ConfigError, DedupSettings, OnError, StoriesSettings, Threads, MAX_BANDS,
+    Components, Config, ConfigBuilder, ConfigError, DedupSettings, OnError, StoriesSettings,
+    Threads, MAX_BANDS,
 };
 pub use records::{Finding, Sink};
 

@@ -66,9 +66,17 @@ pub(crate) fn export<S: Sink>(
         for &x in group_of(a) {
             for &y in group_of(b) {
                 let overlap = if x < y {
-                    Overlap { shared, a: la, b: lb }
+                    Overlap {
+                        shared,
+                        a: la,
+                        b: lb,
+                    }
                 } else {
-                    Overlap { shared, a: lb, b: la }
+                    Overlap {
+                        shared,
+                        a: lb,
+                        b: la,
+                    }
                 };
                 pairs.push(Pair {
                     a: x.min(y),
@@ -110,7 +118,12 @@ pub(crate) fn export<S: Sink>(
             date: m.date,
         })
         .collect();
-    let cl = clusters(n, pairs.iter().map(|p| (p.a, p.b)), &keys, index.cfg.dedup.keep);
+    let cl = clusters(
+        n,
+        pairs.iter().map(|p| (p.a, p.b)),
+        &keys,
+        index.cfg.dedup.keep,
+    );
     let mut cluster_of = vec![None; n];
     for (i, c) in cl.iter().enumerate() {
         for &m in &c.members {
@@ -277,7 +290,11 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
         })));
     }
     if let Some(c) = &cluster {
-        let members: Vec<String> = c.members.iter().map(|&x| name(x)).collect::<Result<_, _>>()?;
+        let members: Vec<String> = c
+            .members
+            .iter()
+            .map(|&x| name(x))
+            .collect::<Result<_, _>>()?;
         out.push(Finding::Cluster(ClusterRecord {
             id: c.members[0],
             size: members.len() as u64,
@@ -303,17 +320,19 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
             texts.insert(c, ct);
         }
         texts.insert(d, text);
-        index.reuse_records(&mut als, &texts, &mut name, |x| view.meta(x).map(|m| m.day), &mut out)?;
+        index.reuse_records(
+            &mut als,
+            &texts,
+            &mut name,
+            |x| view.meta(x).map(|m| m.day),
+            &mut out,
+        )?;
     }
     if let Some((story, score, started)) = m.story {
         let guard = index.stories.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(st) = guard.as_ref().and_then(|s| s.story(story)) {
             let mut rec = findings::story_record(&st, |_| String::new());
-            rec.members = st
-                .members
-                .iter()
-                .filter_map(|&x| name(x).ok())
-                .collect();
+            rec.members = st.members.iter().filter_map(|&x| name(x).ok()).collect();
             rec.size = rec.members.len() as u64;
             out.push(Finding::Story(rec));
         }

@@ -30,11 +30,13 @@
 #![deny(missing_docs)]
 
 mod export;
+mod filter;
 mod store;
 mod view;
 
 pub use store::{StoredSettings, DATABASE, FORMAT_VERSION, MAGIC, MANIFEST};
 
+use filter::BandFilter;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table};
 use reprint_dedup::{KeepPolicy, Overlap};
 use reprint_engine::records::*;
@@ -230,6 +232,40 @@ pub struct Index {
     stored: StoredSettings,
     /// The story state, as of the last commit.
     stories: Mutex<Option<StoryStream>>,
+    /// Bucket keys in the store, built on the first large batch (or [`Index::warm`]).
+    filter: Mutex<Option<BandFilter>>,
+}
+
+/// Bucket entries of a batch, inserted sorted when the batch ends (sorted inserts keep the
+/// B-tree's pages in cache); candidates look here too.
+#[derive(Default)]
+struct PendingBands {
+    rows: Vec<(u64, u32)>,
+    by_key: std::collections::HashMap<u64, Vec<u32>>,
+}
+
+impl PendingBands {
+    fn push(&mut self, bk: u64, d: u32) {
+        self.rows.push((bk, d));
+        self.by_key.entry(bk).or_default().push(d);
+    }
+
+    fn flush(
+        &mut self,
+        bands: &mut Table<'_, (u64, u32), ()>,
+        filter: &mut Option<BandFilter>,
+    ) -> Result<(), IndexError> {
+        self.rows.sort_unstable();
+        for &(bk, d) in &self.rows {
+            bands.insert((bk, d), ())?;
+            if let Some(f) = filter.as_mut() {
+                f.insert(bk);
+            }
+        }
+        self.rows.clear();
+        self.by_key.clear();
+        Ok(())
+    }
 }
 
 /// The tables one write transaction uses.
@@ -268,22 +304,33 @@ impl<'t> Tables<'t> {
 
     fn next_doc(&self) -> Result<u32, IndexError> {
         Ok(match self.meta.get(META_NEXT)? {
-            Some(v) => u32::from_le_bytes(v.value().try_into().map_err(|_| {
-                IndexError::Corrupted {
+            Some(v) => {
+                u32::from_le_bytes(v.value().try_into().map_err(|_| IndexError::Corrupted {
                     detail: "the document counter is damaged".into(),
-                }
-            })?),
+                })?)
+            }
             None => 0,
         })
     }
+}
+
+/// What a document needs before it meets the store, computed for a whole batch at once
+/// (in parallel when the caller's pool has threads).
+struct Prepared {
+    print: Print,
+    packed: Vec<u8>,
+    toks: Option<DocTokens>,
+    seeds: Vec<u64>,
 }
 
 /// The fingerprint of one document, as the duplicate level needs it.
 struct Print {
     exact: u64,
     tokens: u32,
-    /// Sorted distinct shingles (as 32-bit values, as the batch verifies).
+    /// Shingles as 32-bit values (as the batch verifies), unsorted, repeats kept.
     set: Vec<u32>,
+    /// Distinct shingles.
+    distinct: u32,
     /// Band keys (empty when the document has no shingle).
     keys: Vec<u32>,
 }
@@ -323,10 +370,8 @@ impl Index {
         let txn = db.begin_write()?;
         {
             let mut t = Tables::open(&txn)?;
-            t.meta.insert(
-                META_FORMAT,
-                format!("{MAGIC} {FORMAT_VERSION}").as_bytes(),
-            )?;
+            t.meta
+                .insert(META_FORMAT, format!("{MAGIC} {FORMAT_VERSION}").as_bytes())?;
             t.meta.insert(
                 META_SETTINGS,
                 serde_json::to_vec(&stored).expect("settings").as_slice(),
@@ -337,7 +382,9 @@ impl Index {
                     .map_err(|e| IndexError::Store(e.to_string()))?;
                 t.meta.insert(
                     META_STORIES,
-                    postcard::to_stdvec(&stream).expect("story state").as_slice(),
+                    postcard::to_stdvec(&stream)
+                        .expect("story state")
+                        .as_slice(),
                 )?;
             }
         }
@@ -368,7 +415,10 @@ impl Index {
         let format = meta.get(META_FORMAT)?.map(|v| v.value().to_vec());
         if format.as_deref() != Some(format!("{MAGIC} {FORMAT_VERSION}").as_bytes()) {
             return Err(IndexError::Corrupted {
-                detail: format!("{} does not carry the format of its manifest", path.display()),
+                detail: format!(
+                    "{} does not carry the format of its manifest",
+                    path.display()
+                ),
             });
         }
         let inner: Option<StoredSettings> = meta
@@ -396,6 +446,7 @@ impl Index {
             components,
             stored,
             stories: Mutex::new(stories),
+            filter: Mutex::new(None),
         })
     }
 
@@ -419,7 +470,11 @@ impl Index {
                 Ok(())
             }
         };
-        differ("threshold", s.threshold.to_string(), a.threshold.to_string())?;
+        differ(
+            "threshold",
+            s.threshold.to_string(),
+            a.threshold.to_string(),
+        )?;
         differ(
             "shingle_size",
             s.shingle_size.to_string(),
@@ -431,9 +486,21 @@ impl Index {
             format!("{:?}", a.shingle_unit),
         )?;
         differ("slots", s.slots.to_string(), a.slots.to_string())?;
-        differ("sketch", format!("{:?}", s.sketch), format!("{:?}", a.sketch))?;
-        differ("banding", format!("{:?}", s.banding), format!("{:?}", a.banding))?;
-        differ("max_bucket", s.max_bucket.to_string(), a.max_bucket.to_string())?;
+        differ(
+            "sketch",
+            format!("{:?}", s.sketch),
+            format!("{:?}", a.sketch),
+        )?;
+        differ(
+            "banding",
+            format!("{:?}", s.banding),
+            format!("{:?}", a.banding),
+        )?;
+        differ(
+            "max_bucket",
+            s.max_bucket.to_string(),
+            a.max_bucket.to_string(),
+        )?;
         differ("keep", format!("{:?}", s.keep), format!("{:?}", a.keep))?;
         differ(
             "containment",
@@ -485,11 +552,7 @@ impl Index {
         let mut guard = self.stories.lock().unwrap_or_else(|p| p.into_inner());
         // A dry run of one document peeks at the stories; a longer one works on a copy.
         let peek = !commit && docs.len() == 1;
-        let mut scratch = if commit || peek {
-            None
-        } else {
-            guard.clone()
-        };
+        let mut scratch = if commit || peek { None } else { guard.clone() };
         let result = catch(|| {
             let stream = if commit || peek {
                 guard.as_mut()
@@ -530,20 +593,45 @@ impl Index {
             let mut t = Tables::open(&txn)?;
             let mut next = t.next_doc()?;
             let mut findings = Vec::new();
-            for doc in docs {
+            let mut pending = PendingBands::default();
+            let mut filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
+            if docs.len() >= 64 || filter.as_ref().is_some_and(BandFilter::is_full) {
+                if filter.is_none() || filter.as_ref().is_some_and(BandFilter::is_full) {
+                    *filter = Some(build_filter(&t.bands)?);
+                }
+            }
+            let prepared: Vec<Prepared> = {
+                use rayon::prelude::*;
+                docs.par_iter()
+                    .map_init(
+                        || (Packer::new(), reprint_text::Fingerprint::default()),
+                        |(packer, fp), doc| self.prepare(doc, packer, fp),
+                    )
+                    .collect()
+            };
+            for (doc, prep) in docs.iter().zip(prepared) {
                 let existing = t.ids.get(doc.id.as_str())?.map(|v| v.value());
                 if let Some(old) = existing {
                     if !replace {
                         return Err(IndexError::Duplicate { id: doc.id.clone() });
                     }
+                    pending.flush(&mut t.bands, &mut filter)?;
                     self.remove_one(&mut t, old, stream.as_deref_mut())?;
                 }
                 let d = next;
-                next = next.checked_add(1).ok_or_else(|| IndexError::Store(
-                    "the index holds 2^32 documents, its limit".into(),
-                ))?;
-                self.add_one(&mut t, d, doc, stream.as_deref_mut(), peek, &mut findings)?;
+                next = next.checked_add(1).ok_or_else(|| {
+                    IndexError::Store("the index holds 2^32 documents, its limit".into())
+                })?;
+                self.add_one(
+                    &mut t,
+                    d,
+                    (doc, prep),
+                    (stream.as_deref_mut(), peek),
+                    (&mut pending, filter.as_ref()),
+                    &mut findings,
+                )?;
             }
+            pending.flush(&mut t.bands, &mut filter)?;
             t.meta.insert(META_NEXT, next.to_le_bytes().as_slice())?;
             if commit {
                 if let Some(s) = stream.as_deref() {
@@ -564,13 +652,12 @@ impl Index {
         Ok(Added { findings, total })
     }
 
-    fn print(&self, text: &str) -> Print {
+    fn print(&self, text: &str, fp: &mut reprint_text::Fingerprint) -> Print {
         let c = &self.components;
-        let mut fp = reprint_text::Fingerprint::default();
-        c.shingler.fingerprint(text, &mut fp);
-        let mut set: Vec<u32> = fp.shingles.iter().map(|&h| h as u32).collect();
-        set.sort_unstable();
-        set.dedup();
+        c.shingler.fingerprint(text, fp);
+        // Unsorted: only a document with candidates needs its set sorted.
+        let set: Vec<u32> = fp.shingles.iter().map(|&h| h as u32).collect();
+        let distinct = reprint_dedup::distinct_count(&set, &mut Vec::new());
         let mut keys = Vec::new();
         if !fp.shingles.is_empty() {
             let mut sig = vec![0u32; c.sketcher.slots()];
@@ -582,31 +669,54 @@ impl Index {
             exact: fp.exact,
             tokens: fp.tokens.min(u32::MAX as usize) as u32,
             set,
+            distinct,
             keys,
         }
     }
 
+    fn prepare(
+        &self,
+        doc: &NewDoc,
+        packer: &mut Packer,
+        fp: &mut reprint_text::Fingerprint,
+    ) -> Prepared {
+        let toks = self.cfg.reuse.as_ref().map(|_| DocTokens::of(&doc.text));
+        let seeds = match (&toks, &self.cfg.reuse) {
+            (Some(t), Some(rc)) => t.seeds(rc.seed_n),
+            _ => Vec::new(),
+        };
+        Prepared {
+            print: self.print(&doc.text, fp),
+            packed: packer.pack(&doc.text),
+            toks,
+            seeds,
+        }
+    }
+
+    /// The sorted distinct shingle set of a text.
     fn set_of(&self, text: &str) -> Vec<u32> {
-        self.print(text).set
+        let mut fp = reprint_text::Fingerprint::default();
+        self.components.shingler.fingerprint(text, &mut fp);
+        sorted_set(&fp.shingles)
     }
 
     fn add_one(
         &self,
         t: &mut Tables<'_>,
         d: u32,
-        doc: &NewDoc,
-        stream: Option<&mut StoryStream>,
-        peek: bool,
+        (doc, prep): (&NewDoc, Prepared),
+        (stream, peek): (Option<&mut StoryStream>, bool),
+        (pending, filter): (&mut PendingBands, Option<&BandFilter>),
         out: &mut Vec<Finding>,
     ) -> Result<(), IndexError> {
-        let p = self.print(&doc.text);
+        let p = prep.print;
         let date = doc
             .date
             .as_deref()
             .and_then(reprint_text::date::parse_iso_date)
             .or_else(|| reprint_text::date::header_date(&doc.text));
         let reuse = self.cfg.reuse.as_ref();
-        let toks = reuse.map(|_| DocTokens::of(&doc.text));
+        let toks = prep.toks;
         // Stories first: the document's story is part of what is stored.
         let story = match stream {
             Some(s) => {
@@ -620,10 +730,7 @@ impl Index {
                 let (a, when) = if peek { s.peek(&sd) } else { s.push_dated(&sd) };
                 if !peek && a.doc != d {
                     return Err(IndexError::Corrupted {
-                        detail: format!(
-                            "the story state has {} documents, the store {d}",
-                            a.doc
-                        ),
+                        detail: format!("the story state has {} documents, the store {d}", a.doc),
                     });
                 }
                 let story = if peek { None } else { s.story(a.story) };
@@ -633,14 +740,17 @@ impl Index {
         };
         let day = match &story {
             Some((_, when, _)) => when.map(|w| w.days),
-            None => reprint_stories::dates::doc_date(doc.date.as_deref(), &doc.text, None)
-                .map(|w| w.days),
+            None if reuse.is_some() => {
+                reprint_stories::dates::doc_date(doc.date.as_deref(), &doc.text, None)
+                    .map(|w| w.days)
+            }
+            None => None,
         };
         let meta = DocMeta {
             id: doc.id.clone(),
             exact: p.exact,
             tokens: p.tokens,
-            shingles: p.set.len() as u32,
+            shingles: p.distinct,
             date,
             day,
             key: toks.as_ref().map_or(0, |k| k.key),
@@ -650,32 +760,48 @@ impl Index {
         };
         t.ids.insert(doc.id.as_str(), d)?;
         t.view.docs.insert(d, meta.encode().as_slice())?;
-        t.view.texts.insert(d, pack_text(&doc.text).as_slice())?;
+        t.view.texts.insert(d, prep.packed.as_slice())?;
 
         // Duplicates: a copy joins its group; a first copy is verified against its
         // candidates and enters the buckets.
+        // A document that joins no group and pairs with nothing has no cluster to look up.
+        let mut alone = true;
         if p.tokens > 0 {
             let group = postings(&t.view.exact, p.exact)?;
             t.view.exact.insert((p.exact, d), ())?;
+            alone = group.is_empty();
             if group.is_empty() && !p.keys.is_empty() {
-                let cands = self.candidates(&t.bands, &p.keys)?;
+                let cands = self.candidates(&t.bands, pending, filter, &p.keys)?;
                 let th = self.components.dedup.threshold;
+                let mine = if cands.is_empty() {
+                    Vec::new()
+                } else {
+                    let mut v = p.set.clone();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                };
                 for c in cands {
                     let cset = self.set_of(&t.view.text(c)?);
-                    let o = Overlap::of(&cset, &p.set);
+                    let o = Overlap::of(&cset, &mine);
                     if o.jaccard() >= th {
                         t.view.pairs.insert((c, d), (o.shared, o.a, o.b))?;
                         t.view.pairs_by_b.insert((d, c), ())?;
+                        alone = false;
                     }
                 }
                 for (band, &k) in p.keys.iter().enumerate() {
-                    t.bands.insert((band_key(band, k), d), ())?;
+                    pending.push(band_key(band, k), d);
                 }
             }
         }
         let keep = self.cfg.dedup.keep;
         let max_bucket = self.cfg.dedup.max_bucket;
-        let cluster = t.view.cluster_of(&meta, keep)?;
+        let cluster = if alone {
+            None
+        } else {
+            t.view.cluster_of(&meta, keep)?
+        };
         let id_of = |x: u32| -> Result<String, IndexError> {
             if x == d {
                 Ok(doc.id.clone())
@@ -701,7 +827,11 @@ impl Index {
                 _ => None,
             },
         }));
-        let pairs = t.view.pairs_of(d, &meta, max_bucket)?;
+        let pairs = if alone {
+            Vec::new()
+        } else {
+            t.view.pairs_of(d, &meta, max_bucket)?
+        };
         for pr in &pairs {
             let (a, b) = (name(pr.a)?, name(pr.b)?);
             out.push(Finding::Pair(findings::pair_record(pr, |x| {
@@ -728,7 +858,7 @@ impl Index {
 
         // Reuse: candidates from shared seeds, aligned with their stored texts.
         if let (Some(rc), Some(toks)) = (reuse, &toks) {
-            let seeds = toks.seeds(rc.seed_n);
+            let seeds = prep.seeds;
             let cands = self.reuse_candidates(&t.seeds, &seeds, toks.key, d, rc)?;
             for &s in &seeds {
                 t.seeds.insert((s, toks.key, d), ())?;
@@ -742,13 +872,19 @@ impl Index {
                 texts.insert(c, ct);
             }
             texts.insert(d, doc.text.clone());
-            self.reuse_records(&mut als, &texts, |x| name(x), |x| {
-                if x == d {
-                    Ok(day)
-                } else {
-                    t.view.meta(x).map(|m| m.day)
-                }
-            }, out)?;
+            self.reuse_records(
+                &mut als,
+                &texts,
+                |x| name(x),
+                |x| {
+                    if x == d {
+                        Ok(day)
+                    } else {
+                        t.view.meta(x).map(|m| m.day)
+                    }
+                },
+                out,
+            )?;
         }
 
         if let Some((a, when, st)) = story {
@@ -827,24 +963,38 @@ impl Index {
     fn candidates(
         &self,
         bands: &impl ReadableTable<(u64, u32), ()>,
+        pending: &PendingBands,
+        filter: Option<&BandFilter>,
         keys: &[u32],
     ) -> Result<Vec<u32>, IndexError> {
         let max = self.cfg.dedup.max_bucket;
         let mut out = Vec::new();
         for (band, &k) in keys.iter().enumerate() {
             let bk = band_key(band, k);
-            let mut range = bands.range((bk, 0)..=(bk, u32::MAX))?;
+            let stored = filter.is_none_or(|f| f.may_contain(bk));
+            if !stored && !pending.by_key.contains_key(&bk) {
+                continue;
+            }
             let mut got = Vec::new();
-            for e in range.by_ref() {
+            for e in bands.range((bk, 0)..=(bk, if stored { u32::MAX } else { 0 }))? {
                 got.push(e?.0.value().1);
                 if got.len() >= max {
                     break;
                 }
             }
+            // Documents of this batch come after every stored one.
+            if let Some(more) = pending.by_key.get(&bk) {
+                got.extend_from_slice(more);
+            }
             if got.len() >= max {
-                if let Some(last) = bands.range((bk, 0)..=(bk, u32::MAX))?.next_back() {
-                    out.push(last?.0.value().1);
-                }
+                let last = match pending.by_key.get(&bk).and_then(|v| v.last()) {
+                    Some(&x) => Some(x),
+                    None => match bands.range((bk, 0)..=(bk, u32::MAX))?.next_back() {
+                        Some(e) => Some(e?.0.value().1),
+                        None => None,
+                    },
+                };
+                out.extend(last);
             } else {
                 out.extend(got);
             }
@@ -955,7 +1105,7 @@ impl Index {
             t.view.exact.remove((m.exact, d))?;
         }
         if group.first() == Some(&d) {
-            let p = self.print(&text);
+            let p = self.print(&text, &mut reprint_text::Fingerprint::default());
             let partners = t.view.near(d)?;
             for (x, ..) in &partners {
                 let (a, b) = (d.min(*x), d.max(*x));
@@ -1054,6 +1204,23 @@ impl Index {
             Err(e) => Err(IndexError::from(e)),
         }
     }
+}
+
+fn sorted_set(shingles: &[u64]) -> Vec<u32> {
+    let mut v: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A filter of every bucket key in `bands`.
+fn build_filter(bands: &impl ReadableTable<(u64, u32), ()>) -> Result<BandFilter, IndexError> {
+    let n = bands.len()? as usize;
+    let mut f = BandFilter::with_capacity(n);
+    for e in bands.iter()? {
+        f.insert(e?.0.value().0);
+    }
+    Ok(f)
 }
 
 /// `(band << 32) | key`: one bucket.

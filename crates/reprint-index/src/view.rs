@@ -81,7 +81,12 @@ where
 
     /// Every verified pair of `d` (exact copies and near-duplicates, expanded to copies), as
     /// the batch reports them.
-    pub fn pairs_of(&self, d: u32, m: &DocMeta, max_bucket: usize) -> Result<Vec<Pair>, IndexError> {
+    pub fn pairs_of(
+        &self,
+        d: u32,
+        m: &DocMeta,
+        max_bucket: usize,
+    ) -> Result<Vec<Pair>, IndexError> {
         let group = self.group(m)?;
         let mut out = Vec::new();
         let Some(&first) = group.first() else {

@@ -1,0 +1,185 @@
+//! The index against the batch engine on small random collections: documents added in
+//! random batches, then exported, give the batch's pairs, clusters and alignments; so does
+//! removing a random subset, against the batch over the rest.
+
+use proptest::prelude::*;
+use reprint_engine::{Config, Engine, Finding, Threads};
+use reprint_index::{Index, NewDoc};
+use reprint_io::{InputConfig, Location, Record};
+
+const WORDS: [&str; 40] = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+    "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+    "uniform", "victor", "whiskey", "xray", "yankee", "zulu", "red", "green", "blue", "amber",
+    "north", "south", "east", "west", "river", "stone", "cloud", "ember", "frost", "grove",
+];
+
+/// A collection with originals, exact copies, near copies and shared paragraphs.
+fn collection() -> impl Strategy<Value = Vec<String>> {
+    let para = proptest::collection::vec(0usize..WORDS.len(), 20..40);
+    (
+        proptest::collection::vec(para.clone(), 2..5),
+        proptest::collection::vec((0usize..100, 0usize..4, 0usize..100, para), 4..14),
+    )
+        .prop_map(|(shared, specs)| {
+            let mut docs: Vec<String> = Vec::new();
+            for (src, kind, pick, own) in specs {
+                let own: Vec<&str> = own.iter().map(|&i| WORDS[i]).collect();
+                let text = match (kind, docs.is_empty()) {
+                    // An exact copy (punctuation and case changed) of an earlier document.
+                    (0, false) => docs[src % docs.len()].to_uppercase() + ".",
+                    // A near copy: an earlier document with one word changed and one added.
+                    (1, false) => {
+                        let base = &docs[src % docs.len()];
+                        let mut w: Vec<&str> = base.split(' ').collect();
+                        let at = pick % w.len();
+                        w[at] = "changed";
+                        w.push("tail");
+                        w.join(" ")
+                    }
+                    // Own words around a shared paragraph.
+                    (2, _) => {
+                        let p: Vec<&str> = shared[pick % shared.len()]
+                            .iter()
+                            .map(|&i| WORDS[i])
+                            .collect();
+                        format!(
+                            "{} {} {}",
+                            own[..5].join(" "),
+                            p.join(" "),
+                            own[5..].join(" ")
+                        )
+                    }
+                    _ => own.join(" "),
+                };
+                docs.push(text);
+            }
+            docs
+        })
+}
+
+fn cfg() -> Config {
+    let mut c = Config::builder()
+        .threshold(0.6)
+        .reuse_default()
+        .threads(Threads::Caller)
+        .build()
+        .unwrap();
+    if let Some(r) = &mut c.reuse {
+        r.min_words = 10;
+    }
+    c
+}
+
+/// The batch's findings of the given documents (pairs, clusters, alignments, passages).
+fn batch(docs: &[(String, String)]) -> Vec<Finding> {
+    let records = docs.iter().map(|(id, text)| {
+        Ok(Record {
+            id: id.clone(),
+            text: text.clone(),
+            meta: Default::default(),
+            loc: Location {
+                file: "mem".into(),
+                line: 1,
+            },
+            raw: None,
+            origin: None,
+        })
+    });
+    let engine = Engine::new(cfg()).unwrap();
+    let a = engine.run(records, &InputConfig::default(), &()).unwrap();
+    let mut out: Vec<Finding> = Vec::new();
+    a.write_findings(&mut out, true).unwrap();
+    out
+}
+
+fn exported(index: &Index) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    index.export(&mut out).unwrap().unwrap();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn index_equals_batch_after_adds_and_removals(
+        texts in collection(),
+        cuts in proptest::collection::vec(0usize..100, 0..3),
+        drop_mask in proptest::collection::vec(any::<bool>(), 14),
+    ) {
+        let docs: Vec<(String, String)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("d{i}"), t.clone()))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::create(dir.path(), &cfg()).unwrap();
+        // Random batch boundaries.
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (docs.len() + 1)).collect();
+        bounds.push(0);
+        bounds.push(docs.len());
+        bounds.sort_unstable();
+        for w in bounds.windows(2) {
+            let batch: Vec<NewDoc> = docs[w[0]..w[1]]
+                .iter()
+                .map(|(id, t)| NewDoc::new(id, t))
+                .collect();
+            index.add(&batch, false).unwrap();
+        }
+        prop_assert_eq!(exported(&index), batch(&docs));
+
+        // Remove a random subset: the rest is what the batch finds over the rest.
+        let gone: Vec<String> = docs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| drop_mask[*i])
+            .map(|(_, d)| d.0.clone())
+            .collect();
+        if !gone.is_empty() {
+            index.remove(&gone).unwrap();
+        }
+        let rest: Vec<(String, String)> = docs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop_mask[*i])
+            .map(|(_, d)| d.clone())
+            .collect();
+        prop_assert_eq!(exported(&index), batch(&rest));
+    }
+}
+
+#[test]
+fn a_query_stores_nothing_and_answers_as_an_add_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::create(dir.path(), &cfg()).unwrap();
+    let text = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike";
+    index.add(&[NewDoc::new("a", text)], false).unwrap();
+    let q = index.query(&[NewDoc::new("b", text)]).unwrap();
+    assert_eq!(index.len().unwrap(), 1);
+    let added = index.add(&[NewDoc::new("b", text)], false).unwrap();
+    assert_eq!(q.findings, added.findings);
+    assert!(added
+        .findings
+        .iter()
+        .any(|f| matches!(f, Finding::Pair(p) if p.exact && p.a == "a" && p.b == "b")));
+    // The same id again is refused, and nothing of that batch is stored.
+    let err = index
+        .add(
+            &[NewDoc::new("c", "new words"), NewDoc::new("a", text)],
+            false,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("\"a\" is already in the index"),
+        "{err}"
+    );
+    assert_eq!(index.len().unwrap(), 2);
+    // With replace it goes through.
+    index
+        .add(&[NewDoc::new("a", "other words entirely now")], true)
+        .unwrap();
+    assert_eq!(index.len().unwrap(), 2);
+    let got = index.get("b").unwrap().unwrap();
+    assert!(!got.iter().any(|f| matches!(f, Finding::Pair(_))));
+}
