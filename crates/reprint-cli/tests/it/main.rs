@@ -2,6 +2,7 @@
 
 mod accuracy;
 mod formats;
+mod index;
 mod inputs;
 mod report;
 mod seeds;
@@ -44,4 +45,19 @@ pub fn news_dir() -> String {
         .join("../../examples/news")
         .display()
         .to_string()
+}
+
+/// The development corpora (../shared/data); CI must have them.
+pub fn data_dir() -> Option<std::path::PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if d.exists() {
+        Some(d)
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have ../shared/data beside the checkout"
+        );
+        eprintln!("note: {} not present; test skipped", d.display());
+        None
+    }
 }
