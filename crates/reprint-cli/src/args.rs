@@ -78,6 +78,8 @@ pub enum IndexCommand {
     Export(IndexExportArgs),
     /// One document and its findings against the rest.
     Get(IndexGetArgs),
+    /// Checks the whole store: every page, document, text and pair (slow on a large index).
+    Check(IndexStoreArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -53,6 +53,15 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
             );
             Ok(())
         }
+        IndexCommand::Check(a) => {
+            let n = Index::check(&a.store)
+                .with_context(|| format!("the index {} fails its check", a.store.display()))?;
+            println!(
+                "{}",
+                serde_json::json!({"type": "checked", "documents": n, "ok": true})
+            );
+            Ok(())
+        }
         IndexCommand::Stats(a) => {
             let index = open(&a.store)?;
             println!("{}", serde_json::to_string(&index.stats()?)?);

@@ -97,7 +97,7 @@ pub enum OnError {
 }
 
 /// Stories settings and mode.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StoriesSettings {
     /// The clustering settings.
     pub config: StoriesConfig,
@@ -106,16 +106,6 @@ pub struct StoriesSettings {
     pub stream: bool,
     /// Metadata field with a dense embedding per document.
     pub embedding_field: Option<String>,
-}
-
-impl Default for StoriesSettings {
-    fn default() -> Self {
-        StoriesSettings {
-            config: StoriesConfig::default(),
-            stream: false,
-            embedding_field: None,
-        }
-    }
 }
 
 /// Everything a run needs. Build it with [`Config::builder`] or fill the fields; then
@@ -387,8 +377,10 @@ mod tests {
         Config::default().validate().unwrap();
         let e = Config::builder().threshold(0.0).build().unwrap_err();
         assert_eq!(e.field, "threshold");
-        let mut r = ReuseConfig::default();
-        r.min_words = 1;
+        let r = ReuseConfig {
+            min_words: 1,
+            ..ReuseConfig::default()
+        };
         let e = Config::builder().reuse(Some(r)).build().unwrap_err();
         assert_eq!(e.field, "reuse.min_words");
         assert!(!e.to_string().contains("--"), "{e}");

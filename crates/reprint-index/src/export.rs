@@ -47,7 +47,13 @@ pub(crate) fn export<S: Sink>(
     let mut groups: HashMap<u64, Vec<u32>> = HashMap::new();
     for e in exact_t.iter()? {
         let (h, d) = e?.0.value();
-        groups.entry(h).or_default().push(at(d)?);
+        let i = at(d)?;
+        if metas[i as usize].exact != h {
+            return Err(IndexError::Corrupted {
+                detail: format!("document {d} is filed under another text's hash"),
+            });
+        }
+        groups.entry(h).or_default().push(i);
     }
     let group_of = |i: u32| -> &[u32] {
         let m = &metas[i as usize];
@@ -61,7 +67,7 @@ pub(crate) fn export<S: Sink>(
     for e in pairs_t.iter()? {
         let (k, v) = e?;
         let (a, b) = k.value();
-        let (shared, la, lb) = v.value();
+        let (shared, la, lb) = pair_counts(a, b, v.value())?;
         let (a, b) = (at(a)?, at(b)?);
         for &x in group_of(a) {
             for &y in group_of(b) {
@@ -146,11 +152,11 @@ pub(crate) fn export<S: Sink>(
             }
         };
     }
-    for i in 0..n {
-        let rep = cluster_of[i].map(|c| cl[c as usize].representative);
+    for (i, &c) in cluster_of.iter().enumerate() {
+        let rep = c.map(|c| cl[c as usize].representative);
         put!(Finding::Document(DocumentRecord {
             id: id(i as u32),
-            cluster: cluster_of[i],
+            cluster: c,
             keep: rep.is_none_or(|r| r == i as u32),
             duplicate_of: rep.filter(|&r| r != i as u32).map(id),
         }));

@@ -281,7 +281,7 @@ type WriteView<'t> = View<
     Table<'t, u32, &'static [u8]>,
     Table<'t, u32, &'static [u8]>,
     Table<'t, (u64, u32), ()>,
-    Table<'t, (u32, u32), (u32, u32, u32)>,
+    Table<'t, (u32, u32), PairValue>,
     Table<'t, (u32, u32), ()>,
 >;
 
@@ -405,7 +405,15 @@ impl Index {
                 detail: format!("{DATABASE} is missing"),
             });
         }
-        let db = catch(|| Database::open(&path).map_err(IndexError::from))?;
+        // A small store is checked page by page on open (a damaged file is refused, not
+        // trusted); a large one on `check` (reading gigabytes at every open would be slow).
+        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= VERIFY_ON_OPEN_BYTES);
+        let db = catch(|| {
+            Database::builder()
+                .set_check_integrity_on_open(small)
+                .open(&path)
+                .map_err(IndexError::from)
+        })?;
         let cfg = config_of(&stored);
         let components = cfg.components()?;
         let txn = db.begin_read()?;
@@ -595,10 +603,9 @@ impl Index {
             let mut findings = Vec::new();
             let mut pending = PendingBands::default();
             let mut filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
-            if docs.len() >= 64 || filter.as_ref().is_some_and(BandFilter::is_full) {
-                if filter.is_none() || filter.as_ref().is_some_and(BandFilter::is_full) {
-                    *filter = Some(build_filter(&t.bands)?);
-                }
+            let full = filter.as_ref().is_some_and(BandFilter::is_full);
+            if full || (docs.len() >= 64 && filter.is_none()) {
+                *filter = Some(build_filter(&t.bands)?);
             }
             let prepared: Vec<Prepared> = {
                 use rayon::prelude::*;
@@ -785,7 +792,9 @@ impl Index {
                     let cset = self.set_of(&t.view.text(c)?);
                     let o = Overlap::of(&cset, &mine);
                     if o.jaccard() >= th {
-                        t.view.pairs.insert((c, d), (o.shared, o.a, o.b))?;
+                        t.view
+                            .pairs
+                            .insert((c, d), pair_value(c, d, (o.shared, o.a, o.b)))?;
                         t.view.pairs_by_b.insert((d, c), ())?;
                         alone = false;
                     }
@@ -875,7 +884,7 @@ impl Index {
             self.reuse_records(
                 &mut als,
                 &texts,
-                |x| name(x),
+                &mut name,
                 |x| {
                     if x == d {
                         Ok(day)
@@ -913,7 +922,7 @@ impl Index {
     /// 0 in this answer).
     fn reuse_records(
         &self,
-        als: &mut Vec<Alignment>,
+        als: &mut [Alignment],
         texts: &BTreeMap<u32, String>,
         mut name: impl FnMut(u32) -> Result<String, IndexError>,
         mut day: impl FnMut(u32) -> Result<Option<i64>, IndexError>,
@@ -1126,7 +1135,7 @@ impl Index {
                     } else {
                         (x, f, (shared, theirs, mine))
                     };
-                    t.view.pairs.insert((a, b), o)?;
+                    t.view.pairs.insert((a, b), pair_value(a, b, o))?;
                     t.view.pairs_by_b.insert((b, a), ())?;
                 }
             }
@@ -1192,17 +1201,50 @@ impl Index {
         catch(|| export::export(self, sink))
     }
 
-    /// Checks every page of the store (slow on a large index).
-    pub fn check_integrity(dir: &Path) -> Result<(), IndexError> {
+    /// Checks a whole store (slow on a large one): every page's checksum, then every
+    /// document's metadata and text, every pair and every copy's place. Returns the number
+    /// of documents checked.
+    pub fn check(dir: &Path) -> Result<u64, IndexError> {
         read_manifest(dir)?;
-        let mut db = catch(|| Database::open(dir.join(DATABASE)).map_err(IndexError::from))?;
-        match db.check_integrity() {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(IndexError::Corrupted {
-                detail: "redb repaired damaged pages".into(),
-            }),
-            Err(e) => Err(IndexError::from(e)),
+        {
+            let mut db = catch(|| Database::open(dir.join(DATABASE)).map_err(IndexError::from))?;
+            match catch(|| db.check_integrity().map_err(IndexError::from))? {
+                true => {}
+                false => {
+                    return Err(IndexError::Corrupted {
+                        detail: "damaged pages were found (redb repaired what it could)".into(),
+                    })
+                }
+            }
         }
+        let index = Index::open(dir)?;
+        catch(|| {
+            let txn = index.db.begin_read()?;
+            let docs = txn.open_table(DOCS)?;
+            let texts = txn.open_table(TEXTS)?;
+            let mut n = 0;
+            for e in docs.iter()? {
+                let (k, v) = e?;
+                let d = k.value();
+                let m = DocMeta::decode(v.value(), d)?;
+                let t = texts.get(d)?.ok_or_else(|| IndexError::Corrupted {
+                    detail: format!("the text of document {d} is missing"),
+                })?;
+                let text = unpack_text(t.value(), d)?;
+                let mut fp = reprint_text::Fingerprint::default();
+                index.components.shingler.fingerprint(&text, &mut fp);
+                if fp.exact != m.exact {
+                    return Err(IndexError::Corrupted {
+                        detail: format!("document {d} does not match its text"),
+                    });
+                }
+                n += 1;
+            }
+            // Export reads every pair and copy with its checks.
+            let mut sink: Vec<Finding> = Vec::new();
+            let _ = export::export(&index, &mut sink)?;
+            Ok(n)
+        })
     }
 }
 
@@ -1222,6 +1264,9 @@ fn build_filter(bands: &impl ReadableTable<(u64, u32), ()>) -> Result<BandFilter
     }
     Ok(f)
 }
+
+/// Stores up to this size are checked page by page when opened.
+const VERIFY_ON_OPEN_BYTES: u64 = 64 << 20;
 
 /// `(band << 32) | key`: one bucket.
 fn band_key(band: usize, key: u32) -> u64 {

@@ -27,9 +27,35 @@ pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("text
 pub(crate) const EXACT: TableDefinition<(u64, u32), ()> = TableDefinition::new("exact");
 /// ((band << 32) | key, document): LSH buckets of first copies.
 pub(crate) const BANDS: TableDefinition<(u64, u32), ()> = TableDefinition::new("bands");
-/// (a, b), a < b, first copies only → (shared, shingles of a, shingles of b).
-pub(crate) const PAIRS: TableDefinition<(u32, u32), (u32, u32, u32)> =
-    TableDefinition::new("pairs");
+/// (a, b), a < b, first copies only → (shared, shingles of a, shingles of b, check).
+pub(crate) const PAIRS: TableDefinition<(u32, u32), PairValue> = TableDefinition::new("pairs");
+
+/// A verified pair's counts and a checksum of the whole entry.
+pub(crate) type PairValue = (u32, u32, u32, u32);
+
+/// The stored value of pair `(a, b)`.
+pub(crate) fn pair_value(a: u32, b: u32, (shared, la, lb): (u32, u32, u32)) -> PairValue {
+    (shared, la, lb, pair_check(a, b, shared, la, lb))
+}
+
+fn pair_check(a: u32, b: u32, shared: u32, la: u32, lb: u32) -> u32 {
+    let mut bytes = [0u8; 20];
+    for (i, v) in [a, b, shared, la, lb].iter().enumerate() {
+        bytes[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    xxhash_rust::xxh3::xxh3_64(&bytes) as u32
+}
+
+/// The counts of pair `(a, b)`, checked.
+pub(crate) fn pair_counts(a: u32, b: u32, v: PairValue) -> Result<(u32, u32, u32), IndexError> {
+    let (shared, la, lb, check) = v;
+    if pair_check(a, b, shared, la, lb) != check || shared > la.min(lb) {
+        return Err(IndexError::Corrupted {
+            detail: format!("the pair of documents {a} and {b} fails its checksum"),
+        });
+    }
+    Ok((shared, la, lb))
+}
 /// (b, a): the same pairs, found from their second document.
 pub(crate) const PAIRS_BY_B: TableDefinition<(u32, u32), ()> = TableDefinition::new("pairs_by_b");
 /// (seed, content key, document): reuse seed postings in chain order.
@@ -64,14 +90,28 @@ pub(crate) struct DocMeta {
 }
 
 impl DocMeta {
+    /// postcard, then a 4-byte checksum of it.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("document metadata serializes")
+        let mut v = postcard::to_stdvec(self).expect("document metadata serializes");
+        let check = xxhash_rust::xxh3::xxh3_64(&v) as u32;
+        v.extend_from_slice(&check.to_le_bytes());
+        v
     }
 
     pub(crate) fn decode(bytes: &[u8], doc: u32) -> Result<DocMeta, IndexError> {
-        postcard::from_bytes(bytes).map_err(|e| IndexError::Corrupted {
-            detail: format!("document {doc}: {e}"),
-        })
+        let bad = |detail: String| IndexError::Corrupted {
+            detail: format!("document {doc}: {detail}"),
+        };
+        if bytes.len() < 4 {
+            return Err(bad("metadata too short".into()));
+        }
+        let (body, check) = bytes.split_at(bytes.len() - 4);
+        if xxhash_rust::xxh3::xxh3_64(body) as u32
+            != u32::from_le_bytes(check.try_into().expect("4 bytes"))
+        {
+            return Err(bad("metadata fails its checksum".into()));
+        }
+        postcard::from_bytes(body).map_err(|e| bad(e.to_string()))
     }
 }
 

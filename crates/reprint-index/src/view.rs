@@ -2,7 +2,7 @@
 //! verified pairs of first copies, and from them every pair and the cluster of a document.
 //! The same code reads a write transaction (while adding) and a read transaction.
 
-use crate::store::{postings, unpack_text, DocMeta};
+use crate::store::{pair_counts, postings, unpack_text, DocMeta, PairValue};
 use crate::IndexError;
 use redb::ReadableTable;
 use reprint_dedup::{clusters, KeepKey, KeepPolicy, Overlap, Pair};
@@ -28,7 +28,7 @@ where
     D: ReadableTable<u32, &'static [u8]>,
     T: ReadableTable<u32, &'static [u8]>,
     E: ReadableTable<(u64, u32), ()>,
-    P: ReadableTable<(u32, u32), (u32, u32, u32)>,
+    P: ReadableTable<(u32, u32), PairValue>,
     Q: ReadableTable<(u32, u32), ()>,
 {
     pub fn meta(&self, d: u32) -> Result<DocMeta, IndexError> {
@@ -63,16 +63,18 @@ where
         let mut out = Vec::new();
         for e in self.pairs.range((d, 0)..=(d, u32::MAX))? {
             let (k, v) = e?;
-            let (shared, la, lb) = v.value();
-            out.push((k.value().1, shared, la, lb));
+            let b = k.value().1;
+            let (shared, la, lb) = pair_counts(d, b, v.value())?;
+            out.push((b, shared, la, lb));
         }
         for e in self.pairs_by_b.range((d, 0)..=(d, u32::MAX))? {
             let a = e?.0.value().1;
-            let (shared, la, lb) = self.pairs.get((a, d))?.map(|v| v.value()).ok_or_else(|| {
+            let v = self.pairs.get((a, d))?.map(|v| v.value()).ok_or_else(|| {
                 IndexError::Corrupted {
                     detail: format!("pair ({a}, {d}) is indexed but not stored"),
                 }
             })?;
+            let (shared, la, lb) = pair_counts(a, d, v)?;
             out.push((a, shared, lb, la));
         }
         out.sort_unstable();

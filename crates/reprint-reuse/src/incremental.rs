@@ -85,7 +85,7 @@ pub fn align_docs(
             }
         })
         .collect();
-    out.sort_unstable_by(|p, q| (p.a_span, p.b_span).cmp(&(q.a_span, q.b_span)));
+    out.sort_unstable_by_key(|p| (p.a_span, p.b_span));
     out
 }
 

@@ -68,7 +68,10 @@ fn seeds_added_one_by_one_get_the_seeds_findings() {
     assert_eq!(pairs[0]["containment_a_in_b"], 1.0);
     // 004 arrives sharing the pasted paragraph with 003, at the batch's offsets.
     let al = of_type(&found, "alignment");
-    let pasted = al.iter().find(|a| a["a"] == "003").expect("003/004 alignment");
+    let pasted = al
+        .iter()
+        .find(|a| a["a"] == "003")
+        .expect("003/004 alignment");
     assert_eq!(pasted["b"], "004");
     let an = records(&["analyze", &news, "--no-report", "-q"]);
     let batch = of_type(&an, "alignment")
@@ -76,7 +79,14 @@ fn seeds_added_one_by_one_get_the_seeds_findings() {
         .find(|a| a["a"] == "003")
         .unwrap()
         .clone();
-    for k in ["a_start", "a_end", "b_start", "b_end", "identity", "matched_words"] {
+    for k in [
+        "a_start",
+        "a_end",
+        "b_start",
+        "b_end",
+        "identity",
+        "matched_words",
+    ] {
         assert_eq!(pasted[k], batch[k], "{k}");
     }
     // 000, 001 and 002 join one story; 003 and 004 stand apart.
@@ -99,7 +109,10 @@ fn seeds_added_one_by_one_get_the_seeds_findings() {
     assert_eq!(only(&exported, &kinds), only(&an, &kinds));
     let stats: Value = serde_json::from_slice(&reprint(&["index", "stats", &s]).stdout).unwrap();
     assert_eq!(stats["documents"], 5);
-    assert_eq!(stats["levels"], serde_json::json!(["dedup", "reuse", "stories"]));
+    assert_eq!(
+        stats["levels"],
+        serde_json::json!(["dedup", "reuse", "stories"])
+    );
     // One document with its findings against the rest.
     let got = records(&["index", "get", &s, "000"]);
     assert!(of_type(&got, "pair").iter().any(|p| p["b"] == "001"));
@@ -112,7 +125,12 @@ fn newsgroups_in_stream_order(dir: &Path) -> Option<(Vec<Value>, String)> {
     let st = records(&["stories", "--stream", &src_s, "-q"]);
     let date: std::collections::HashMap<String, Option<String>> = of_type(&st, "story_assignment")
         .iter()
-        .map(|a| (a["doc"].as_str().unwrap().to_string(), a["date"].as_str().map(String::from)))
+        .map(|a| {
+            (
+                a["doc"].as_str().unwrap().to_string(),
+                a["date"].as_str().map(String::from),
+            )
+        })
         .collect();
     let docs: Vec<Value> = std::fs::read_to_string(&src)
         .unwrap()
@@ -153,7 +171,15 @@ fn newsgroups_in_four_batches_equal_analyze_and_the_stream() {
     for (k, part) in docs.chunks(quarter).enumerate() {
         let p = dir.path().join(format!("part{k}.jsonl"));
         write_jsonl(&p, part);
-        let recs = records(&["index", "add", &s, &p.display().to_string(), "-q", "--batch", "2000"]);
+        let recs = records(&[
+            "index",
+            "add",
+            &s,
+            &p.display().to_string(),
+            "-q",
+            "--batch",
+            "2000",
+        ]);
         let last = of_type(&recs, "committed").last().unwrap()["total"].clone();
         assert_eq!(last, (quarter * k + part.len()) as u64);
     }
@@ -161,13 +187,19 @@ fn newsgroups_in_four_batches_equal_analyze_and_the_stream() {
     let an = records(&["analyze", &sorted, "--no-report", "-q"]);
     let kinds = ["document", "pair", "cluster", "alignment", "passage"];
     let (e, a) = (only(&exported, &kinds), only(&an, &kinds));
-    assert!(of_type(&a, "pair").len() > 200, "20 Newsgroups has duplicate pairs");
+    assert!(
+        of_type(&a, "pair").len() > 200,
+        "20 Newsgroups has duplicate pairs"
+    );
     assert!(of_type(&a, "alignment").len() > 10_000);
     assert_eq!(e.len(), a.len());
     assert!(e == a, "export differs from analyze");
     let st = records(&["stories", "--stream", &sorted, "-q"]);
     let kinds = ["story", "story_assignment"];
-    assert!(only(&exported, &kinds) == only(&st, &kinds), "stories differ from the stream");
+    assert!(
+        only(&exported, &kinds) == only(&st, &kinds),
+        "stories differ from the stream"
+    );
 
     // Remove a random half (fixed seed): the rest equals analyze over the rest.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -182,7 +214,13 @@ fn newsgroups_in_four_batches_equal_analyze_and_the_stream() {
     }
     let ids = dir.path().join("gone.txt");
     std::fs::write(&ids, gone.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap();
-    ok(&["index", "remove", &s, "--ids-file", &ids.display().to_string()]);
+    ok(&[
+        "index",
+        "remove",
+        &s,
+        "--ids-file",
+        &ids.display().to_string(),
+    ]);
     let rest: Vec<Value> = docs
         .iter()
         .filter(|d| !gone.contains(d["id"].as_str().unwrap()))
@@ -191,11 +229,19 @@ fn newsgroups_in_four_batches_equal_analyze_and_the_stream() {
     let rest_path = dir.path().join("rest.jsonl");
     write_jsonl(&rest_path, &rest);
     let exported = records(&["index", "export", &s]);
-    let an = records(&["analyze", &rest_path.display().to_string(), "--no-report", "-q"]);
+    let an = records(&[
+        "analyze",
+        &rest_path.display().to_string(),
+        "--no-report",
+        "-q",
+    ]);
     let kinds = ["document", "pair", "cluster", "alignment", "passage"];
     let (e, a) = (only(&exported, &kinds), only(&an, &kinds));
     assert_eq!(of_type(&e, "document").len(), rest.len());
-    assert!(e == a, "export after removing half differs from analyze over the rest");
+    assert!(
+        e == a,
+        "export after removing half differs from analyze over the rest"
+    );
 }
 
 /// SIGKILL in the middle of a large `index add`, at several points: the store opens, every
@@ -210,7 +256,12 @@ fn killed_mid_add_keeps_every_committed_document() {
     let ids: Vec<String> = std::fs::read_to_string(&input)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path(), "crash.idx");
@@ -218,7 +269,16 @@ fn killed_mid_add_keeps_every_committed_document() {
     let mut committed_total = 0u64;
     for kill_after in [1usize, 3, 6] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
-            .args(["index", "add", &s, &input, "--batch", "300", "-q", "--replace"])
+            .args([
+                "index",
+                "add",
+                &s,
+                &input,
+                "--batch",
+                "300",
+                "-q",
+                "--replace",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -248,11 +308,23 @@ fn killed_mid_add_keeps_every_committed_document() {
             .map(|d| d["id"].as_str().unwrap())
             .collect();
         for id in &ids[..(seen * 300).min(ids.len())] {
-            assert!(present.contains(id.as_str()), "{id} was committed, then lost");
+            assert!(
+                present.contains(id.as_str()),
+                "{id} was committed, then lost"
+            );
         }
     }
     // The same input again completes.
-    let recs = records(&["index", "add", &s, &input, "--batch", "5000", "-q", "--replace"]);
+    let recs = records(&[
+        "index",
+        "add",
+        &s,
+        &input,
+        "--batch",
+        "5000",
+        "-q",
+        "--replace",
+    ]);
     let last = of_type(&recs, "committed").last().unwrap()["total"].clone();
     assert_eq!(last, ids.len() as u64);
 }
@@ -274,19 +346,30 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
     assert!(e.contains("is not a reprint index"), "{e}");
     // Other settings than the index's.
     let e = fails(&["index", "add", &s, &news, "--threshold", "0.7"]);
-    assert!(e.contains("threshold = 0.8") && e.contains("asks for 0.7"), "{e}");
+    assert!(
+        e.contains("threshold = 0.8") && e.contains("asks for 0.7"),
+        "{e}"
+    );
     // The same ids again, without --replace.
     let e = fails(&["index", "add", &s, &format!("{news}/000.txt")]);
     assert!(e.contains("\"000\" is already in the index"), "{e}");
     // An id that is not there.
     let e = fails(&["index", "remove", &s, "nope"]);
     assert!(e.contains("\"nope\" is not in the index"), "{e}");
-    assert_eq!(records(&["index", "export", &s]), before, "failed calls change nothing");
+    assert_eq!(
+        records(&["index", "export", &s]),
+        before,
+        "failed calls change nothing"
+    );
 
     // Another format version.
     let manifest = Path::new(&s).join("MANIFEST");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, text.replacen("REPRINT-INDEX 1", "REPRINT-INDEX 7", 1)).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replacen("REPRINT-INDEX 1", "REPRINT-INDEX 7", 1),
+    )
+    .unwrap();
     let e = fails(&["index", "stats", &s]);
     assert!(e.contains("format version 7"), "{e}");
     std::fs::write(&manifest, &text).unwrap();
@@ -295,9 +378,16 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
     let db = Path::new(&s).join("index.redb");
     let clean = std::fs::read(&db).unwrap();
     let mut errors = 0;
-    for k in 1..=12u64 {
+    // Where the data lives: ids, texts (LZ4 keeps words as literals), and spread positions.
+    let find = |needle: &[u8]| clean.windows(needle.len()).position(|w| w == needle);
+    let mut places: Vec<usize> = [&b"MOSCOW"[..], b"Draghi", b"Macron", b"004", b"NATO"]
+        .iter()
+        .filter_map(|n| find(n))
+        .collect();
+    assert!(places.len() >= 3, "the store holds the texts and ids");
+    places.extend((1..=7u64).map(|k| (k * 7_919_993) as usize % clean.len()));
+    for &at in &places {
         let mut bytes = clean.clone();
-        let at = (k * 7_919_993) as usize % bytes.len();
         for b in &mut bytes[at..(at + 64).min(clean.len())] {
             *b ^= 0x5a;
         }
@@ -311,7 +401,11 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
                     .map(|l| serde_json::from_str(l).unwrap())
                     .collect();
                 let kinds = ["document", "pair", "cluster"];
-                assert_eq!(only(&got, &kinds), only(&before, &kinds), "flip at {at}: wrong answer");
+                assert_eq!(
+                    only(&got, &kinds),
+                    only(&before, &kinds),
+                    "flip at {at}: wrong answer"
+                );
             }
             Some(1) => {
                 errors += 1;
@@ -324,7 +418,20 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
             ),
         }
     }
+    // `index check` reads every text: a damaged one is named.
+    let mut bytes = clean.clone();
+    let at = find(b"MOSCOW").unwrap();
+    bytes[at] ^= 0x20;
+    std::fs::write(&db, &bytes).unwrap();
+    let e = fails(&["index", "check", &s]);
+    assert!(e.contains("corrupted") || e.contains("fails"), "{e}");
     std::fs::write(&db, &clean).unwrap();
-    eprintln!("{errors} of 12 damaged stores were refused with an error");
+    let ok_out = records(&["index", "check", &s]);
+    assert_eq!(ok_out[0]["ok"], true);
+    eprintln!(
+        "{errors} of {} damaged stores were refused with an error",
+        places.len()
+    );
+    assert!(errors >= 3, "damage where the data lives is found");
     assert_eq!(records(&["index", "export", &s]), before);
 }
