@@ -1,7 +1,7 @@
 //! Clusters from verified pairs, and which member to keep.
 
 use crate::index::Doc;
-use crate::unionfind::UnionFind;
+use reprint_text::UnionFind;
 
 /// Which member of a cluster is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -124,26 +124,20 @@ impl CandidateIndex {
             .par_iter()
             .map(|table| {
                 let mut pairs = Vec::new();
+                let mut members: Vec<Doc> = Vec::new();
                 let mut oversized = 0;
                 for run in table.chunk_by(|x, y| x.0 == y.0) {
                     if run.len() < 2 {
                         continue;
                     }
-                    if run.len() <= max_bucket {
-                        for (i, x) in run.iter().enumerate() {
-                            for y in &run[i + 1..] {
-                                pairs.push(pack_pair(x.1, y.1));
-                            }
-                        }
-                    } else {
+                    if run.len() > max_bucket {
                         oversized += 1;
-                        for w in run.windows(2) {
-                            pairs.push(pack_pair(w[0].1, w[1].1));
-                        }
-                        for y in &run[2..] {
-                            pairs.push(pack_pair(run[0].1, y.1));
-                        }
                     }
+                    members.clear();
+                    members.extend(run.iter().map(|x| x.1));
+                    reprint_text::bucket_edges(&members, max_bucket, true, |a, b| {
+                        pairs.push(pack_pair(a, b))
+                    });
                 }
                 pairs.sort_unstable();
                 pairs.dedup();

@@ -28,13 +28,12 @@ mod cluster;
 mod containment;
 mod index;
 mod radix;
-mod unionfind;
 mod verify;
 
 pub use cluster::{clusters, Cluster, KeepKey, KeepPolicy};
 pub use containment::{is_sampled, SampleIndex};
 pub use index::{pack_pair, unpack_pair, CandidateIndex, CandidateStats, Doc};
-pub use unionfind::UnionFind;
+pub use reprint_text::UnionFind;
 pub use verify::Overlap;
 
 use rayon::prelude::*;

@@ -968,7 +968,8 @@ impl Index {
     }
 
     /// First copies sharing a bucket with `keys`, ascending; a bucket of `max_bucket` or
-    /// more links only its last member (the batch links oversized buckets as a chain).
+    /// more gives only its first and last members (the batch links oversized buckets as a
+    /// chain plus a star on the first).
     fn candidates(
         &self,
         bands: &impl ReadableTable<(u64, u32), ()>,
@@ -996,6 +997,9 @@ impl Index {
                 got.extend_from_slice(more);
             }
             if got.len() >= max {
+                // The batch links an oversized bucket as a chain plus a star on its first
+                // member: a newcomer meets the last member and the first.
+                out.push(got[0]);
                 let last = match pending.by_key.get(&bk).and_then(|v| v.last()) {
                     Some(&x) => Some(x),
                     None => match bands.range((bk, 0)..=(bk, u32::MAX))?.next_back() {

@@ -75,19 +75,14 @@ pub(crate) fn candidate_pairs(
                     group.push((entries[j] & doc_mask) as u32);
                     j += 1;
                 }
-                if group.len() >= 2 && group.len() <= cfg.max_df {
-                    for (x, &a) in group.iter().enumerate() {
-                        for &b in &group[x + 1..] {
-                            pairs.push(pack(a, b));
-                        }
-                    }
-                } else if group.len() > cfg.max_df {
+                if group.len() > cfg.max_df {
+                    // A frequent seed: a chain in content order, not all pairs.
                     frequent += 1;
                     group.sort_unstable_by_key(|&d| corpus.order_key(d));
-                    for w in group.windows(2) {
-                        pairs.push(pack(w[0].min(w[1]), w[0].max(w[1])));
-                    }
                 }
+                reprint_text::bucket_edges(&group, cfg.max_df, false, |a, b| {
+                    pairs.push(pack(a, b))
+                });
                 i = j;
             }
             let seeds = entries.len() as u64;

@@ -9,37 +9,7 @@
 //! masks the whole document.
 
 use crate::{Alignment, DocRef, Passage, ReuseConfig, SourceAttribution};
-use reprint_text::Span;
-
-pub(crate) struct UnionFind {
-    parent: Vec<u32>,
-}
-
-impl UnionFind {
-    pub(crate) fn new(n: usize) -> UnionFind {
-        UnionFind {
-            parent: (0..n as u32).collect(),
-        }
-    }
-
-    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[x as usize];
-            self.parent[x as usize] = self.parent[p as usize];
-            x = p;
-        }
-        x
-    }
-
-    /// Joins two sets; the smaller root wins, so roots do not depend on union order.
-    pub(crate) fn union(&mut self, a: u32, b: u32) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            self.parent[hi as usize] = lo;
-        }
-    }
-}
+use reprint_text::{Span, UnionFind};
 
 /// Groups the alignments' occurrences into passages and sets each alignment's `passage`.
 pub(crate) fn group(

@@ -394,16 +394,9 @@ impl Engine {
     /// Merges stories whose centroids reach `merge_threshold`; returns each story's root.
     fn merge(&mut self) -> Vec<u32> {
         let n = self.stories.len();
-        let mut parent: Vec<u32> = (0..n as u32).collect();
-        fn find(p: &mut [u32], mut x: u32) -> u32 {
-            while p[x as usize] != x {
-                p[x as usize] = p[p[x as usize] as usize];
-                x = p[x as usize];
-            }
-            x
-        }
+        let mut uf = reprint_text::UnionFind::new(n);
         if self.cfg.merge_threshold > 1.0 {
-            return parent;
+            return (0..n as u32).collect();
         }
         for i in 0..n {
             let a = &self.stories[i];
@@ -438,13 +431,11 @@ impl Engine {
                     embedding: None,
                 };
                 if combine(&c, time_factor(g, &self.cfg), &self.cfg) >= self.cfg.merge_threshold {
-                    let (ra, rb) = (find(&mut parent, i as u32), find(&mut parent, j));
-                    let (lo, hi) = (ra.min(rb), ra.max(rb));
-                    parent[hi as usize] = lo;
+                    uf.union(i as u32, j);
                 }
             }
         }
-        (0..n as u32).map(|x| find(&mut parent, x)).collect()
+        (0..n as u32).map(|x| uf.find(x)).collect()
     }
 }
 

@@ -92,20 +92,7 @@ pub(crate) fn is_month_or_weekday(lower: &str) -> bool {
         )
 }
 
-/// Year, month and day of days since the epoch.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's algorithm, inverse of `days_from_civil`.
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub use reprint_text::date::civil_from_days;
 
 fn valid_day(y: i64, m: u32, d: u32) -> Option<i64> {
     let days = days_from_civil(y, m, d);

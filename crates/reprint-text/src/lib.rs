@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod date;
+pub mod graph;
 pub mod hash;
 mod script;
 mod shingle;
@@ -30,6 +31,7 @@ mod simd;
 mod span;
 mod token;
 
+pub use graph::{bucket_edges, UnionFind};
 pub use shingle::{Fingerprint, ShingleConfig, ShingleError, ShingleUnit, Shingler};
 pub use span::Span;
 pub use token::{for_each_token, for_each_token_scalar, normalize_token, Token};

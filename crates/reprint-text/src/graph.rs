@@ -1,10 +1,41 @@
-//! Disjoint sets with path halving and union by size.
+//! The two graph routines every level uses: a bucket of documents turned into edges, and
+//! connected components of the edges.
 
-/// Union-find over `0..n`.
+/// Edges among the members of one bucket (documents sharing a band key, a seed, …), given
+/// in the order a chain should follow. Up to `max` members: every pair. More: a chain
+/// through consecutive members, plus (`star`) every member to the first — the members stay
+/// connected and the edges stay linear. Each edge is `(smaller, larger)`.
+pub fn bucket_edges(members: &[u32], max: usize, star: bool, mut emit: impl FnMut(u32, u32)) {
+    let edge = |x: u32, y: u32| (x.min(y), x.max(y));
+    if members.len() < 2 {
+        return;
+    }
+    if members.len() <= max {
+        for (i, &x) in members.iter().enumerate() {
+            for &y in &members[i + 1..] {
+                let (a, b) = edge(x, y);
+                emit(a, b);
+            }
+        }
+        return;
+    }
+    for w in members.windows(2) {
+        let (a, b) = edge(w[0], w[1]);
+        emit(a, b);
+    }
+    if star {
+        for &y in &members[2..] {
+            let (a, b) = edge(members[0], y);
+            emit(a, b);
+        }
+    }
+}
+
+/// Disjoint sets over `0..n` with path halving. The root of a set is always its smallest
+/// element, so roots do not depend on the order of unions.
 #[derive(Debug, Clone)]
 pub struct UnionFind {
     parent: Vec<u32>,
-    size: Vec<u32>,
 }
 
 impl UnionFind {
@@ -12,11 +43,10 @@ impl UnionFind {
     pub fn new(n: usize) -> UnionFind {
         UnionFind {
             parent: (0..n as u32).collect(),
-            size: vec![1; n],
         }
     }
 
-    /// The root of `x`'s set.
+    /// The root (smallest element) of `x`'s set.
     pub fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let p = self.parent[x as usize];
@@ -28,15 +58,12 @@ impl UnionFind {
 
     /// Merges the sets of `a` and `b`; returns whether they were apart.
     pub fn union(&mut self, a: u32, b: u32) -> bool {
-        let (mut ra, mut rb) = (self.find(a), self.find(b));
+        let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return false;
         }
-        if self.size[ra as usize] < self.size[rb as usize] {
-            std::mem::swap(&mut ra, &mut rb);
-        }
-        self.parent[rb as usize] = ra;
-        self.size[ra as usize] += self.size[rb as usize];
+        let (lo, hi) = (ra.min(rb), ra.max(rb));
+        self.parent[hi as usize] = lo;
         true
     }
 
@@ -83,9 +110,22 @@ mod tests {
         comp
     }
 
+    #[test]
+    fn buckets_become_all_pairs_or_a_chain() {
+        let mut got = Vec::new();
+        bucket_edges(&[3, 1, 2], 3, true, |a, b| got.push((a, b)));
+        assert_eq!(got, vec![(1, 3), (2, 3), (1, 2)]);
+        got.clear();
+        bucket_edges(&[1, 2, 3, 4], 3, false, |a, b| got.push((a, b)));
+        assert_eq!(got, vec![(1, 2), (2, 3), (3, 4)]);
+        got.clear();
+        bucket_edges(&[1, 2, 3, 4], 3, true, |a, b| got.push((a, b)));
+        assert_eq!(got, vec![(1, 2), (2, 3), (3, 4), (1, 3), (1, 4)]);
+    }
+
     proptest! {
         #[test]
-        fn equals_bfs_components(n in 1usize..60, raw in proptest::collection::vec((0u32..60, 0u32..60), 0..120)) {
+        fn equals_bfs_components_and_roots_are_minima(n in 1usize..60, raw in proptest::collection::vec((0u32..60, 0u32..60), 0..120)) {
             let edges: Vec<(u32, u32)> = raw.into_iter().map(|(a, b)| (a % n as u32, b % n as u32)).collect();
             let mut uf = UnionFind::new(n);
             for &(a, b) in &edges {
@@ -93,6 +133,8 @@ mod tests {
             }
             let comp = bfs_components(n, &edges);
             for a in 0..n {
+                let min = (0..n).find(|&b| comp[b] == comp[a]).unwrap();
+                prop_assert_eq!(uf.find(a as u32) as usize, min);
                 for b in 0..n {
                     prop_assert_eq!(uf.find(a as u32) == uf.find(b as u32), comp[a] == comp[b]);
                 }
