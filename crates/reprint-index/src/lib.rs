@@ -218,6 +218,8 @@ pub struct Stats {
     pub bytes_on_disk: u64,
     /// Entries per table.
     pub entries: BTreeMap<String, u64>,
+    /// Bytes of the pages each table occupies in the file.
+    pub table_bytes: BTreeMap<String, u64>,
     /// Stories so far (stories level).
     pub stories: Option<u64>,
 }
@@ -273,7 +275,7 @@ struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     ids: Table<'t, &'static str, u32>,
     bands: Table<'t, (u64, u32), ()>,
-    seeds: Table<'t, (u64, u64, u32), ()>,
+    seeds: Table<'t, (u32, u32, u32), ()>,
     view: WriteView<'t>,
 }
 
@@ -523,6 +525,15 @@ impl Index {
         &self.stored.levels
     }
 
+    /// Builds the in-memory filter of buckets now (a long-lived index, e.g. a service, that
+    /// answers one document at a time; a large batch builds it by itself).
+    pub fn warm(&self) -> Result<(), IndexError> {
+        let txn = self.db.begin_read()?;
+        let f = build_filter(&txn.open_table(BANDS)?)?;
+        *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
+        Ok(())
+    }
+
     /// Documents indexed.
     pub fn len(&self) -> Result<u64, IndexError> {
         let txn = self.db.begin_read()?;
@@ -616,7 +627,11 @@ impl Index {
                     )
                     .collect()
             };
-            for (doc, prep) in docs.iter().zip(prepared) {
+            let n = docs.len();
+            for (i, (doc, prep)) in docs.iter().zip(prepared).enumerate() {
+                // The last document of a dry run is read by nothing after it: only what its
+                // own findings read is written (then thrown away).
+                let keep_all = commit || i + 1 < n;
                 let existing = t.ids.get(doc.id.as_str())?.map(|v| v.value());
                 if let Some(old) = existing {
                     if !replace {
@@ -633,7 +648,7 @@ impl Index {
                     &mut t,
                     d,
                     (doc, prep),
-                    (stream.as_deref_mut(), peek),
+                    (stream.as_deref_mut(), peek, keep_all),
                     (&mut pending, filter.as_ref()),
                     &mut findings,
                 )?;
@@ -712,7 +727,7 @@ impl Index {
         t: &mut Tables<'_>,
         d: u32,
         (doc, prep): (&NewDoc, Prepared),
-        (stream, peek): (Option<&mut StoryStream>, bool),
+        (stream, peek, keep_all): (Option<&mut StoryStream>, bool, bool),
         (pending, filter): (&mut PendingBands, Option<&BandFilter>),
         out: &mut Vec<Finding>,
     ) -> Result<(), IndexError> {
@@ -765,9 +780,13 @@ impl Index {
             meta_date: doc.date.clone(),
             story: story.as_ref().map(|(a, ..)| (a.story, a.score, a.started)),
         };
-        t.ids.insert(doc.id.as_str(), d)?;
+        if keep_all {
+            t.ids.insert(doc.id.as_str(), d)?;
+        }
         t.view.docs.insert(d, meta.encode().as_slice())?;
-        t.view.texts.insert(d, prep.packed.as_slice())?;
+        if keep_all {
+            t.view.texts.insert(d, prep.packed.as_slice())?;
+        }
 
         // Duplicates: a copy joins its group; a first copy is verified against its
         // candidates and enters the buckets.
@@ -799,8 +818,10 @@ impl Index {
                         alone = false;
                     }
                 }
-                for (band, &k) in p.keys.iter().enumerate() {
-                    pending.push(band_key(band, k), d);
+                if keep_all {
+                    for (band, &k) in p.keys.iter().enumerate() {
+                        pending.push(band_key(band, k), d);
+                    }
                 }
             }
         }
@@ -869,8 +890,10 @@ impl Index {
         if let (Some(rc), Some(toks)) = (reuse, &toks) {
             let seeds = prep.seeds;
             let cands = self.reuse_candidates(&t.seeds, &seeds, toks.key, d, rc)?;
-            for &s in &seeds {
-                t.seeds.insert((s, toks.key, d), ())?;
+            if keep_all {
+                for &s in &seeds {
+                    t.seeds.insert((seed32(s), key32(toks.key), d), ())?;
+                }
             }
             let mut texts: BTreeMap<u32, String> = BTreeMap::new();
             let mut als: Vec<Alignment> = Vec::new();
@@ -1022,16 +1045,20 @@ impl Index {
     /// document's neighbours in chain order, as the batch's chain does.
     fn reuse_candidates(
         &self,
-        seeds_t: &impl ReadableTable<(u64, u64, u32), ()>,
+        seeds_t: &impl ReadableTable<(u32, u32, u32), ()>,
         seeds: &[u64],
         key: u64,
         d: u32,
         rc: &reprint_reuse::ReuseConfig,
     ) -> Result<Vec<u32>, IndexError> {
         let mut votes: BTreeMap<u32, u32> = BTreeMap::new();
-        for &s in seeds {
-            let lo = (s, 0u64, 0u32);
-            let hi = (s, u64::MAX, u32::MAX);
+        let key = key32(key);
+        let mut posted: Vec<u32> = seeds.iter().map(|&s| seed32(s)).collect();
+        posted.sort_unstable();
+        posted.dedup();
+        for s in posted {
+            let lo = (s, 0u32, 0u32);
+            let hi = (s, u32::MAX, u32::MAX);
             let mut docs = Vec::new();
             let mut frequent = false;
             for e in seeds_t.range(lo..=hi)? {
@@ -1147,7 +1174,7 @@ impl Index {
         if let Some(rc) = &self.cfg.reuse {
             let toks = DocTokens::of(&text);
             for s in toks.seeds(rc.seed_n) {
-                t.seeds.remove((s, m.key, d))?;
+                t.seeds.remove((seed32(s), key32(m.key), d))?;
             }
         }
         if let (Some(s), Some((story, ..))) = (stream, m.story) {
@@ -1167,11 +1194,25 @@ impl Index {
     pub fn stats(&self) -> Result<Stats, IndexError> {
         let txn = self.db.begin_read()?;
         let mut entries = BTreeMap::new();
-        entries.insert("documents".into(), txn.open_table(DOCS)?.len()?);
-        entries.insert("exact".into(), txn.open_table(EXACT)?.len()?);
-        entries.insert("bands".into(), txn.open_table(BANDS)?.len()?);
-        entries.insert("pairs".into(), txn.open_table(PAIRS)?.len()?);
-        entries.insert("seeds".into(), txn.open_table(SEEDS)?.len()?);
+        let mut table_bytes = BTreeMap::new();
+        let mut count = |name: &str, t: &dyn ReadableTableMetadata| -> Result<(), IndexError> {
+            entries.insert(name.to_string(), t.len()?);
+            let s = t.stats()?;
+            // Pages the table occupies: data, B-tree structure, and unused room in them.
+            table_bytes.insert(
+                name.to_string(),
+                s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes(),
+            );
+            Ok(())
+        };
+        count("ids", &txn.open_table(IDS)?)?;
+        count("documents", &txn.open_table(DOCS)?)?;
+        count("texts", &txn.open_table(TEXTS)?)?;
+        count("exact", &txn.open_table(EXACT)?)?;
+        count("bands", &txn.open_table(BANDS)?)?;
+        count("pairs", &txn.open_table(PAIRS)?)?;
+        count("pairs_by_b", &txn.open_table(PAIRS_BY_B)?)?;
+        count("seeds", &txn.open_table(SEEDS)?)?;
         let documents = txn.open_table(IDS)?.len()?;
         let bytes_on_disk = std::fs::read_dir(&self.dir)
             .map(|rd| {
@@ -1192,6 +1233,7 @@ impl Index {
             settings: self.stored.clone(),
             bytes_on_disk,
             entries,
+            table_bytes,
             stories,
         })
     }

@@ -58,8 +58,19 @@ pub(crate) fn pair_counts(a: u32, b: u32, v: PairValue) -> Result<(u32, u32, u32
 }
 /// (b, a): the same pairs, found from their second document.
 pub(crate) const PAIRS_BY_B: TableDefinition<(u32, u32), ()> = TableDefinition::new("pairs_by_b");
-/// (seed, content key, document): reuse seed postings in chain order.
-pub(crate) const SEEDS: TableDefinition<(u64, u64, u32), ()> = TableDefinition::new("seeds");
+/// (seed, content key, document), 32 bits each: reuse seed postings in chain order.
+pub(crate) const SEEDS: TableDefinition<(u32, u32, u32), ()> = TableDefinition::new("seeds");
+
+/// A seed as posted: the top 32 bits of its hash (a collision only adds a candidate, and
+/// every candidate is aligned word by word).
+pub(crate) fn seed32(seed: u64) -> u32 {
+    (seed >> 32) as u32
+}
+
+/// A content key as posted: its top 32 bits keep the chain order of frequent seeds.
+pub(crate) fn key32(key: u64) -> u32 {
+    (key >> 32) as u32
+}
 
 /// `meta` keys.
 pub(crate) const META_FORMAT: &str = "format";
@@ -212,19 +223,22 @@ pub(crate) fn postings(
     Ok(v)
 }
 
-/// Compresses texts: LZ4 (fast enough to keep up with fingerprinting on one core), with
-/// an xxh3 checksum of the text in front, so a damaged text is an error, never a wrong
-/// answer. Layout: checksum (8 bytes, little endian), then LZ4 with its size prepended.
-pub(crate) struct Packer;
+/// Compresses texts: zstd level 1 with one context per worker, an xxh3 checksum of the
+/// text in front, so a damaged text is an error, never a wrong answer. Layout: checksum
+/// (8 bytes, little endian), then one zstd frame that records its size.
+pub(crate) struct Packer(zstd::bulk::Compressor<'static>);
 
 impl Packer {
     pub(crate) fn new() -> Packer {
-        Packer
+        Packer(zstd::bulk::Compressor::new(1).expect("zstd context"))
     }
 
     pub(crate) fn pack(&mut self, text: &str) -> Vec<u8> {
         let sum = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-        let body = lz4_flex::block::compress_prepend_size(text.as_bytes());
+        let body = self
+            .0
+            .compress(text.as_bytes())
+            .expect("zstd compresses in memory");
         let mut out = Vec::with_capacity(8 + body.len());
         out.extend_from_slice(&sum.to_le_bytes());
         out.extend_from_slice(&body);
@@ -237,16 +251,19 @@ pub(crate) fn unpack_text(bytes: &[u8], doc: u32) -> Result<String, IndexError> 
     let corrupted = |detail: String| IndexError::Corrupted {
         detail: format!("text of document {doc}: {detail}"),
     };
-    if bytes.len() < 12 {
+    if bytes.len() < 9 {
         return Err(corrupted("too short".into()));
     }
     let sum = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-    let claimed = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if claimed as u64 > (4u64 << 30) - 1 || claimed as usize > bytes.len().saturating_mul(255) {
-        return Err(corrupted(format!("claims {claimed} bytes")));
+    let size = zstd::zstd_safe::get_frame_content_size(&bytes[8..])
+        .ok()
+        .flatten()
+        .ok_or_else(|| corrupted("not a zstd frame".into()))?;
+    if size >= 4u64 << 30 {
+        return Err(corrupted(format!("claims {size} bytes")));
     }
-    let raw = lz4_flex::block::decompress_size_prepended(&bytes[8..])
-        .map_err(|e| corrupted(e.to_string()))?;
+    let raw =
+        zstd::bulk::decompress(&bytes[8..], size as usize).map_err(|e| corrupted(e.to_string()))?;
     if xxhash_rust::xxh3::xxh3_64(&raw) != sum {
         return Err(corrupted("checksum mismatch".into()));
     }
