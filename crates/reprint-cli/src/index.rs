@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use reprint_engine::{Finding, Observer};
 use reprint_index::{Index, NewDoc};
 use reprint_io::write::{FindingsWriter, OutputFormat};
-use reprint_io::{Inputs, ReadError};
+use reprint_io::Inputs;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -165,7 +165,7 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let progress = Progress::new(a.quiet);
-    let records = Inputs::open(&a.inputs, &input)?;
+    let records = Inputs::open(&a.inputs, &input).map_err(crate::read_hint)?;
     let (mut docs, mut bytes, mut skipped) = (0u64, 0u64, 0u64);
     let mut batch: Vec<NewDoc> = Vec::with_capacity(a.batch);
     let flush = |batch: &mut Vec<NewDoc>, out: &mut Box<dyn Write>| -> Result<()> {
@@ -202,10 +202,7 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
                 progress.skipped(&e);
                 continue;
             }
-            Err(e @ ReadError::Record { .. }) => {
-                bail!("{e}\n(use --on-error skip to skip bad records and count them)")
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(crate::read_hint(e)),
         };
         docs += 1;
         bytes += r.text.len() as u64;

@@ -189,10 +189,23 @@ fn flag(field: &str) -> String {
 pub(crate) fn explain(e: EngineError) -> anyhow::Error {
     match e {
         EngineError::Config(c) => anyhow::anyhow!("{} {}", flag(c.field), c.reason),
-        EngineError::Read(r) if r.is_record() => {
-            anyhow::anyhow!("{r}\n(use --on-error skip to skip bad records and count them)")
-        }
+        EngineError::Read(r) => read_hint(r),
         other => other.into(),
+    }
+}
+
+/// A read error with the flags that address it.
+pub(crate) fn read_hint(r: ReadError) -> anyhow::Error {
+    let text = r.to_string();
+    let fields = if text.contains("text field") || text.contains("no column") {
+        "\n(--text-field and --id-field name the fields)"
+    } else {
+        ""
+    };
+    if r.is_record() {
+        anyhow::anyhow!("{text}{fields}\n(use --on-error skip to skip bad records and count them)")
+    } else {
+        anyhow::anyhow!("{text}{fields}")
     }
 }
 
@@ -257,7 +270,15 @@ fn run(job: Job) -> Result<()> {
         args::OutFormat::Parquet => OutputFormat::Parquet,
     };
     // Open the output first: a bad path fails before the work, not after.
-    let mut writer = FindingsWriter::create(format, out.output.as_deref())?;
+    let mut writer =
+        FindingsWriter::create(format, out.output.as_deref()).map_err(|e| match e {
+            reprint_io::write::WriteError::NeedsPath(f) => {
+                anyhow::anyhow!(
+                    "--format {f} writes one file per record type and needs --output PATH"
+                )
+            }
+            other => other.into(),
+        })?;
     reprint_engine::records::declare_tables(&mut writer);
 
     let observer = progress::Progress::new(out.quiet);
@@ -266,7 +287,7 @@ fn run(job: Job) -> Result<()> {
         let recs: Vec<Result<Record, ReadError>> = example::records().into_iter().map(Ok).collect();
         engine.run(recs.into_iter(), &cfg, &observer)
     } else {
-        let records = Inputs::open(&inputs, &cfg)?;
+        let records = Inputs::open(&inputs, &cfg).map_err(read_hint)?;
         engine.run(records, &cfg, &observer)
     }
     .map_err(explain)?;
@@ -277,7 +298,10 @@ fn run(job: Job) -> Result<()> {
     let mut kept_written = None;
     if let Some(path) = &out.write_kept {
         let keep = |i: usize| analysis.keep(i);
-        kept_written = Some(reprint_io::write_kept(&inputs, &cfg, &keep, path)?);
+        kept_written = Some(
+            reprint_io::write_kept(&inputs, &cfg, &keep, path)
+                .map_err(|e| anyhow::anyhow!("--write-kept: {}", read_hint(e)))?,
+        );
     }
     let mut report_bytes = None;
     if let Some(path) = &report {

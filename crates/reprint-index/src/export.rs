@@ -96,7 +96,11 @@ pub(crate) fn export<S: Sink>(
     let mut firsts: Vec<&Vec<u32>> = groups.values().filter(|g| g.len() > 1).collect();
     firsts.sort_unstable_by_key(|g| g[0]);
     for g in firsts {
-        let len = metas[g[0] as usize].shingles;
+        let len = g
+            .iter()
+            .map(|&x| metas[x as usize].shingles)
+            .max()
+            .unwrap_or(0);
         let overlap = Overlap {
             shared: len,
             a: len,

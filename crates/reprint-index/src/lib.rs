@@ -243,29 +243,39 @@ pub struct Index {
 #[derive(Default)]
 struct PendingBands {
     rows: Vec<(u64, u32)>,
-    by_key: std::collections::HashMap<u64, Vec<u32>>,
+    /// The first pending document of each bucket; the rare later ones in `more`.
+    by_key: std::collections::HashMap<u64, u32>,
+    more: std::collections::HashMap<u64, Vec<u32>>,
 }
 
 impl PendingBands {
     fn push(&mut self, bk: u64, d: u32) {
         self.rows.push((bk, d));
-        self.by_key.entry(bk).or_default().push(d);
+        match self.by_key.entry(bk) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(d);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.more.entry(bk).or_default().push(d);
+            }
+        }
     }
 
     fn flush(
         &mut self,
-        bands: &mut Table<'_, (u64, u32), ()>,
+        bands: &mut [Table<'_, (u32, u32), ()>],
         filter: &mut Option<BandFilter>,
     ) -> Result<(), IndexError> {
         self.rows.sort_unstable();
         for &(bk, d) in &self.rows {
-            bands.insert((bk, d), ())?;
+            bands[(bk >> 32) as usize].insert((bk as u32, d), ())?;
             if let Some(f) = filter.as_mut() {
                 f.insert(bk);
             }
         }
         self.rows.clear();
         self.by_key.clear();
+        self.more.clear();
         Ok(())
     }
 }
@@ -274,7 +284,7 @@ impl PendingBands {
 struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     ids: Table<'t, &'static str, u32>,
-    bands: Table<'t, (u64, u32), ()>,
+    bands: Vec<Table<'t, (u32, u32), ()>>,
     seeds: Table<'t, (u32, u32, u32), ()>,
     view: WriteView<'t>,
 }
@@ -288,11 +298,13 @@ type WriteView<'t> = View<
 >;
 
 impl<'t> Tables<'t> {
-    fn open(txn: &'t redb::WriteTransaction) -> Result<Tables<'t>, IndexError> {
+    fn open(txn: &'t redb::WriteTransaction, bands: usize) -> Result<Tables<'t>, IndexError> {
         Ok(Tables {
             meta: txn.open_table(META)?,
             ids: txn.open_table(IDS)?,
-            bands: txn.open_table(BANDS)?,
+            bands: (0..bands)
+                .map(|b| txn.open_table(band_table(b)))
+                .collect::<Result<_, _>>()?,
             seeds: txn.open_table(SEEDS)?,
             view: View {
                 docs: txn.open_table(DOCS)?,
@@ -331,8 +343,6 @@ struct Print {
     tokens: u32,
     /// Shingles as 32-bit values (as the batch verifies), unsorted, repeats kept.
     set: Vec<u32>,
-    /// Distinct shingles.
-    distinct: u32,
     /// Band keys (empty when the document has no shingle).
     keys: Vec<u32>,
 }
@@ -347,6 +357,13 @@ impl Index {
                 setting: "containment".into(),
                 stored: "not supported by the index".into(),
                 asked: format!("{:?}", cfg.dedup.containment),
+            });
+        }
+        if components.lsh.bands > store::MAX_BANDS {
+            return Err(IndexError::Settings {
+                setting: "banding".into(),
+                stored: format!("at most {} bands", store::MAX_BANDS),
+                asked: components.lsh.bands.to_string(),
             });
         }
         if let Ok(mut entries) = std::fs::read_dir(dir) {
@@ -371,7 +388,7 @@ impl Index {
         let db = Database::create(dir.join(DATABASE))?;
         let txn = db.begin_write()?;
         {
-            let mut t = Tables::open(&txn)?;
+            let mut t = Tables::open(&txn, components.lsh.bands)?;
             t.meta
                 .insert(META_FORMAT, format!("{MAGIC} {FORMAT_VERSION}").as_bytes())?;
             t.meta.insert(
@@ -529,7 +546,10 @@ impl Index {
     /// answers one document at a time; a large batch builds it by itself).
     pub fn warm(&self) -> Result<(), IndexError> {
         let txn = self.db.begin_read()?;
-        let f = build_filter(&txn.open_table(BANDS)?)?;
+        let bands: Vec<_> = (0..self.components.lsh.bands)
+            .map(|b| txn.open_table(band_table(b)))
+            .collect::<Result<_, _>>()?;
+        let f = build_filter(&bands)?;
         *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
         Ok(())
     }
@@ -609,7 +629,7 @@ impl Index {
     ) -> Result<Added, IndexError> {
         let txn = self.db.begin_write()?;
         let findings = {
-            let mut t = Tables::open(&txn)?;
+            let mut t = Tables::open(&txn, self.components.lsh.bands)?;
             let mut next = t.next_doc()?;
             let mut findings = Vec::new();
             let mut pending = PendingBands::default();
@@ -679,7 +699,6 @@ impl Index {
         c.shingler.fingerprint(text, fp);
         // Unsorted: only a document with candidates needs its set sorted.
         let set: Vec<u32> = fp.shingles.iter().map(|&h| h as u32).collect();
-        let distinct = reprint_dedup::distinct_count(&set, &mut Vec::new());
         let mut keys = Vec::new();
         if !fp.shingles.is_empty() {
             let mut sig = vec![0u32; c.sketcher.slots()];
@@ -691,7 +710,6 @@ impl Index {
             exact: fp.exact,
             tokens: fp.tokens.min(u32::MAX as usize) as u32,
             set,
-            distinct,
             keys,
         }
     }
@@ -755,7 +773,12 @@ impl Index {
                         detail: format!("the story state has {} documents, the store {d}", a.doc),
                     });
                 }
-                let story = if peek { None } else { s.story(a.story) };
+                // A dry run shows the story it would join, as it stands.
+                let story = if peek && a.started {
+                    None
+                } else {
+                    s.story(a.story)
+                };
                 Some((a, when, story))
             }
             None => None,
@@ -768,34 +791,20 @@ impl Index {
             }
             None => None,
         };
-        let meta = DocMeta {
-            id: doc.id.clone(),
-            exact: p.exact,
-            tokens: p.tokens,
-            shingles: p.distinct,
-            date,
-            day,
-            key: toks.as_ref().map_or(0, |k| k.key),
-            title: doc.title.clone(),
-            meta_date: doc.date.clone(),
-            story: story.as_ref().map(|(a, ..)| (a.story, a.score, a.started)),
-        };
-        if keep_all {
-            t.ids.insert(doc.id.as_str(), d)?;
-        }
-        t.view.docs.insert(d, meta.encode().as_slice())?;
-        if keep_all {
-            t.view.texts.insert(d, prep.packed.as_slice())?;
-        }
-
         // Duplicates: a copy joins its group; a first copy is verified against its
         // candidates and enters the buckets.
         // A document that joins no group and pairs with nothing has no cluster to look up.
         let mut alone = true;
+        // Distinct shingles: counted only when something will report them (a copy's exact
+        // pairs, a verified pair); 0 otherwise, and a later copy counts its own.
+        let mut shingles = 0;
         if p.tokens > 0 {
             let group = postings(&t.view.exact, p.exact)?;
             t.view.exact.insert((p.exact, d), ())?;
             alone = group.is_empty();
+            if !group.is_empty() {
+                shingles = reprint_dedup::distinct_count(&p.set, &mut Vec::new());
+            }
             if group.is_empty() && !p.keys.is_empty() {
                 let cands = self.candidates(&t.bands, pending, filter, &p.keys)?;
                 let th = self.components.dedup.threshold;
@@ -805,6 +814,7 @@ impl Index {
                     let mut v = p.set.clone();
                     v.sort_unstable();
                     v.dedup();
+                    shingles = v.len() as u32;
                     v
                 };
                 for c in cands {
@@ -825,6 +835,26 @@ impl Index {
                 }
             }
         }
+        let meta = DocMeta {
+            id: doc.id.clone(),
+            exact: p.exact,
+            tokens: p.tokens,
+            shingles,
+            date,
+            day,
+            key: toks.as_ref().map_or(0, |k| k.key),
+            title: doc.title.clone(),
+            meta_date: doc.date.clone(),
+            story: story.as_ref().map(|(a, ..)| (a.story, a.score, a.started)),
+        };
+        if keep_all {
+            t.ids.insert(doc.id.as_str(), d)?;
+        }
+        t.view.docs.insert(d, meta.encode().as_slice())?;
+        if keep_all {
+            t.view.texts.insert(d, prep.packed.as_slice())?;
+        }
+
         let keep = self.cfg.dedup.keep;
         let max_bucket = self.cfg.dedup.max_bucket;
         let cluster = if alone {
@@ -995,7 +1025,7 @@ impl Index {
     /// chain plus a star on the first).
     fn candidates(
         &self,
-        bands: &impl ReadableTable<(u64, u32), ()>,
+        bands: &[impl ReadableTable<(u32, u32), ()>],
         pending: &PendingBands,
         filter: Option<&BandFilter>,
         keys: &[u32],
@@ -1009,23 +1039,31 @@ impl Index {
                 continue;
             }
             let mut got = Vec::new();
-            for e in bands.range((bk, 0)..=(bk, if stored { u32::MAX } else { 0 }))? {
-                got.push(e?.0.value().1);
-                if got.len() >= max {
-                    break;
+            if stored {
+                for e in bands[band].range((k, 0)..=(k, u32::MAX))? {
+                    got.push(e?.0.value().1);
+                    if got.len() >= max {
+                        break;
+                    }
                 }
             }
             // Documents of this batch come after every stored one.
-            if let Some(more) = pending.by_key.get(&bk) {
-                got.extend_from_slice(more);
+            if let Some(&first) = pending.by_key.get(&bk) {
+                got.push(first);
+                got.extend(pending.more.get(&bk).into_iter().flatten());
             }
             if got.len() >= max {
                 // The batch links an oversized bucket as a chain plus a star on its first
                 // member: a newcomer meets the last member and the first.
                 out.push(got[0]);
-                let last = match pending.by_key.get(&bk).and_then(|v| v.last()) {
+                let pending_last = pending
+                    .more
+                    .get(&bk)
+                    .and_then(|v| v.last())
+                    .or(pending.by_key.get(&bk));
+                let last = match pending_last {
                     Some(&x) => Some(x),
-                    None => match bands.range((bk, 0)..=(bk, u32::MAX))?.next_back() {
+                    None => match bands[band].range((k, 0)..=(k, u32::MAX))?.next_back() {
                         Some(e) => Some(e?.0.value().1),
                         None => None,
                     },
@@ -1105,7 +1143,7 @@ impl Index {
         let result = catch(|| {
             let txn = self.db.begin_write()?;
             {
-                let mut t = Tables::open(&txn)?;
+                let mut t = Tables::open(&txn, self.components.lsh.bands)?;
                 for id in ids {
                     let d = t
                         .ids
@@ -1153,12 +1191,12 @@ impl Index {
                 t.view.pairs_by_b.remove((b, a))?;
             }
             for (band, &k) in p.keys.iter().enumerate() {
-                t.bands.remove((band_key(band, k), d))?;
+                t.bands[band].remove((k, d))?;
             }
             // The next copy stands for the group now: same text, same buckets and pairs.
             if let Some(&f) = group.get(1) {
                 for (band, &k) in p.keys.iter().enumerate() {
-                    t.bands.insert((band_key(band, k), f), ())?;
+                    t.bands[band].insert((k, f), ())?;
                 }
                 for (x, shared, mine, theirs) in partners {
                     let (a, b, o) = if f < x {
@@ -1209,10 +1247,18 @@ impl Index {
         count("documents", &txn.open_table(DOCS)?)?;
         count("texts", &txn.open_table(TEXTS)?)?;
         count("exact", &txn.open_table(EXACT)?)?;
-        count("bands", &txn.open_table(BANDS)?)?;
+        let (mut band_rows, mut band_bytes) = (0, 0);
+        for b in 0..self.components.lsh.bands {
+            let t = txn.open_table(band_table(b))?;
+            band_rows += t.len()?;
+            let s = t.stats()?;
+            band_bytes += s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes();
+        }
         count("pairs", &txn.open_table(PAIRS)?)?;
         count("pairs_by_b", &txn.open_table(PAIRS_BY_B)?)?;
         count("seeds", &txn.open_table(SEEDS)?)?;
+        entries.insert("bands".into(), band_rows);
+        table_bytes.insert("bands".into(), band_bytes);
         let documents = txn.open_table(IDS)?.len()?;
         let bytes_on_disk = std::fs::read_dir(&self.dir)
             .map(|rd| {
@@ -1302,11 +1348,16 @@ fn sorted_set(shingles: &[u64]) -> Vec<u32> {
 }
 
 /// A filter of every bucket key in `bands`.
-fn build_filter(bands: &impl ReadableTable<(u64, u32), ()>) -> Result<BandFilter, IndexError> {
-    let n = bands.len()? as usize;
-    let mut f = BandFilter::with_capacity(n);
-    for e in bands.iter()? {
-        f.insert(e?.0.value().0);
+fn build_filter(bands: &[impl ReadableTable<(u32, u32), ()>]) -> Result<BandFilter, IndexError> {
+    let mut n = 0;
+    for t in bands {
+        n += t.len()? as usize;
+    }
+    let mut f = BandFilter::with_capacity(n, bands.len());
+    for (band, t) in bands.iter().enumerate() {
+        for e in t.iter()? {
+            f.insert(band_key(band, e?.0.value().0));
+        }
     }
     Ok(f)
 }

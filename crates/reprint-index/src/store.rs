@@ -25,8 +25,20 @@ pub(crate) const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs"
 pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("texts");
 /// (exact hash, document): every copy of a normalized text, first copy first.
 pub(crate) const EXACT: TableDefinition<(u64, u32), ()> = TableDefinition::new("exact");
-/// ((band << 32) | key, document): LSH buckets of first copies.
-pub(crate) const BANDS: TableDefinition<(u64, u32), ()> = TableDefinition::new("bands");
+/// The LSH buckets of first copies, one table per band: (bucket key, document). A table per
+/// band keeps each entry at 8 bytes.
+pub(crate) fn band_table(band: usize) -> TableDefinition<'static, (u32, u32), ()> {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        (0..MAX_BANDS)
+            .map(|b| &*Box::leak(format!("bands.{b:04}").into_boxed_str()))
+            .collect()
+    });
+    TableDefinition::new(names[band])
+}
+
+/// Most LSH bands an index can have.
+pub(crate) const MAX_BANDS: usize = 1024;
 /// (a, b), a < b, first copies only → (shared, shingles of a, shingles of b, check).
 pub(crate) const PAIRS: TableDefinition<(u32, u32), PairValue> = TableDefinition::new("pairs");
 

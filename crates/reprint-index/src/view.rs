@@ -95,7 +95,15 @@ where
             return Ok(out);
         };
         let star = group.len() > max_bucket;
-        let len = m.shingles;
+        // A first copy counted nothing when it arrived alone; its copies did.
+        let mut len = m.shingles;
+        if len == 0 {
+            for &x in &group {
+                if x != d {
+                    len = len.max(self.meta(x)?.shingles);
+                }
+            }
+        }
         for &x in &group {
             if x != d && (!star || x == first || d == first) {
                 out.push(Pair {

@@ -31,13 +31,13 @@ pub fn write_kept(
     if formats.iter().any(|&f| f != format) {
         return Err(ReadError::Format {
             path: out.into(),
-            reason: "--write-kept needs all inputs in one format".into(),
+            reason: "the kept corpus needs all inputs in one format".into(),
         });
     }
     if paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(ReadError::Format {
             path: out.into(),
-            reason: "--write-kept cannot re-read standard input; save it to a file first".into(),
+            reason: "the kept corpus cannot be written from standard input (it is read again); save it to a file first".into(),
         });
     }
     if format == InputFormat::Parquet {

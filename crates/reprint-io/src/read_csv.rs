@@ -45,7 +45,7 @@ impl<R: Read> CsvRecords<R> {
                     &name,
                     1,
                     format!(
-                        "no column \"{}\" in the header (columns: {}); set --text-field",
+                        "no column \"{}\" in the header (columns: {}); name the column that holds the text",
                         cfg.text_field,
                         header.join(", ")
                     ),

@@ -163,7 +163,7 @@ pub(crate) fn parse_line(
                 name,
                 line_no,
                 format!(
-                    "missing text field \"{}\" (set --text-field)",
+                    "missing text field \"{}\" (name the field that holds the text)",
                     cfg.text_field
                 ),
             ))

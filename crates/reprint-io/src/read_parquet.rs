@@ -21,7 +21,7 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
         .map_err(|_| ReadError::Format {
             path: path.into(),
             reason: format!(
-                "no column \"{}\" (columns: {}); set --text-field",
+                "no column \"{}\" (columns: {}); name the column that holds the text",
                 cfg.text_field,
                 schema
                     .fields()

@@ -62,7 +62,7 @@ pub enum WriteError {
         reason: String,
     },
     /// Tables need a file name.
-    #[error("--format {0} writes one file per record type and needs --output PATH")]
+    #[error("{0} output writes one file per record type and needs an output path")]
     NeedsPath(&'static str),
 }
 
