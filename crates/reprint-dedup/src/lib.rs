@@ -385,6 +385,30 @@ pub fn distinct_count(set: &[u32], table: &mut Vec<u32>) -> u32 {
     count + saw_max as u32
 }
 
+/// The pairs of a group of exact copies (ascending, first copy first), each with `len`
+/// distinct shingles: every pair, unless the group has more than `max_bucket` members —
+/// then a star on the first copy (the cluster is the same either way).
+pub fn exact_pairs(group: &[Doc], max_bucket: usize, len: u32, mut emit: impl FnMut(Pair)) {
+    let overlap = Overlap {
+        shared: len,
+        a: len,
+        b: len,
+    };
+    let all = group.len() <= max_bucket;
+    for (i, &x) in group.iter().enumerate() {
+        for &y in &group[i + 1..] {
+            if all || i == 0 {
+                emit(Pair {
+                    a: x,
+                    b: y,
+                    overlap,
+                    exact: true,
+                });
+            }
+        }
+    }
+}
+
 /// Candidate pairs waiting for verification: the result of [`Deduper::candidates`].
 #[derive(Debug)]
 pub struct Candidates {
@@ -490,27 +514,7 @@ impl Candidates {
         firsts.sort_unstable();
         for first in firsts {
             let len = self.exact_len[&first];
-            let overlap = Overlap {
-                shared: len,
-                a: len,
-                b: len,
-            };
-            let group = members(first);
-            // Every pair within a group of copies, unless the group is huge: then a star on
-            // the first copy (the cluster is the same either way).
-            let all = group.len() <= self.cfg.max_bucket;
-            for (i, &x) in group.iter().enumerate() {
-                for &y in &group[i + 1..] {
-                    if all || i == 0 {
-                        pairs.push(Pair {
-                            a: x,
-                            b: y,
-                            overlap,
-                            exact: true,
-                        });
-                    }
-                }
-            }
+            exact_pairs(&members(first), self.cfg.max_bucket, len, |p| pairs.push(p));
         }
         pairs.sort_by_key(|p| (p.a, p.b));
         let clusters = clusters(

@@ -101,24 +101,7 @@ pub(crate) fn export<S: Sink>(
             .map(|&x| metas[x as usize].shingles)
             .max()
             .unwrap_or(0);
-        let overlap = Overlap {
-            shared: len,
-            a: len,
-            b: len,
-        };
-        let all = g.len() <= max_bucket;
-        for (i, &x) in g.iter().enumerate() {
-            for &y in &g[i + 1..] {
-                if all || i == 0 {
-                    pairs.push(Pair {
-                        a: x,
-                        b: y,
-                        overlap,
-                        exact: true,
-                    });
-                }
-            }
-        }
+        reprint_dedup::exact_pairs(g, max_bucket, len, |p| pairs.push(p));
     }
     pairs.sort_by_key(|p| (p.a, p.b));
     let keys: Vec<KeepKey> = metas
@@ -280,38 +263,8 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
     };
     let mut out = Vec::new();
     let cluster = view.cluster_of(&m, index.cfg.dedup.keep)?;
-    out.push(Finding::Document(DocumentRecord {
-        id: m.id.clone(),
-        cluster: cluster.as_ref().map(|c| c.members[0]),
-        keep: cluster.as_ref().is_none_or(|c| c.representative == d),
-        duplicate_of: match &cluster {
-            Some(c) if c.representative != d => Some(name(c.representative)?),
-            _ => None,
-        },
-    }));
-    for p in view.pairs_of(d, &m, index.cfg.dedup.max_bucket)? {
-        let (a, b) = (name(p.a)?, name(p.b)?);
-        out.push(Finding::Pair(findings::pair_record(&p, |x| {
-            if x == p.a {
-                a.clone()
-            } else {
-                b.clone()
-            }
-        })));
-    }
-    if let Some(c) = &cluster {
-        let members: Vec<String> = c
-            .members
-            .iter()
-            .map(|&x| name(x))
-            .collect::<Result<_, _>>()?;
-        out.push(Finding::Cluster(ClusterRecord {
-            id: c.members[0],
-            size: members.len() as u64,
-            members,
-            representative: name(c.representative)?,
-        }));
-    }
+    let pairs = view.pairs_of(d, &m, index.cfg.dedup.max_bucket)?;
+    crate::duplicate_records(&m.id, d, &pairs, cluster.as_ref(), &mut name, &mut out)?;
     if let Some(rc) = &index.cfg.reuse {
         let text = view.text(d)?;
         let toks = DocTokens::of(&text);

@@ -878,43 +878,12 @@ impl Index {
             names.insert(x, n.clone());
             Ok(n)
         };
-        out.push(Finding::Document(DocumentRecord {
-            id: doc.id.clone(),
-            cluster: cluster.as_ref().map(|c| c.members[0]),
-            keep: cluster.as_ref().is_none_or(|c| c.representative == d),
-            duplicate_of: match &cluster {
-                Some(c) if c.representative != d => Some(name(c.representative)?),
-                _ => None,
-            },
-        }));
         let pairs = if alone {
             Vec::new()
         } else {
             t.view.pairs_of(d, &meta, max_bucket)?
         };
-        for pr in &pairs {
-            let (a, b) = (name(pr.a)?, name(pr.b)?);
-            out.push(Finding::Pair(findings::pair_record(pr, |x| {
-                if x == pr.a {
-                    a.clone()
-                } else {
-                    b.clone()
-                }
-            })));
-        }
-        if let Some(c) = &cluster {
-            let members: Vec<String> = c
-                .members
-                .iter()
-                .map(|&m| name(m))
-                .collect::<Result<_, _>>()?;
-            out.push(Finding::Cluster(ClusterRecord {
-                id: c.members[0],
-                size: members.len() as u64,
-                members,
-                representative: name(c.representative)?,
-            }));
-        }
+        duplicate_records(&doc.id, d, &pairs, cluster.as_ref(), &mut name, out)?;
 
         // Reuse: candidates from shared seeds, aligned with their stored texts.
         if let (Some(rc), Some(toks)) = (reuse, &toks) {
@@ -1364,6 +1333,50 @@ fn build_filter(bands: &[impl ReadableTable<(u32, u32), ()>]) -> Result<BandFilt
 
 /// Stores up to this size are checked page by page when opened.
 const VERIFY_ON_OPEN_BYTES: u64 = 64 << 20;
+
+/// A document's `document` record, its `pair` records and its `cluster` record.
+fn duplicate_records(
+    id: &str,
+    d: u32,
+    pairs: &[reprint_dedup::Pair],
+    cluster: Option<&view::ClusterOf>,
+    name: &mut impl FnMut(u32) -> Result<String, IndexError>,
+    out: &mut Vec<Finding>,
+) -> Result<(), IndexError> {
+    out.push(Finding::Document(DocumentRecord {
+        id: id.to_string(),
+        cluster: cluster.map(|c| c.members[0]),
+        keep: cluster.is_none_or(|c| c.representative == d),
+        duplicate_of: match cluster {
+            Some(c) if c.representative != d => Some(name(c.representative)?),
+            _ => None,
+        },
+    }));
+    for pr in pairs {
+        let (a, b) = (name(pr.a)?, name(pr.b)?);
+        out.push(Finding::Pair(findings::pair_record(pr, |x| {
+            if x == pr.a {
+                a.clone()
+            } else {
+                b.clone()
+            }
+        })));
+    }
+    if let Some(c) = cluster {
+        let members: Vec<String> = c
+            .members
+            .iter()
+            .map(|&m| name(m))
+            .collect::<Result<_, _>>()?;
+        out.push(Finding::Cluster(ClusterRecord {
+            id: c.members[0],
+            size: members.len() as u64,
+            members,
+            representative: name(c.representative)?,
+        }));
+    }
+    Ok(())
+}
 
 /// `(band << 32) | key`: one bucket.
 fn band_key(band: usize, key: u32) -> u64 {

@@ -1,29 +1,12 @@
 //! Sketch accuracy on real near-duplicate pairs of the development corpora
 //! (../shared/data, present on developer machines and in CI).
 
+use crate::data_dir;
 use reprint_dedup::Overlap;
 use reprint_sketch::{estimate_jaccard, SketchConfig, SketchKind, Sketcher};
 use reprint_text::{Fingerprint, ShingleConfig, Shingler};
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::path::PathBuf;
-
-fn data_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if d.exists() {
-        Some(d)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have ../shared/data beside the checkout"
-        );
-        eprintln!(
-            "note: {} not present; accuracy on real pairs not measured",
-            d.display()
-        );
-        None
-    }
-}
 
 /// Mean absolute error of the Jaccard estimate over the ground-truth pairs of `corpus`.
 fn mean_error(corpus: &str, kind: SketchKind) -> Option<(f64, usize)> {
