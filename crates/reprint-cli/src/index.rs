@@ -158,6 +158,12 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
     input.defer_json = false;
     input.meta_fields = Some(vec![date_field.clone(), "title".into()]);
     let skip = a.input.on_error == args::OnError::Skip;
+    if let Some(o) = &a.output {
+        let mut inputs = a.inputs.clone();
+        inputs.push(a.store.clone());
+        reprint_io::safe::check_outputs(&inputs, &[o.as_path()])?;
+    }
+    // Streamed, not renamed into place: what was printed for a committed batch stays.
     let mut out: Box<dyn Write> = match &a.output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,

@@ -80,9 +80,24 @@ fn main() {
         if is_broken_pipe(&e) {
             std::process::exit(0);
         }
-        eprintln!("reprint: error: {e:#}");
+        eprintln!("reprint: error: {}", message(&e));
         std::process::exit(1);
     }
+}
+
+/// The error and its causes, each said once (an IO error often repeats its cause).
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !msg.contains(&s) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&s);
+        }
+    }
+    msg
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -280,6 +295,17 @@ fn run(job: Job) -> Result<()> {
             other => other.into(),
         })?;
     reprint_engine::records::declare_tables(&mut writer);
+    // Every output is checked before the work: none may land on an input or inside an
+    // input directory, and each directory must take a new file.
+    let kinds: Vec<&str> = reprint_engine::records::TABLES
+        .iter()
+        .map(|t| t.0)
+        .collect();
+    let mut outputs = writer.paths(&kinds);
+    outputs.extend(out.write_kept.clone());
+    outputs.extend(report.clone());
+    let refs: Vec<&std::path::Path> = outputs.iter().map(|p| p.as_path()).collect();
+    reprint_io::safe::check_outputs(if bundled { &[] } else { &inputs }, &refs)?;
 
     let observer = progress::Progress::new(out.quiet);
     let cfg = engine.input_config(&input_config(&input));
@@ -318,11 +344,10 @@ fn run(job: Job) -> Result<()> {
                     .join(", ")
             )
         };
-        let data = analysis.report(title);
-        report_bytes = Some(
-            reprint_report::write(&data, path)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?,
-        );
+        let html = reprint_report::render(&analysis.report(title));
+        reprint_io::safe::write_whole(path, html.as_bytes())
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        report_bytes = Some(html.len() as u64);
     }
     let total = start.elapsed().as_secs_f64();
     let round3 = |x: f64| (x * 1000.0).round() / 1000.0;

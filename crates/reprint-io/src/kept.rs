@@ -3,6 +3,7 @@
 use crate::error::ReadError;
 use crate::format::InputFormat;
 use crate::reader::{InputConfig, Inputs, Raw};
+use crate::safe::AtomicFile;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -70,7 +71,8 @@ pub fn write_kept(
             }
         }
         _ => {
-            let mut w = compressed_writer(out).map_err(io)?;
+            let mut kept = KeptOut::create(out).map_err(io)?;
+            let w = kept.w();
             let mut csv_out = None;
             if format == InputFormat::Csv {
                 let header = csv_header(&paths[0])?;
@@ -98,7 +100,7 @@ pub fn write_kept(
                 }
                 n += 1;
             }
-            w.flush().map_err(io)?;
+            kept.finish().map_err(io)?;
         }
     }
     Ok(written)
@@ -121,19 +123,46 @@ fn csv_header(path: &Path) -> Result<Vec<String>, ReadError> {
     Ok(h.iter().map(str::to_string).collect())
 }
 
-fn compressed_writer(out: &Path) -> std::io::Result<Box<dyn Write>> {
-    let file = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
-    let name = out.to_string_lossy();
-    Ok(if name.ends_with(".gz") {
-        Box::new(flate2::write::GzEncoder::new(
-            file,
-            flate2::Compression::default(),
-        ))
-    } else if name.ends_with(".zst") || name.ends_with(".zstd") {
-        Box::new(zstd::stream::write::Encoder::new(file, 3)?.auto_finish())
-    } else {
-        Box::new(file)
-    })
+/// The kept corpus as it is written: compressed by its name, complete only when finished.
+enum KeptOut {
+    Plain(BufWriter<AtomicFile>),
+    Gz(flate2::write::GzEncoder<BufWriter<AtomicFile>>),
+    Zst(zstd::stream::write::Encoder<'static, BufWriter<AtomicFile>>),
+}
+
+impl KeptOut {
+    fn create(out: &Path) -> std::io::Result<KeptOut> {
+        let file = BufWriter::with_capacity(1 << 20, AtomicFile::create(out)?);
+        let name = out.to_string_lossy();
+        Ok(if name.ends_with(".gz") {
+            KeptOut::Gz(flate2::write::GzEncoder::new(
+                file,
+                flate2::Compression::default(),
+            ))
+        } else if name.ends_with(".zst") || name.ends_with(".zstd") {
+            KeptOut::Zst(zstd::stream::write::Encoder::new(file, 3)?)
+        } else {
+            KeptOut::Plain(file)
+        })
+    }
+
+    fn w(&mut self) -> &mut dyn Write {
+        match self {
+            KeptOut::Plain(w) => w,
+            KeptOut::Gz(w) => w,
+            KeptOut::Zst(w) => w,
+        }
+    }
+
+    /// Finishes the stream and puts the file in place.
+    fn finish(self) -> std::io::Result<()> {
+        let buf = match self {
+            KeptOut::Plain(w) => w,
+            KeptOut::Gz(w) => w.finish()?,
+            KeptOut::Zst(w) => w.finish()?,
+        };
+        buf.into_inner().map_err(|e| e.into_error())?.commit()
+    }
 }
 
 fn kept_parquet(
@@ -143,7 +172,7 @@ fn kept_parquet(
     out: &Path,
 ) -> Result<u64, ReadError> {
     use arrow_array::{Array, BooleanArray, RecordBatchReader};
-    let mut writer: Option<parquet::arrow::ArrowWriter<std::fs::File>> = None;
+    let mut writer: Option<parquet::arrow::ArrowWriter<AtomicFile>> = None;
     let mut n = 0usize;
     let mut written = 0u64;
     let fail = |e: String| ReadError::Format {
@@ -172,7 +201,7 @@ fn kept_parquet(
             let kept = arrow_select::filter::filter_record_batch(&batch, &mask)
                 .map_err(|e| fail(e.to_string()))?;
             if writer.is_none() {
-                let file = std::fs::File::create(out).map_err(|e| ReadError::io(out, e))?;
+                let file = AtomicFile::create(out).map_err(|e| ReadError::io(out, e))?;
                 writer = Some(
                     parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None)
                         .map_err(|e| fail(e.to_string()))?,
@@ -187,7 +216,8 @@ fn kept_parquet(
         }
     }
     if let Some(w) = writer {
-        w.close().map_err(|e| fail(e.to_string()))?;
+        let file = w.into_inner().map_err(|e| fail(e.to_string()))?;
+        file.commit().map_err(|e| ReadError::io(out, e))?;
     }
     Ok(written)
 }

@@ -26,6 +26,7 @@ mod read_parquet;
 mod read_txt;
 mod reader;
 pub mod reread;
+pub mod safe;
 pub mod write;
 
 pub use error::ReadError;

@@ -2,6 +2,7 @@
 //! table per record type next to the output path: `out.parquet` becomes
 //! `out.documents.parquet`, `out.pairs.parquet`, … and `out.summary.json`).
 
+use crate::safe::AtomicFile;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
@@ -10,7 +11,6 @@ use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -77,7 +77,7 @@ const BATCH_ROWS: usize = 65_536;
 
 enum Table {
     Csv(
-        Box<csv::Writer<BufWriter<File>>>,
+        Box<csv::Writer<BufWriter<AtomicFile>>>,
         Vec<(&'static str, Col)>,
         PathBuf,
     ),
@@ -89,13 +89,32 @@ struct ParquetTable {
     cols: Vec<(&'static str, Col)>,
     schema: Arc<Schema>,
     rows: Vec<Map<String, Value>>,
-    writer: ArrowWriter<File>,
+    writer: ArrowWriter<AtomicFile>,
 }
 
-/// Writes finding records of any type.
+/// Where JSON Lines go: standard output, or a file that appears whole when finished.
+enum Jsonl {
+    Stdout(BufWriter<std::io::Stdout>),
+    File(BufWriter<AtomicFile>),
+}
+
+impl Jsonl {
+    fn w(&mut self) -> &mut dyn Write {
+        match self {
+            Jsonl::Stdout(w) => w,
+            Jsonl::File(w) => w,
+        }
+    }
+}
+
+/// Writes finding records of any type. Files appear under their names only when
+/// [`FindingsWriter::finish`] succeeds (tables first, the summary last); an interrupted run
+/// leaves any previous output intact.
 pub struct FindingsWriter {
     format: OutputFormat,
-    jsonl: Option<(BufWriter<Box<dyn Write + Send>>, PathBuf)>,
+    jsonl: Option<(Jsonl, PathBuf)>,
+    /// The summary of table formats, written last.
+    summary: Option<(PathBuf, String)>,
     base: Option<PathBuf>,
     schemas: BTreeMap<&'static str, Vec<(&'static str, Col)>>,
     tables: BTreeMap<&'static str, Table>,
@@ -106,20 +125,17 @@ impl FindingsWriter {
     pub fn create(format: OutputFormat, path: Option<&Path>) -> Result<FindingsWriter, WriteError> {
         let jsonl = match (format, path) {
             (OutputFormat::Jsonl, Some(p)) => {
-                let f = File::create(p).map_err(|e| WriteError::Io {
+                let f = AtomicFile::create(p).map_err(|e| WriteError::Io {
                     path: p.into(),
                     source: e,
                 })?;
                 Some((
-                    BufWriter::with_capacity(1 << 20, Box::new(f) as Box<dyn Write + Send>),
+                    Jsonl::File(BufWriter::with_capacity(1 << 20, f)),
                     p.to_path_buf(),
                 ))
             }
             (OutputFormat::Jsonl, None) => Some((
-                BufWriter::with_capacity(
-                    1 << 20,
-                    Box::new(std::io::stdout()) as Box<dyn Write + Send>,
-                ),
+                Jsonl::Stdout(BufWriter::with_capacity(1 << 20, std::io::stdout())),
                 PathBuf::from("<stdout>"),
             )),
             (OutputFormat::Csv, None) => return Err(WriteError::NeedsPath("csv")),
@@ -129,6 +145,7 @@ impl FindingsWriter {
         Ok(FindingsWriter {
             format,
             jsonl,
+            summary: None,
             base: path.map(Path::to_path_buf),
             schemas: BTreeMap::new(),
             tables: BTreeMap::new(),
@@ -159,9 +176,31 @@ impl FindingsWriter {
         Some(base.with_file_name(format!("{stem}.{kind}s.{ext}")))
     }
 
+    /// Every file this writer may create for records of `kinds` (and the summary).
+    pub fn paths(&self, kinds: &[&str]) -> Vec<PathBuf> {
+        match self.format {
+            OutputFormat::Jsonl => self.base.iter().cloned().collect(),
+            _ => kinds
+                .iter()
+                .filter_map(|k| self.table_path(k))
+                .chain(self.summary_path())
+                .collect(),
+        }
+    }
+
+    fn summary_path(&self) -> Option<PathBuf> {
+        let path = self.table_path("summary")?.with_extension("json");
+        let name = path
+            .file_name()?
+            .to_string_lossy()
+            .replace(".summarys.", ".summary.");
+        Some(path.with_file_name(name))
+    }
+
     /// Writes one record; `record` must serialize to a JSON object with a string `"type"`.
     pub fn write(&mut self, record: &impl serde::Serialize) -> Result<(), WriteError> {
         if let Some((w, path)) = &mut self.jsonl {
+            let w = w.w();
             serde_json::to_writer(&mut *w, record).map_err(|e| WriteError::Io {
                 path: path.clone(),
                 source: e.into(),
@@ -180,19 +219,11 @@ impl FindingsWriter {
             _ => panic!("records carry a type"),
         };
         if kind == "summary" {
-            let path = self
-                .table_path("summary")
-                .expect("base path")
-                .with_extension("json");
-            let path = path.with_file_name(
-                path.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace(".summarys.", ".summary."),
-            );
+            let path = self.summary_path().expect("base path");
+            // Written last, by finish(): a summary only beside complete tables.
             let text = serde_json::to_string_pretty(&map).expect("json");
-            return std::fs::write(&path, text + "\n")
-                .map_err(|e| WriteError::Io { path, source: e });
+            self.summary = Some((path, text + "\n"));
+            return Ok(());
         }
         let (&kind, cols) = self
             .schemas
@@ -226,7 +257,7 @@ impl FindingsWriter {
     }
 
     fn open_table(&self, path: &Path, cols: &[(&'static str, Col)]) -> Result<Table, WriteError> {
-        let file = File::create(path).map_err(|e| WriteError::Io {
+        let file = AtomicFile::create(path).map_err(|e| WriteError::Io {
             path: path.into(),
             source: e,
         })?;
@@ -264,24 +295,43 @@ impl FindingsWriter {
         }
     }
 
-    /// Flushes and closes everything.
+    /// Flushes and closes everything; each file appears under its name only now (tables
+    /// first, the summary last).
     pub fn finish(mut self) -> Result<(), WriteError> {
-        if let Some((mut w, path)) = self.jsonl.take() {
-            w.flush().map_err(|e| WriteError::Io { path, source: e })?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e: std::io::Error| WriteError::Io { path, source: e }
+        };
+        if let Some((w, path)) = self.jsonl.take() {
+            match w {
+                Jsonl::Stdout(mut w) => w.flush().map_err(io(&path))?,
+                Jsonl::File(w) => w
+                    .into_inner()
+                    .map_err(|e| io(&path)(e.into_error()))?
+                    .commit()
+                    .map_err(io(&path))?,
+            }
         }
         for (_, t) in std::mem::take(&mut self.tables) {
             match t {
-                Table::Csv(mut w, _, path) => {
-                    w.flush().map_err(|e| WriteError::Io { path, source: e })?
+                Table::Csv(w, _, path) => {
+                    let buf = w.into_inner().map_err(|e| io(&path)(e.into_error()))?;
+                    let file = buf.into_inner().map_err(|e| io(&path)(e.into_error()))?;
+                    file.commit().map_err(io(&path))?
                 }
                 Table::Parquet(mut t) => {
                     t.flush()?;
-                    t.writer.close().map_err(|e| WriteError::Table {
-                        path: t.path.clone(),
+                    let path = t.path.clone();
+                    let file = t.writer.into_inner().map_err(|e| WriteError::Table {
+                        path: path.clone(),
                         reason: e.to_string(),
                     })?;
+                    file.commit().map_err(io(&path))?;
                 }
             }
+        }
+        if let Some((path, text)) = self.summary.take() {
+            crate::safe::write_whole(&path, text.as_bytes()).map_err(io(&path))?;
         }
         Ok(())
     }

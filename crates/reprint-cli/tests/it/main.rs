@@ -2,6 +2,7 @@
 
 mod accuracy;
 mod formats;
+mod harm;
 mod index;
 mod inputs;
 mod report;

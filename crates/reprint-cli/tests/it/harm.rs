@@ -1,0 +1,131 @@
+//! Do no harm: no output over an input, outputs checked before the work, and an output
+//! appears whole or not at all.
+
+use crate::{data_dir, news_dir, reprint};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn jsonl(dir: &Path, name: &str, lines: &[&str]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    p
+}
+
+fn refused(args: &[&str], needle: &str) {
+    let out = reprint(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?} must be refused");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains(needle), "{args:?}: {e}");
+}
+
+#[test]
+fn no_output_may_land_on_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = jsonl(
+        dir.path(),
+        "in.jsonl",
+        &[
+            r#"{"id":"a","text":"one two three four five six"}"#,
+            r#"{"id":"b","text":"one two three four five six"}"#,
+        ],
+    );
+    let before = std::fs::read(&input).unwrap();
+    let i = input.display().to_string();
+    refused(&["dedup", &i, "-o", &i], "this is an input");
+    refused(&["dedup", &i, "--write-kept", &i], "this is an input");
+    refused(&["analyze", &i, "--report", &i], "this is an input");
+    // The same file under another name.
+    let link = dir.path().join("link.jsonl");
+    std::fs::hard_link(&input, &link).unwrap();
+    refused(
+        &["dedup", &i, "-o", &link.display().to_string()],
+        "this is an input",
+    );
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input is untouched"
+    );
+
+    // A directory of texts: nothing may be written inside it.
+    let news = news_dir();
+    let copy = dir.path().join("news");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(&news).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+    }
+    let c = copy.display().to_string();
+    refused(&["dedup", &c, "--write-kept", &c], "this is an input");
+    refused(
+        &["dedup", &c, "--write-kept", &format!("{c}/kept")],
+        "inside the input directory",
+    );
+    refused(
+        &["dedup", &c, "-o", &format!("{c}/out.jsonl")],
+        "inside the input directory",
+    );
+    assert_eq!(std::fs::read_dir(&copy).unwrap().count(), 5);
+}
+
+#[test]
+fn a_bad_output_path_fails_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second record is bad: if the work ran first, that would be the error.
+    let input = jsonl(
+        dir.path(),
+        "in.jsonl",
+        &[
+            r#"{"id":"a","text":"one two three"}"#,
+            r#"{"id":"b","text": 7}"#,
+        ],
+    );
+    let missing = dir.path().join("no/such/dir/out.jsonl");
+    refused(
+        &[
+            "dedup",
+            &input.display().to_string(),
+            "-o",
+            &missing.display().to_string(),
+        ],
+        "no/such/dir does not exist",
+    );
+}
+
+/// SIGKILL while a run writes over a previous result: the previous result stays whole (or
+/// the new one is complete); never a half file under the final name.
+#[test]
+fn a_killed_run_leaves_the_previous_output_intact() {
+    let Some(data) = data_dir() else {
+        return;
+    };
+    let input = data.join("20newsgroups/docs.jsonl").display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("findings.jsonl");
+    let o = out.display().to_string();
+    let first = reprint(&["dedup", &input, "-o", &o, "-q"]);
+    assert!(first.status.success());
+    let previous = std::fs::read(&out).unwrap();
+    assert!(previous.ends_with(b"\n") && previous.len() > 1_000_000);
+    for delay_ms in [20u64, 120, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
+            .args(["analyze", &input, "-o", &o, "-q", "--no-report"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let now = std::fs::read(&out).unwrap();
+        let complete = now.ends_with(b"\n")
+            && String::from_utf8_lossy(&now)
+                .lines()
+                .last()
+                .is_some_and(|l| l.contains("\"type\":\"summary\""));
+        assert!(
+            now == previous || complete,
+            "killed after {delay_ms} ms: a half file"
+        );
+    }
+}
