@@ -186,6 +186,9 @@ pub(crate) fn run(
     let mut arena = SetArena::new(settings.memory_bytes, settings.spill_dir.as_deref());
     let mut rereader = reprint_io::Rereader::new(&settings.input);
     let mut exacts: Vec<u64> = Vec::new();
+    // Hash of each id → its document; a hash collision of two different ids keeps the
+    // first and compares strings, so it never rejects a record wrongly.
+    let mut ids: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
     let mut docs: Vec<DocRow> = Vec::new();
     let mut skipped = 0u64;
     let mut bytes = 0u64;
@@ -224,6 +227,28 @@ pub(crate) fn run(
                     }
                     _ => Ok((rec, fp, set, keys)),
                 });
+                // Ids must name one document each: a repeated id is a bad record, named with
+                // where the id was first seen.
+                let item = item.and_then(|(rec, fp, set, keys)| {
+                    let h = xxhash_rust::xxh3::xxh3_64(rec.id.as_bytes());
+                    match ids.get(&h) {
+                        Some(&first) if docs[first as usize].id == rec.id => {
+                            let loc = match rereader.location(first as usize) {
+                                Some((file, line)) => format!("first at {file}:{line}"),
+                                None => format!("first as document {}", first + 1),
+                            };
+                            Err(ReadError::Record {
+                                file: rec.loc.file.to_string(),
+                                line: rec.loc.line,
+                                reason: format!(
+                                    "duplicate id \"{}\" ({loc}); ids must name one document each",
+                                    rec.id
+                                ),
+                            })
+                        }
+                        _ => Ok((rec, fp, set, keys)),
+                    }
+                });
                 let (rec, fp, set, keys) = match item {
                     Ok(x) => x,
                     Err(e) => {
@@ -252,6 +277,8 @@ pub(crate) fn run(
                         set
                     })
                     .map_err(EngineError::Spill)?;
+                ids.entry(xxhash_rust::xxh3::xxh3_64(rec.id.as_bytes()))
+                    .or_insert(docs.len() as u32);
                 exacts.push(fp.exact);
                 bytes += rec.text.len() as u64;
                 let kept = settings.keep_texts.then(|| {

@@ -129,3 +129,38 @@ fn a_killed_run_leaves_the_previous_output_intact() {
         );
     }
 }
+
+#[test]
+fn a_repeated_id_is_a_bad_record_naming_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = jsonl(
+        dir.path(),
+        "ids.jsonl",
+        &[
+            r#"{"id":"x","text":"one two three four five six"}"#,
+            r#"{"id":"y","text":"seven eight nine"}"#,
+            r#"{"id":"x","text":"ten eleven twelve"}"#,
+        ],
+    );
+    let i = input.display().to_string();
+    refused(&["dedup", &i], "ids.jsonl:3: duplicate id \"x\" (first at");
+    // Skipped and counted when asked: the keep-list joins back to the data.
+    let recs = crate::records(&["dedup", &i, "--on-error", "skip", "-q"]);
+    let summary = recs.last().unwrap();
+    assert_eq!(summary["documents"], 2);
+    assert_eq!(summary["skipped_records"], 1);
+    // Three files all named 001 in different inputs.
+    for sub in ["a", "b", "c"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::write(
+            dir.path().join(sub).join("001.txt"),
+            format!("text of {sub}"),
+        )
+        .unwrap();
+    }
+    let p = |s: &str| dir.path().join(s).display().to_string();
+    refused(
+        &["dedup", &p("a"), &p("b"), &p("c")],
+        "duplicate id \"001\"",
+    );
+}
