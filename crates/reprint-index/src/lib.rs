@@ -919,7 +919,16 @@ impl Index {
         }
 
         if let Some((a, when, st)) = story {
-            if let Some(st) = st {
+            if let Some(mut st) = st {
+                if peek {
+                    // A dry run: the story as it stands, with this document among its
+                    // members and dates (its label is the story's before the document).
+                    st.members.push(d);
+                    if let Some(w) = when.map(|w| w.days) {
+                        st.first_seen = Some(st.first_seen.map_or(w, |f| f.min(w)));
+                        st.last_seen = Some(st.last_seen.map_or(w, |l| l.max(w)));
+                    }
+                }
                 let mut members = Vec::new();
                 for &m in &st.members {
                     if let Ok(n) = name(m) {
