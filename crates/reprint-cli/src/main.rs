@@ -306,6 +306,10 @@ fn run(job: Job) -> Result<()> {
     outputs.extend(report.clone());
     let refs: Vec<&std::path::Path> = outputs.iter().map(|p| p.as_path()).collect();
     reprint_io::safe::check_outputs(if bundled { &[] } else { &inputs }, &refs)?;
+    if let Some(path) = &out.write_kept {
+        reprint_io::check_kept(&inputs, &input_config(&input), path)
+            .map_err(|e| anyhow::anyhow!("--write-kept: {}", read_hint(e)))?;
+    }
 
     let observer = progress::Progress::new(out.quiet);
     let cfg = engine.input_config(&input_config(&input));

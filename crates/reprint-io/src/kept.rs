@@ -7,18 +7,13 @@ use crate::safe::AtomicFile;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Reads `paths` again and writes the records for which `keep(n)` is true, where `n`
-/// counts the records accepted on the first read (bad records are skipped, as then).
-///
-/// JSONL and CSV keep each line or row exactly as it was (compressed when `out` ends in
-/// `.gz` or `.zst`); text files are copied into the directory `out` under their ids;
-/// Parquet rows are filtered into a file with the same schema. Returns the records written.
-pub fn write_kept(
+/// Checks, before any work, that the kept corpus can be written to `out`: one input format,
+/// no standard input, and a name of that format. Returns the format.
+pub fn check_kept(
     paths: &[PathBuf],
     cfg: &InputConfig,
-    keep: &dyn Fn(usize) -> bool,
     out: &Path,
-) -> Result<u64, ReadError> {
+) -> Result<InputFormat, ReadError> {
     let formats: Vec<InputFormat> = paths
         .iter()
         .map(|p| match cfg.format {
@@ -41,6 +36,46 @@ pub fn write_kept(
             reason: "the kept corpus cannot be written from standard input (it is read again); save it to a file first".into(),
         });
     }
+    // The kept corpus is the input's records in the input's format: its name must say so.
+    // A name without a data extension ("kept", "clean.out") says nothing; one with another
+    // format's extension is refused.
+    let named = InputFormat::detect(out);
+    let says_a_format = named != InputFormat::Txt;
+    let fits = match format {
+        InputFormat::Txt => !says_a_format,
+        f => !says_a_format || named == f,
+    };
+    if !fits {
+        return Err(ReadError::Format {
+            path: out.into(),
+            reason: format!(
+                "the kept corpus is written in the input's format ({}); give it a name of that format",
+                match format {
+                    InputFormat::Txt => "a directory of .txt files",
+                    InputFormat::Jsonl => "JSON Lines: .jsonl, .jsonl.gz, .jsonl.zst",
+                    InputFormat::Csv => "CSV: .csv, .tsv, .csv.gz",
+                    InputFormat::Parquet => "Parquet: .parquet",
+                    InputFormat::Auto => "the input's",
+                }
+            ),
+        });
+    }
+    Ok(format)
+}
+
+/// Reads `paths` again and writes the records for which `keep(n)` is true, where `n`
+/// counts the records accepted on the first read (bad records are skipped, as then).
+///
+/// JSONL and CSV keep each line or row exactly as it was (compressed when `out` ends in
+/// `.gz` or `.zst`); text files are copied into the directory `out` under their ids;
+/// Parquet rows are filtered into a file with the same schema. Returns the records written.
+pub fn write_kept(
+    paths: &[PathBuf],
+    cfg: &InputConfig,
+    keep: &dyn Fn(usize) -> bool,
+    out: &Path,
+) -> Result<u64, ReadError> {
+    let format = check_kept(paths, cfg, out)?;
     if format == InputFormat::Parquet {
         return kept_parquet(paths, cfg, keep, out);
     }

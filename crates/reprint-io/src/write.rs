@@ -96,6 +96,8 @@ struct ParquetTable {
 enum Jsonl {
     Stdout(BufWriter<std::io::Stdout>),
     File(BufWriter<AtomicFile>),
+    Gz(flate2::write::GzEncoder<BufWriter<AtomicFile>>),
+    Zst(zstd::stream::write::Encoder<'static, BufWriter<AtomicFile>>),
 }
 
 impl Jsonl {
@@ -103,7 +105,20 @@ impl Jsonl {
         match self {
             Jsonl::Stdout(w) => w,
             Jsonl::File(w) => w,
+            Jsonl::Gz(w) => w,
+            Jsonl::Zst(w) => w,
         }
+    }
+
+    /// Ends the stream; a file is put in place.
+    fn finish(self) -> std::io::Result<()> {
+        let buf = match self {
+            Jsonl::Stdout(mut w) => return w.flush(),
+            Jsonl::File(w) => w,
+            Jsonl::Gz(w) => w.finish()?,
+            Jsonl::Zst(w) => w.finish()?,
+        };
+        buf.into_inner().map_err(|e| e.into_error())?.commit()
     }
 }
 
@@ -123,16 +138,32 @@ pub struct FindingsWriter {
 impl FindingsWriter {
     /// A writer to `path` (standard output for JSONL when `None`).
     pub fn create(format: OutputFormat, path: Option<&Path>) -> Result<FindingsWriter, WriteError> {
+        let path = path.filter(|p| p.as_os_str() != "-");
         let jsonl = match (format, path) {
             (OutputFormat::Jsonl, Some(p)) => {
                 let f = AtomicFile::create(p).map_err(|e| WriteError::Io {
                     path: p.into(),
                     source: e,
                 })?;
-                Some((
-                    Jsonl::File(BufWriter::with_capacity(1 << 20, f)),
-                    p.to_path_buf(),
-                ))
+                let buf = BufWriter::with_capacity(1 << 20, f);
+                let name = p.to_string_lossy();
+                // Compressed as the name says.
+                let out = if name.ends_with(".gz") {
+                    Jsonl::Gz(flate2::write::GzEncoder::new(
+                        buf,
+                        flate2::Compression::default(),
+                    ))
+                } else if name.ends_with(".zst") || name.ends_with(".zstd") {
+                    Jsonl::Zst(zstd::stream::write::Encoder::new(buf, 3).map_err(|e| {
+                        WriteError::Io {
+                            path: p.into(),
+                            source: e,
+                        }
+                    })?)
+                } else {
+                    Jsonl::File(buf)
+                };
+                Some((out, p.to_path_buf()))
             }
             (OutputFormat::Jsonl, None) => Some((
                 Jsonl::Stdout(BufWriter::with_capacity(1 << 20, std::io::stdout())),
@@ -173,7 +204,7 @@ impl FindingsWriter {
             .strip_suffix(&format!(".{ext}"))
             .unwrap_or(&stem)
             .to_string();
-        Some(base.with_file_name(format!("{stem}.{kind}s.{ext}")))
+        Some(base.with_file_name(format!("{stem}.{}.{ext}", table_name(kind))))
     }
 
     /// Every file this writer may create for records of `kinds` (and the summary).
@@ -303,14 +334,7 @@ impl FindingsWriter {
             move |e: std::io::Error| WriteError::Io { path, source: e }
         };
         if let Some((w, path)) = self.jsonl.take() {
-            match w {
-                Jsonl::Stdout(mut w) => w.flush().map_err(io(&path))?,
-                Jsonl::File(w) => w
-                    .into_inner()
-                    .map_err(|e| io(&path)(e.into_error()))?
-                    .commit()
-                    .map_err(io(&path))?,
-            }
+            w.finish().map_err(io(&path))?;
         }
         for (_, t) in std::mem::take(&mut self.tables) {
             match t {
@@ -344,6 +368,15 @@ pub fn arrow_schema(cols: &[(&str, Col)]) -> Schema {
             .map(|(n, c)| Field::new(*n, arrow_type(*c), true))
             .collect::<Vec<_>>(),
     )
+}
+
+/// The table a record type goes to: `pair` → `pairs`, `story` → `stories`, `summary` stays.
+pub fn table_name(kind: &str) -> String {
+    match kind {
+        "summary" => "summary".into(),
+        "story" => "stories".into(),
+        k => format!("{k}s"),
+    }
 }
 
 fn arrow_type(c: Col) -> DataType {

@@ -164,3 +164,61 @@ fn a_repeated_id_is_a_bad_record_naming_both_places() {
         "duplicate id \"001\"",
     );
 }
+
+#[test]
+fn formats_follow_the_names_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let news = news_dir();
+    // JSON Lines compressed as the name says.
+    let gz = dir.path().join("out.jsonl.gz");
+    let out = reprint(&["dedup", &news, "-o", &gz.display().to_string(), "-q"]);
+    assert!(out.status.success());
+    let mut text = String::new();
+    use std::io::Read;
+    flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .contains("\"type\":\"summary\""));
+    // Tables are named in plain English.
+    let base = dir.path().join("t.csv");
+    let out = reprint(&[
+        "analyze",
+        &news,
+        "--format",
+        "csv",
+        "-o",
+        &base.display().to_string(),
+        "-q",
+        "--no-report",
+    ]);
+    assert!(out.status.success());
+    assert!(dir.path().join("t.stories.csv").exists());
+    assert!(dir.path().join("t.story_assignments.csv").exists());
+    assert!(dir.path().join("t.summary.json").exists());
+    // Tables need a file name; `-` is not one.
+    refused(
+        &["dedup", &news, "--format", "csv", "-o", "-"],
+        "needs --output PATH",
+    );
+    // The kept corpus is the input's format: another format's name is refused before the work.
+    let input = jsonl(
+        dir.path(),
+        "in.jsonl",
+        &[r#"{"id":"a","text":"one two three"}"#],
+    );
+    let kept = dir.path().join("kept.parquet");
+    refused(
+        &[
+            "dedup",
+            &input.display().to_string(),
+            "--write-kept",
+            &kept.display().to_string(),
+        ],
+        "the kept corpus is written in the input's format",
+    );
+    assert!(!kept.exists());
+}
