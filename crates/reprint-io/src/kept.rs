@@ -237,8 +237,11 @@ fn kept_parquet(
                 .map_err(|e| fail(e.to_string()))?;
             if writer.is_none() {
                 let file = AtomicFile::create(out).map_err(|e| ReadError::io(out, e))?;
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(crate::read_parquet::compression_of(p))
+                    .build();
                 writer = Some(
-                    parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None)
+                    parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props))
                         .map_err(|e| fail(e.to_string()))?,
                 );
             }
@@ -255,4 +258,80 @@ fn kept_parquet(
         file.commit().map_err(|e| ReadError::io(out, e))?;
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod compression_tests {
+    use super::*;
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use std::sync::Arc;
+
+    #[test]
+    fn kept_parquet_keeps_the_input_compression() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let texts: ArrayRef = Arc::new(StringArray::from(vec!["one two", "three four"]));
+        let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(&input).unwrap(),
+            batch.schema(),
+            Some(props),
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let out = dir.path().join("kept.parquet");
+        let n = write_kept(&[input], &InputConfig::default(), &|i| i == 0, &out).unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            crate::read_parquet::compression_of(&out),
+            parquet::basic::Compression::SNAPPY
+        );
+    }
+}
+
+#[cfg(test)]
+mod codec_tests {
+    use crate::{InputConfig, Inputs};
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use std::sync::Arc;
+
+    /// Parquet written with any codec a writer may choose reads back.
+    #[test]
+    fn parquet_in_every_codec_reads() {
+        use parquet::basic::{BrotliLevel, Compression};
+        let dir = tempfile::tempdir().unwrap();
+        for (name, codec) in [
+            ("lz4", Compression::LZ4_RAW),
+            ("lz4-hadoop", Compression::LZ4),
+            ("brotli", Compression::BROTLI(BrotliLevel::default())),
+            ("snappy", Compression::SNAPPY),
+        ] {
+            let path = dir.path().join(format!("{name}.parquet"));
+            let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+            let texts: ArrayRef = Arc::new(StringArray::from(vec!["one two", "three four"]));
+            let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_compression(codec)
+                .build();
+            let mut w = parquet::arrow::ArrowWriter::try_new(
+                std::fs::File::create(&path).unwrap(),
+                batch.schema(),
+                Some(props),
+            )
+            .unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            let recs: Vec<_> = Inputs::open(&[path], &InputConfig::default())
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(recs.len(), 2, "{name}");
+            assert_eq!(recs[1].text, "three four");
+        }
+    }
 }

@@ -80,6 +80,20 @@ pub(crate) fn open_batches(path: &Path) -> Result<ParquetRecordBatchReader, Read
         .map_err(fmt)
 }
 
+/// The compression of a Parquet file's first column chunk (UNCOMPRESSED when it has none):
+/// the kept corpus is written with the input's compression.
+pub(crate) fn compression_of(path: &Path) -> parquet::basic::Compression {
+    std::fs::File::open(path)
+        .ok()
+        .and_then(|f| ParquetRecordBatchReaderBuilder::try_new(f).ok())
+        .and_then(|b| {
+            let m = b.metadata();
+            (m.num_row_groups() > 0 && m.row_group(0).num_columns() > 0)
+                .then(|| m.row_group(0).column(0).compression())
+        })
+        .unwrap_or(parquet::basic::Compression::UNCOMPRESSED)
+}
+
 /// The text column as UTF-8 strings.
 pub(crate) fn text_strings(batch: &RecordBatch, text_col: usize) -> StringArray {
     let col = arrow_cast::cast(batch.column(text_col), &DataType::Utf8)
