@@ -145,6 +145,20 @@ pub(crate) fn parse_line(
     stem: &str,
     cfg: &InputConfig,
 ) -> Result<Record, ReadError> {
+    // A byte order mark before the first line is not part of the JSON.
+    let line = if line_no == 1 {
+        line.strip_prefix('\u{feff}').unwrap_or(line)
+    } else {
+        line
+    };
+    if line.trim_start().starts_with('[') {
+        return Err(ReadError::record(
+            name,
+            line_no,
+            "this line is a JSON array; JSON Lines (one object per line) is expected — \
+             a file holding one JSON array can be converted with `jq -c '.[]'`",
+        ));
+    }
     let Fields {
         text,
         id,

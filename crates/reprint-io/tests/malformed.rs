@@ -119,3 +119,32 @@ fn parquet_rows_nulls_and_bad_files() {
         "{e}"
     );
 }
+
+#[test]
+fn a_byte_order_mark_is_not_json_and_an_array_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("bom.jsonl");
+    std::fs::write(
+        &bom,
+        b"\xef\xbb\xbf{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n",
+    )
+    .unwrap();
+    for defer in [false, true] {
+        let cfg = InputConfig {
+            defer_json: defer,
+            ..InputConfig::default()
+        };
+        let recs: Vec<Record> = Inputs::open(std::slice::from_ref(&bom), &cfg)
+            .unwrap()
+            .map(|r| r.and_then(|r| r.finish(&cfg)))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].id, "a");
+    }
+    let arr = dir.path().join("arr.json");
+    std::fs::write(&arr, b"[{\"id\":\"a\",\"text\":\"one\"}]\n").unwrap();
+    let out = read_all(&[arr]);
+    let e = out[0].as_ref().unwrap_err().to_string();
+    assert!(e.contains("arr.json:1: this line is a JSON array"), "{e}");
+}
