@@ -23,6 +23,19 @@ pub fn check_kept(
             f => f,
         })
         .collect();
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        let mut txt = Vec::new();
+        crate::reader::walk_txt(p, &mut txt)?;
+        if txt.is_empty() {
+            return Err(ReadError::Format {
+                path: out.into(),
+                reason: format!(
+                    "{} is a directory of data shards; to write a kept corpus, give the shard files themselves",
+                    p.display()
+                ),
+            });
+        }
+    }
     let format = formats[0];
     if formats.iter().any(|&f| f != format) {
         return Err(ReadError::Format {

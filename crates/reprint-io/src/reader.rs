@@ -160,10 +160,32 @@ impl Inputs {
                 walk_txt(p, &mut files)?;
                 files.sort();
                 if files.is_empty() {
-                    return Err(ReadError::Format {
-                        path: p.clone(),
-                        reason: "directory holds no .txt files".into(),
-                    });
+                    // No text files: a directory of data shards (JSONL, CSV, Parquet, maybe
+                    // compressed), read in name order.
+                    let mut shards = Vec::new();
+                    walk_shards(p, &mut shards)?;
+                    shards.sort();
+                    if shards.is_empty() {
+                        return Err(ReadError::Format {
+                            path: p.clone(),
+                            reason: "directory holds no .txt files and no data files \
+                                     (.jsonl, .csv, .tsv, .parquet, maybe .gz or .zst)"
+                                .into(),
+                        });
+                    }
+                    for f in shards {
+                        total_bytes += std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+                        let format = match cfg.format {
+                            InputFormat::Auto | InputFormat::Txt => InputFormat::detect(&f),
+                            f => f,
+                        };
+                        sources.push(Source::File {
+                            path: f,
+                            format,
+                            txt_id: None,
+                        });
+                    }
+                    continue;
                 }
                 for f in files {
                     total_bytes += std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
@@ -266,7 +288,7 @@ fn open_stream(
     })
 }
 
-fn walk_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
+pub(crate) fn walk_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
     let entries = std::fs::read_dir(dir).map_err(|e| ReadError::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| ReadError::io(dir, e))?;
@@ -275,6 +297,21 @@ fn walk_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
         if ft.is_dir() {
             walk_txt(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "txt") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Data files below `dir` (the formats `InputFormat::detect` names, not .txt).
+fn walk_shards(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| ReadError::io(dir, e))? {
+        let entry = entry.map_err(|e| ReadError::io(dir, e))?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| ReadError::io(&path, e))?;
+        if ft.is_dir() {
+            walk_shards(&path, out)?;
+        } else if InputFormat::detect(&path) != InputFormat::Txt {
             out.push(path);
         }
     }

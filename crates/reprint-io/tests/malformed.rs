@@ -148,3 +148,34 @@ fn a_byte_order_mark_is_not_json_and_an_array_is_named() {
     let e = out[0].as_ref().unwrap_err().to_string();
     assert!(e.contains("arr.json:1: this line is a JSON array"), "{e}");
 }
+
+#[test]
+fn a_directory_of_shards_is_read_shard_by_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = dir.path().join("shards");
+    std::fs::create_dir_all(shards.join("part2")).unwrap();
+    std::fs::write(
+        shards.join("part1.jsonl"),
+        b"{\"id\":\"a\",\"text\":\"one\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        shards.join("part2/x.jsonl"),
+        b"{\"id\":\"b\",\"text\":\"two\"}\n{\"id\":\"c\",\"text\":\"three\"}\n",
+    )
+    .unwrap();
+    let recs: Vec<Record> = read_all(&[shards])
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let ids: Vec<&str> = recs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("notes.md"), b"x").unwrap();
+    let e = match Inputs::open(&[empty], &InputConfig::default()) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a directory without text or data files is an error"),
+    };
+    assert!(e.contains("no .txt files and no data files"), "{e}");
+}
