@@ -4,6 +4,7 @@ use crate::error::ReadError;
 use crate::reader::{InputConfig, Location, Raw, Record};
 use serde_json::{Map, Value};
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub(crate) struct CsvRecords<R> {
@@ -41,15 +42,15 @@ impl<R: Read> CsvRecords<R> {
             .iter()
             .position(|h| *h == cfg.text_field)
             .ok_or_else(|| {
-                ReadError::record(
-                    &name,
-                    1,
-                    format!(
-                        "no column \"{}\" in the header (columns: {}); name the column that holds the text",
+                // The whole file is unusable: not one bad record to skip.
+                ReadError::Format {
+                    path: PathBuf::from(&*name),
+                    reason: format!(
+                        "line 1: no column \"{}\" in the header (columns: {}); name the column that holds the text",
                         cfg.text_field,
                         header.join(", ")
                     ),
-                )
+                }
             })?;
         let id_col = header.iter().position(|h| *h == cfg.id_field);
         let stem = crate::reader::file_stem(&name);

@@ -222,3 +222,32 @@ fn formats_follow_the_names_asked_for() {
     );
     assert!(!kept.exists());
 }
+
+#[test]
+fn a_wrong_header_stops_the_run_even_when_skipping() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("h.csv");
+    std::fs::write(&p, "id,body\na,one two three\n").unwrap();
+    let out = reprint(&[
+        "dedup",
+        &p.display().to_string(),
+        "--on-error",
+        "skip",
+        "-q",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "0 documents and exit 0 would hide the mistake"
+    );
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("no column \"text\" in the header (columns: id, body)"),
+        "{e}"
+    );
+    assert!(e.contains("--text-field"), "{e}");
+    assert!(
+        !e.contains("--on-error skip"),
+        "skipping cannot help a whole file: {e}"
+    );
+}
