@@ -19,7 +19,7 @@ pub fn check_kept(
         .map(|p| match cfg.format {
             InputFormat::Auto if p.is_dir() => InputFormat::Txt,
             InputFormat::Auto if p.as_os_str() == "-" => InputFormat::Jsonl,
-            InputFormat::Auto => InputFormat::detect(p),
+            InputFormat::Auto => crate::reader::sniffed(p),
             f => f,
         })
         .collect();

@@ -204,7 +204,7 @@ impl Inputs {
             } else {
                 total_bytes += meta.len();
                 let format = match cfg.format {
-                    InputFormat::Auto => InputFormat::detect(p),
+                    InputFormat::Auto => sniffed(p),
                     f => f,
                 };
                 sources.push(Source::File {
@@ -301,6 +301,31 @@ pub(crate) fn walk_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadErr
         }
     }
     Ok(())
+}
+
+/// The format a file's name says; a name that says nothing (no `.txt`, no data extension)
+/// is sniffed: a file starting with a JSON object is JSON Lines, anything else one text.
+pub(crate) fn sniffed(path: &Path) -> InputFormat {
+    let by_name = InputFormat::detect(path);
+    let named_txt = path
+        .to_string_lossy()
+        .to_lowercase()
+        .trim_end_matches(".gz")
+        .trim_end_matches(".zst")
+        .ends_with(".txt");
+    if by_name != InputFormat::Txt || named_txt {
+        return by_name;
+    }
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => InputFormat::Jsonl,
+        _ => InputFormat::Txt,
+    }
 }
 
 /// Data files below `dir` (the formats `InputFormat::detect` names, not .txt).

@@ -179,3 +179,22 @@ fn a_directory_of_shards_is_read_shard_by_shard() {
     };
     assert!(e.contains("no .txt files and no data files"), "{e}");
 }
+
+#[test]
+fn a_file_without_a_known_extension_is_sniffed() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("docs");
+    std::fs::write(
+        &jsonl,
+        b"{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n",
+    )
+    .unwrap();
+    let plain = dir.path().join("README");
+    std::fs::write(&plain, b"Just some prose.\n").unwrap();
+    let recs: Vec<Record> = read_all(&[jsonl, plain])
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let ids: Vec<&str> = recs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "README"]);
+}
