@@ -237,10 +237,33 @@ impl Inputs {
                 format,
                 txt_id,
             } => {
+                // Only regular files are read: a FIFO would block forever. A file found in a
+                // directory that cannot be opened (a dangling link, no permission) is one bad
+                // record, which --on-error skip skips and counts; a named input is fatal.
+                let unreadable = |reason: String| {
+                    if txt_id.is_some() {
+                        ReadError::record(&path.display().to_string(), 1, reason)
+                    } else {
+                        ReadError::Format {
+                            path: path.clone(),
+                            reason,
+                        }
+                    }
+                };
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => {}
+                    Ok(_) => {
+                        return Err(unreadable(
+                            "not a regular file (a pipe or a device?); reprint reads files".into(),
+                        ))
+                    }
+                    Err(e) => return Err(unreadable(format!("cannot read: {e}"))),
+                }
                 if format == InputFormat::Parquet {
                     return crate::read_parquet::open(&path, cfg);
                 }
-                let file = std::fs::File::open(&path).map_err(|e| ReadError::io(&path, e))?;
+                let file = std::fs::File::open(&path)
+                    .map_err(|e| unreadable(format!("cannot read: {e}")))?;
                 let (reader, compressed) =
                     crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
                 let id = txt_id.unwrap_or_else(|| file_stem(&path.to_string_lossy()));
@@ -313,7 +336,7 @@ pub(crate) fn sniffed(path: &Path) -> InputFormat {
         .trim_end_matches(".gz")
         .trim_end_matches(".zst")
         .ends_with(".txt");
-    if by_name != InputFormat::Txt || named_txt {
+    if by_name != InputFormat::Txt || named_txt || !path.is_file() {
         return by_name;
     }
     let mut head = [0u8; 64];

@@ -251,3 +251,28 @@ fn a_wrong_header_stops_the_run_even_when_skipping() {
         "skipping cannot help a whole file: {e}"
     );
 }
+
+#[test]
+fn unreadable_files_in_a_tree_are_bad_records_and_a_pipe_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("a.txt"), "one two three four five six seven").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone.txt"), tree.join("b.txt")).unwrap();
+    let fifo = tree.join("c.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let t = tree.display().to_string();
+    // Stops, naming the file…
+    refused(&["dedup", &t], "b.txt:1: cannot read");
+    // …or skips and counts both, and never waits on the pipe.
+    let recs = crate::records(&["dedup", &t, "--on-error", "skip", "-q"]);
+    let summary = recs.last().unwrap();
+    assert_eq!(summary["documents"], 1);
+    assert_eq!(summary["skipped_records"], 2);
+    // A pipe named directly is refused at once.
+    refused(
+        &["dedup", &fifo.display().to_string()],
+        "not a regular file",
+    );
+}
