@@ -15,6 +15,7 @@ pub(crate) struct CsvRecords<R> {
     text_col: usize,
     id_col: Option<usize>,
     keep_raw: bool,
+    max_bytes: usize,
 }
 
 impl<R: Read> CsvRecords<R> {
@@ -62,6 +63,7 @@ impl<R: Read> CsvRecords<R> {
             text_col,
             id_col,
             keep_raw: cfg.keep_raw,
+            max_bytes: cfg.max_record_bytes,
         })
     }
 }
@@ -99,6 +101,16 @@ impl<R: Read> Iterator for CsvRecords<R> {
                     )))
                 }
             }
+        }
+        if fields[self.text_col].len() > self.max_bytes {
+            return Some(Err(ReadError::record(
+                &self.name,
+                line,
+                format!(
+                    "document is larger than the limit of {} bytes",
+                    self.max_bytes
+                ),
+            )));
         }
         let text = fields[self.text_col].clone();
         let id = match self.id_col {

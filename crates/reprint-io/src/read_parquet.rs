@@ -13,7 +13,7 @@ use std::sync::Arc;
 type RecordIter = Box<dyn Iterator<Item = Result<Record, ReadError>> + Send>;
 
 pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, ReadError> {
-    let reader = open_batches(path)?;
+    let reader = open_columns(path, &cfg)?;
     let name: Arc<str> = path.display().to_string().into();
     let schema = reader.schema();
     let text_col = schema
@@ -65,6 +65,50 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
         out
     });
     Ok(Box::new(iter))
+}
+
+/// Batches of only the columns a run uses: the text, the id and the metadata it keeps
+/// (a wide binary column beside the text is never decoded).
+fn open_columns(path: &Path, cfg: &InputConfig) -> Result<ParquetRecordBatchReader, ReadError> {
+    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
+    let fmt = |e: parquet::errors::ParquetError| ReadError::Format {
+        path: path.into(),
+        reason: format!("not a readable Parquet file: {e}"),
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(fmt)?;
+    if builder.schema().index_of(&cfg.text_field).is_err() {
+        return Err(ReadError::Format {
+            path: path.into(),
+            reason: format!(
+                "no column \"{}\" (columns: {}); name the column that holds the text",
+                cfg.text_field,
+                builder
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    let used: Vec<usize> = builder
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            let n = f.name();
+            *n == cfg.text_field || *n == cfg.id_field || cfg.keeps_meta(n)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), used);
+    builder
+        .with_projection(mask)
+        .with_batch_size(4096)
+        .build()
+        .map_err(fmt)
 }
 
 pub(crate) fn open_batches(path: &Path) -> Result<ParquetRecordBatchReader, ReadError> {
@@ -135,6 +179,16 @@ fn batch_records(
                     name,
                     line,
                     format!("text column \"{}\" is null", cfg.text_field),
+                ));
+            }
+            if texts.value(r).len() > cfg.max_record_bytes {
+                return Err(ReadError::record(
+                    name,
+                    line,
+                    format!(
+                        "document is larger than the limit of {} bytes",
+                        cfg.max_record_bytes
+                    ),
                 ));
             }
             let mut meta = Map::new();

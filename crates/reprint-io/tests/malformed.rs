@@ -198,3 +198,53 @@ fn a_file_without_a_known_extension_is_sniffed() {
     let ids: Vec<&str> = recs.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "README"]);
 }
+
+#[test]
+fn parquet_reads_only_used_columns_and_every_reader_honours_the_size_limit() {
+    use arrow_array::{ArrayRef, BinaryArray, RecordBatch, StringArray};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("wide.parquet");
+    let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+    let texts: ArrayRef = Arc::new(StringArray::from(vec!["short", "x".repeat(2000).as_str()]));
+    let blob = vec![0u8; 200_000];
+    let blobs: ArrayRef = Arc::new(BinaryArray::from(vec![blob.as_slice(), blob.as_slice()]));
+    let batch =
+        RecordBatch::try_from_iter([("id", ids), ("text", texts), ("image", blobs)]).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&p).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let cfg = InputConfig {
+        meta_fields: Some(vec!["date".into()]),
+        max_record_bytes: 1000,
+        ..InputConfig::default()
+    };
+    let out: Vec<Result<Record, ReadError>> = Inputs::open(std::slice::from_ref(&p), &cfg)
+        .unwrap()
+        .collect();
+    let first = out[0].as_ref().unwrap();
+    assert_eq!(first.id, "a");
+    assert!(
+        !first.meta.contains_key("image"),
+        "the binary column is not read"
+    );
+    let e = out[1].as_ref().unwrap_err().to_string();
+    assert!(
+        e.contains("wide.parquet:2: document is larger than the limit"),
+        "{e}"
+    );
+
+    let csv = dir.path().join("big.csv");
+    std::fs::write(&csv, format!("id,text\na,short\nb,{}\n", "y".repeat(2000))).unwrap();
+    let out: Vec<Result<Record, ReadError>> = Inputs::open(&[csv], &cfg).unwrap().collect();
+    assert!(out[0].is_ok());
+    let e = out[1].as_ref().unwrap_err().to_string();
+    assert!(
+        e.contains("big.csv:3: document is larger than the limit"),
+        "{e}"
+    );
+}
