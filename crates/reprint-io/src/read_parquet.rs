@@ -31,10 +31,14 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
                     .join(", ")
             ),
         })?;
-    if !matches!(
-        schema.field(text_col).data_type(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-    ) {
+    let is_text =
+        |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    // Strings, or a dictionary of strings (a pandas `category` column).
+    let text_type = match schema.field(text_col).data_type() {
+        DataType::Dictionary(_, v) => is_text(v),
+        t => is_text(t),
+    };
+    if !text_type {
         return Err(ReadError::Format {
             path: path.into(),
             reason: format!(

@@ -248,3 +248,31 @@ fn parquet_reads_only_used_columns_and_every_reader_honours_the_size_limit() {
         "{e}"
     );
 }
+
+#[test]
+fn a_dictionary_encoded_text_column_reads() {
+    use arrow_array::types::Int32Type;
+    use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cat.parquet");
+    let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b", "c"]));
+    let texts: DictionaryArray<Int32Type> = vec!["same words", "other words", "same words"]
+        .into_iter()
+        .collect();
+    let texts: ArrayRef = Arc::new(texts);
+    let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&p).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let recs: Vec<Record> = read_all(&[p])
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[2].text, "same words");
+}
