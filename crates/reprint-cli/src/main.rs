@@ -327,9 +327,8 @@ fn run(job: Job) -> Result<()> {
     analysis.write_findings(&mut writer, !out.no_documents)?;
     let mut kept_written = None;
     if let Some(path) = &out.write_kept {
-        let keep = |i: usize| analysis.keep(i);
         kept_written = Some(
-            reprint_io::write_kept(&inputs, &cfg, &keep, path)
+            reprint_io::write_kept(&inputs, &cfg, &mut analysis.keep_decider(), path)
                 .map_err(|e| anyhow::anyhow!("--write-kept: {}", read_hint(e)))?,
         );
     }

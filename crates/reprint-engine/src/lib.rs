@@ -246,6 +246,45 @@ fn caller_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     })
 }
 
+/// The keep decisions of an [`Analysis`], met again record by record in input order.
+pub struct KeepByPlace<'a> {
+    a: &'a Analysis,
+    next: usize,
+}
+
+impl reprint_io::KeepDecider for KeepByPlace<'_> {
+    fn keep(&mut self, file: &str, line: u64, id: Option<&str>) -> Result<bool, ReadError> {
+        let docs = &self.a.outcome.docs;
+        let Some(d) = docs.get(self.next) else {
+            return Ok(false);
+        };
+        if &*d.loc.file != file || d.loc.line != line {
+            // A record the first read did not accept (skipped): not kept.
+            return Ok(false);
+        }
+        if id.is_some_and(|id| id != d.id) {
+            return Err(reprint_io::reread::changed(
+                file,
+                line,
+                "the record is not the one read before",
+            ));
+        }
+        self.next += 1;
+        Ok(self.a.keep(self.next - 1))
+    }
+
+    fn finish(&mut self) -> Result<(), ReadError> {
+        match self.a.outcome.docs.get(self.next) {
+            None => Ok(()),
+            Some(d) => Err(reprint_io::reread::changed(
+                &d.loc.file,
+                d.loc.line,
+                "this record was not found again",
+            )),
+        }
+    }
+}
+
 /// Everything a run found.
 pub struct Analysis {
     cfg: Config,
@@ -279,6 +318,12 @@ impl Analysis {
     /// Whether document `i` is kept.
     pub fn keep(&self, i: usize) -> bool {
         self.outcome.result.keep(i as u32)
+    }
+
+    /// The keep decisions for writing the kept corpus: each record read again is found by
+    /// its place (file and line or row) and checked by its id.
+    pub fn keep_decider(&self) -> KeepByPlace<'_> {
+        KeepByPlace { a: self, next: 0 }
     }
 
     /// The duplicate level's result.

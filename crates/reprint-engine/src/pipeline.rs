@@ -34,6 +34,8 @@ pub(crate) struct Settings {
 /// them stay in a few tens of MB when only duplicates are asked for).
 pub(crate) struct DocRow {
     pub id: String,
+    /// Where it was read (file and line or row): the kept corpus finds it again by this.
+    pub loc: reprint_io::Location,
     /// Date (days since 1970-01-01) from metadata or a header line.
     pub date: Option<i64>,
     /// Text and metadata, when later stages (reuse, stories) need them.
@@ -296,6 +298,7 @@ pub(crate) fn run(
                     })
                 });
                 docs.push(DocRow {
+                    loc: rec.loc,
                     id: rec.id,
                     date: fp.date,
                     kept,

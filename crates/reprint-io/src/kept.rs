@@ -2,7 +2,7 @@
 
 use crate::error::ReadError;
 use crate::format::InputFormat;
-use crate::reader::{InputConfig, Inputs, Raw};
+use crate::reader::{InputConfig, Inputs, Raw, Record};
 use crate::safe::AtomicFile;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -76,8 +76,20 @@ pub fn check_kept(
     Ok(format)
 }
 
-/// Reads `paths` again and writes the records for which `keep(n)` is true, where `n`
-/// counts the records accepted on the first read (bad records are skipped, as then).
+/// Decides, record by record, what the kept corpus holds. Records are named by where they
+/// are (file and line or row) and, when known, their id — never by their position among the
+/// records read, which a skipped record would shift.
+pub trait KeepDecider {
+    /// Whether the record at `file`:`line` (with `id`, when known) is kept. A record the first
+    /// read did not accept is not; one that is no longer what was read is an error.
+    fn keep(&mut self, file: &str, line: u64, id: Option<&str>) -> Result<bool, ReadError>;
+    /// After the last record: every record of the first read must have been met again.
+    fn finish(&mut self) -> Result<(), ReadError> {
+        Ok(())
+    }
+}
+
+/// Reads `paths` again and writes the records `decider` keeps.
 ///
 /// JSONL and CSV keep each line or row exactly as it was (compressed when `out` ends in
 /// `.gz` or `.zst`); text files are copied into the directory `out` under their ids;
@@ -85,12 +97,14 @@ pub fn check_kept(
 pub fn write_kept(
     paths: &[PathBuf],
     cfg: &InputConfig,
-    keep: &dyn Fn(usize) -> bool,
+    decider: &mut dyn KeepDecider,
     out: &Path,
 ) -> Result<u64, ReadError> {
     let format = check_kept(paths, cfg, out)?;
     if format == InputFormat::Parquet {
-        return kept_parquet(paths, cfg, keep, out);
+        let n = kept_parquet(paths, cfg, decider, out)?;
+        decider.finish()?;
+        return Ok(n);
     }
     let cfg = InputConfig {
         keep_raw: true,
@@ -99,13 +113,13 @@ pub fn write_kept(
     };
     let io = |e: std::io::Error| ReadError::io(out, e);
     let mut written = 0;
-    let mut n = 0;
+    let mut keep = |rec: &Record| decider.keep(&rec.loc.file, rec.loc.line, Some(&rec.id));
     match format {
         InputFormat::Txt => {
             std::fs::create_dir_all(out).map_err(io)?;
             for rec in Inputs::open(paths, &cfg)? {
                 let Ok(rec) = rec else { continue };
-                if keep(n) {
+                if keep(&rec)? {
                     if let Some(Raw::File(src)) = &rec.raw {
                         let dest = out.join(format!("{}.txt", rec.id));
                         if let Some(dir) = dest.parent() {
@@ -115,7 +129,6 @@ pub fn write_kept(
                         written += 1;
                     }
                 }
-                n += 1;
             }
         }
         _ => {
@@ -131,7 +144,7 @@ pub fn write_kept(
             }
             for rec in Inputs::open(paths, &cfg)? {
                 let Ok(rec) = rec else { continue };
-                if keep(n) {
+                if keep(&rec)? {
                     match &rec.raw {
                         Some(Raw::Line(line)) => {
                             w.write_all(line.as_bytes()).map_err(io)?;
@@ -146,11 +159,11 @@ pub fn write_kept(
                     }
                     written += 1;
                 }
-                n += 1;
             }
             kept.finish().map_err(io)?;
         }
     }
+    decider.finish()?;
     Ok(written)
 }
 
@@ -216,18 +229,19 @@ impl KeptOut {
 fn kept_parquet(
     paths: &[PathBuf],
     cfg: &InputConfig,
-    keep: &dyn Fn(usize) -> bool,
+    decider: &mut dyn KeepDecider,
     out: &Path,
 ) -> Result<u64, ReadError> {
     use arrow_array::{Array, BooleanArray, RecordBatchReader};
     let mut writer: Option<parquet::arrow::ArrowWriter<AtomicFile>> = None;
-    let mut n = 0usize;
     let mut written = 0u64;
     let fail = |e: String| ReadError::Format {
         path: out.into(),
         reason: e,
     };
     for p in paths {
+        let name = p.display().to_string();
+        let mut row = 0u64;
         let reader = crate::read_parquet::open_batches(p)?;
         let schema = reader.schema();
         let text_col = schema
@@ -236,16 +250,12 @@ fn kept_parquet(
         for batch in reader {
             let batch = batch.map_err(|e| fail(e.to_string()))?;
             let texts = crate::read_parquet::text_strings(&batch, text_col);
-            let mask: BooleanArray = (0..batch.num_rows())
-                .map(|r| {
-                    if texts.is_null(r) {
-                        return Some(false);
-                    }
-                    let k = keep(n);
-                    n += 1;
-                    Some(k)
-                })
-                .collect();
+            let mut keep = Vec::with_capacity(batch.num_rows());
+            for r in 0..batch.num_rows() {
+                row += 1;
+                keep.push(!texts.is_null(r) && decider.keep(&name, row, None)?);
+            }
+            let mask = BooleanArray::from(keep);
             let kept = arrow_select::filter::filter_record_batch(&batch, &mask)
                 .map_err(|e| fail(e.to_string()))?;
             if writer.is_none() {
@@ -298,7 +308,13 @@ mod compression_tests {
         w.write(&batch).unwrap();
         w.close().unwrap();
         let out = dir.path().join("kept.parquet");
-        let n = write_kept(&[input], &InputConfig::default(), &|i| i == 0, &out).unwrap();
+        struct FirstRow;
+        impl KeepDecider for FirstRow {
+            fn keep(&mut self, _: &str, line: u64, _: Option<&str>) -> Result<bool, ReadError> {
+                Ok(line == 1)
+            }
+        }
+        let n = write_kept(&[input], &InputConfig::default(), &mut FirstRow, &out).unwrap();
         assert_eq!(n, 1);
         assert_eq!(
             crate::read_parquet::compression_of(&out),

@@ -31,6 +31,6 @@ pub mod write;
 
 pub use error::ReadError;
 pub use format::InputFormat;
-pub use kept::{check_kept, write_kept};
+pub use kept::{check_kept, write_kept, KeepDecider};
 pub use reader::{InputConfig, Inputs, Location, Record};
 pub use reread::{Origin, OriginKind, Rereader};

@@ -276,3 +276,49 @@ fn unreadable_files_in_a_tree_are_bad_records_and_a_pipe_never_blocks() {
         "not a regular file",
     );
 }
+
+/// The kept corpus follows each record's place, so a record skipped by the first read
+/// never shifts the decisions of the ones after it.
+#[test]
+fn skipped_records_never_shift_the_kept_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "the same story about the river bank and the bridge over it today";
+    let input = jsonl(
+        dir.path(),
+        "in.jsonl",
+        &[
+            &format!(r#"{{"id":"a","text":"{text}"}}"#),
+            r#"{"id":"a","text":"a repeated id, skipped"}"#,
+            r#"{"id":"b","text":"nothing like the others at all, a different text"}"#,
+            &format!(r#"{{"id":"c","text":"{text}"}}"#),
+            r#"{"id":"d","text":"another unrelated document with its own words"}"#,
+        ],
+    );
+    let kept = dir.path().join("kept.jsonl");
+    let out = reprint(&[
+        "dedup",
+        &input.display().to_string(),
+        "--on-error",
+        "skip",
+        "-q",
+        "--write-kept",
+        &kept.display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids: Vec<String> = std::fs::read_to_string(&kept)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // a kept, its repeated id skipped, b kept, c dropped as a copy of a, d kept.
+    assert_eq!(ids, ["a", "b", "d"]);
+}
