@@ -393,11 +393,8 @@ fn cell_text(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| cell_text(Some(i)))
-            .collect::<Vec<_>>()
-            .join(" "),
+        // A list in a CSV cell is a JSON array: "United States" stays one entity.
+        Some(v @ Value::Array(_)) => v.to_string(),
         Some(other) => other.to_string(),
     }
 }

@@ -322,3 +322,30 @@ fn skipped_records_never_shift_the_kept_corpus() {
     // a kept, its repeated id skipped, b kept, c dropped as a copy of a, d kept.
     assert_eq!(ids, ["a", "b", "d"]);
 }
+
+#[test]
+fn csv_list_cells_split_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("s.csv");
+    let out = reprint(&[
+        "analyze",
+        &news_dir(),
+        "--format",
+        "csv",
+        "-o",
+        &base.display().to_string(),
+        "-q",
+        "--no-report",
+    ]);
+    assert!(out.status.success());
+    let mut rdr = csv::Reader::from_path(dir.path().join("s.stories.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = headers.iter().position(|h| h == "top_entities").unwrap();
+    let mut found = false;
+    for row in rdr.records() {
+        let cell = row.unwrap()[col].to_string();
+        let list: Vec<String> = serde_json::from_str(&cell).expect("a JSON array");
+        found |= list.iter().any(|e| e == "United States");
+    }
+    assert!(found, "multi-word entities stay whole");
+}
