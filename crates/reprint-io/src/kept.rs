@@ -289,6 +289,25 @@ mod compression_tests {
     use arrow_array::{ArrayRef, RecordBatch, StringArray};
     use std::sync::Arc;
 
+    /// Writes one record batch as Parquet with `codec`.
+    pub(super) fn write_parquet(
+        path: &std::path::Path,
+        batch: &RecordBatch,
+        codec: parquet::basic::Compression,
+    ) {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(codec)
+            .build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(path).unwrap(),
+            batch.schema(),
+            Some(props),
+        )
+        .unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+    }
+
     #[test]
     fn kept_parquet_keeps_the_input_compression() {
         let dir = tempfile::tempdir().unwrap();
@@ -296,17 +315,7 @@ mod compression_tests {
         let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
         let texts: ArrayRef = Arc::new(StringArray::from(vec!["one two", "three four"]));
         let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
-        let props = parquet::file::properties::WriterProperties::builder()
-            .set_compression(parquet::basic::Compression::SNAPPY)
-            .build();
-        let mut w = parquet::arrow::ArrowWriter::try_new(
-            std::fs::File::create(&input).unwrap(),
-            batch.schema(),
-            Some(props),
-        )
-        .unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&input, &batch, parquet::basic::Compression::SNAPPY);
         let out = dir.path().join("kept.parquet");
         struct FirstRow;
         impl KeepDecider for FirstRow {
@@ -344,17 +353,7 @@ mod codec_tests {
             let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
             let texts: ArrayRef = Arc::new(StringArray::from(vec!["one two", "three four"]));
             let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
-            let props = parquet::file::properties::WriterProperties::builder()
-                .set_compression(codec)
-                .build();
-            let mut w = parquet::arrow::ArrowWriter::try_new(
-                std::fs::File::create(&path).unwrap(),
-                batch.schema(),
-                Some(props),
-            )
-            .unwrap();
-            w.write(&batch).unwrap();
-            w.close().unwrap();
+            super::compression_tests::write_parquet(&path, &batch, codec);
             let recs: Vec<_> = Inputs::open(&[path], &InputConfig::default())
                 .unwrap()
                 .collect::<Result<_, _>>()

@@ -210,14 +210,7 @@ fn parquet_reads_only_used_columns_and_every_reader_honours_the_size_limit() {
     let blobs: ArrayRef = Arc::new(BinaryArray::from(vec![blob.as_slice(), blob.as_slice()]));
     let batch =
         RecordBatch::try_from_iter([("id", ids), ("text", texts), ("image", blobs)]).unwrap();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&p).unwrap(),
-        batch.schema(),
-        None,
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_batch(&p, &batch);
     let cfg = InputConfig {
         meta_fields: Some(vec!["date".into()]),
         max_record_bytes: 1000,
@@ -261,18 +254,23 @@ fn a_dictionary_encoded_text_column_reads() {
         .collect();
     let texts: ArrayRef = Arc::new(texts);
     let batch = RecordBatch::try_from_iter([("id", ids), ("text", texts)]).unwrap();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&p).unwrap(),
-        batch.schema(),
-        None,
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_batch(&p, &batch);
     let recs: Vec<Record> = read_all(&[p])
         .into_iter()
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(recs.len(), 3);
     assert_eq!(recs[2].text, "same words");
+}
+
+/// Writes one record batch as a Parquet file.
+fn write_batch(path: &Path, batch: &arrow_array::RecordBatch) {
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
 }
