@@ -269,7 +269,8 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
         let text = view.text(d)?;
         let toks = DocTokens::of(&text);
         let seeds_t = txn.open_table(SEEDS)?;
-        let cands = index.reuse_candidates(&seeds_t, &toks.seeds(rc.seed_n), toks.key, d, rc)?;
+        let cands =
+            index.reuse_candidates(&seeds_t, None, &toks.seeds(rc.seed_n), toks.key, d, rc)?;
         let mut texts: BTreeMap<u32, String> = BTreeMap::new();
         let mut als = Vec::new();
         for c in cands {

@@ -236,6 +236,9 @@ pub struct Index {
     stories: Mutex<Option<StoryStream>>,
     /// Bucket keys in the store, built on the first large batch (or [`Index::warm`]).
     filter: Mutex<Option<BandFilter>>,
+    /// Seeds in the store (reuse level), built like `filter`: most seeds are new, and a
+    /// seed the filter has never seen needs no lookup.
+    seed_filter: Mutex<Option<BandFilter>>,
 }
 
 /// Bucket entries of a batch, inserted sorted when the batch ends (sorted inserts keep the
@@ -285,7 +288,7 @@ struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     ids: Table<'t, &'static str, u32>,
     bands: Vec<Table<'t, (u32, u32), ()>>,
-    seeds: Table<'t, (u32, u32, u32), ()>,
+    seeds: Table<'t, u128, ()>,
     view: WriteView<'t>,
 }
 
@@ -474,6 +477,7 @@ impl Index {
             stored,
             stories: Mutex::new(stories),
             filter: Mutex::new(None),
+            seed_filter: Mutex::new(None),
         })
     }
 
@@ -638,6 +642,13 @@ impl Index {
             if full || (docs.len() >= 64 && filter.is_none()) {
                 *filter = Some(build_filter(&t.bands)?);
             }
+            let mut seed_filter = self.seed_filter.lock().unwrap_or_else(|p| p.into_inner());
+            if self.cfg.reuse.is_some() {
+                let full = seed_filter.as_ref().is_some_and(BandFilter::is_full);
+                if full || (docs.len() >= 64 && seed_filter.is_none()) {
+                    *seed_filter = Some(build_seed_filter(&t.seeds)?);
+                }
+            }
             let prepared: Vec<Prepared> = {
                 use rayon::prelude::*;
                 docs.par_iter()
@@ -669,7 +680,7 @@ impl Index {
                     d,
                     (doc, prep),
                     (stream.as_deref_mut(), peek, keep_all),
-                    (&mut pending, filter.as_ref()),
+                    (&mut pending, filter.as_ref(), seed_filter.as_mut()),
                     &mut findings,
                 )?;
             }
@@ -746,7 +757,11 @@ impl Index {
         d: u32,
         (doc, prep): (&NewDoc, Prepared),
         (stream, peek, keep_all): (Option<&mut StoryStream>, bool, bool),
-        (pending, filter): (&mut PendingBands, Option<&BandFilter>),
+        (pending, filter, mut seed_filter): (
+            &mut PendingBands,
+            Option<&BandFilter>,
+            Option<&mut BandFilter>,
+        ),
         out: &mut Vec<Finding>,
     ) -> Result<(), IndexError> {
         let p = prep.print;
@@ -888,10 +903,15 @@ impl Index {
         // Reuse: candidates from shared seeds, aligned with their stored texts.
         if let (Some(rc), Some(toks)) = (reuse, &toks) {
             let seeds = prep.seeds;
-            let cands = self.reuse_candidates(&t.seeds, &seeds, toks.key, d, rc)?;
+            let cands =
+                self.reuse_candidates(&t.seeds, seed_filter.as_deref(), &seeds, toks.key, d, rc)?;
             if keep_all {
                 for &s in &seeds {
-                    t.seeds.insert((seed32(s), key32(toks.key), d), ())?;
+                    t.seeds
+                        .insert(seed_posting(seed32(s), key32(toks.key), d), ())?;
+                    if let Some(f) = seed_filter.as_deref_mut() {
+                        f.insert(seed32(s) as u64);
+                    }
                 }
             }
             let mut texts: BTreeMap<u32, String> = BTreeMap::new();
@@ -1061,7 +1081,8 @@ impl Index {
     /// document's neighbours in chain order, as the batch's chain does.
     fn reuse_candidates(
         &self,
-        seeds_t: &impl ReadableTable<(u32, u32, u32), ()>,
+        seeds_t: &impl ReadableTable<u128, ()>,
+        filter: Option<&BandFilter>,
         seeds: &[u64],
         key: u64,
         d: u32,
@@ -1073,12 +1094,15 @@ impl Index {
         posted.sort_unstable();
         posted.dedup();
         for s in posted {
-            let lo = (s, 0u32, 0u32);
-            let hi = (s, u32::MAX, u32::MAX);
+            if filter.is_some_and(|f| !f.may_contain(s as u64)) {
+                continue;
+            }
+            let lo = seed_posting(s, 0, 0);
+            let hi = seed_posting(s, u32::MAX, u32::MAX);
             let mut docs = Vec::new();
             let mut frequent = false;
             for e in seeds_t.range(lo..=hi)? {
-                let x = e?.0.value().2;
+                let x = e?.0.value() as u32;
                 if x == d {
                     continue;
                 }
@@ -1090,13 +1114,14 @@ impl Index {
             }
             if frequent {
                 docs.clear();
-                let before = seeds_t.range(lo..(s, key, d))?.next_back();
+                let me = seed_posting(s, key, d);
+                let before = seeds_t.range(lo..me)?.next_back();
                 if let Some(e) = before {
-                    docs.push(e?.0.value().2);
+                    docs.push(e?.0.value() as u32);
                 }
-                let after = seeds_t.range((s, key, d.saturating_add(1))..=hi)?.next();
+                let after = seeds_t.range(me + 1..=hi)?.next();
                 if let Some(e) = after {
-                    let x = e?.0.value().2;
+                    let x = e?.0.value() as u32;
                     if x != d {
                         docs.push(x);
                     }
@@ -1190,7 +1215,7 @@ impl Index {
         if let Some(rc) = &self.cfg.reuse {
             let toks = DocTokens::of(&text);
             for s in toks.seeds(rc.seed_n) {
-                t.seeds.remove((seed32(s), key32(m.key), d))?;
+                t.seeds.remove(seed_posting(seed32(s), key32(m.key), d))?;
             }
         }
         if let (Some(s), Some((story, ..))) = (stream, m.story) {
@@ -1385,6 +1410,15 @@ fn duplicate_records(
         }));
     }
     Ok(())
+}
+
+/// A filter of every seed posted in `seeds`.
+fn build_seed_filter(seeds: &impl ReadableTable<u128, ()>) -> Result<BandFilter, IndexError> {
+    let mut f = BandFilter::with_capacity(seeds.len()? as usize, 1);
+    for e in seeds.iter()? {
+        f.insert((e?.0.value() >> 64) as u64);
+    }
+    Ok(f)
 }
 
 /// `(band << 32) | key`: one bucket.

@@ -71,7 +71,13 @@ pub(crate) fn pair_counts(a: u32, b: u32, v: PairValue) -> Result<(u32, u32, u32
 /// (b, a): the same pairs, found from their second document.
 pub(crate) const PAIRS_BY_B: TableDefinition<(u32, u32), ()> = TableDefinition::new("pairs_by_b");
 /// (seed, content key, document), 32 bits each: reuse seed postings in chain order.
-pub(crate) const SEEDS: TableDefinition<(u32, u32, u32), ()> = TableDefinition::new("seeds");
+pub(crate) const SEEDS: TableDefinition<u128, ()> = TableDefinition::new("seeds");
+
+/// A seed posting as one integer, `(seed, content key, document)` from high to low bits:
+/// integers compare far faster than tuples in the B-tree.
+pub(crate) fn seed_posting(seed: u32, key: u32, doc: u32) -> u128 {
+    ((seed as u128) << 64) | ((key as u128) << 32) | doc as u128
+}
 
 /// A seed as posted: the top 32 bits of its hash (a collision only adds a candidate, and
 /// every candidate is aligned word by word).
