@@ -288,7 +288,7 @@ struct Tables<'t> {
     meta: Table<'t, &'static str, &'static [u8]>,
     ids: Table<'t, &'static str, u32>,
     bands: Vec<Table<'t, (u32, u32), ()>>,
-    seeds: Table<'t, u128, ()>,
+    seeds: Table<'t, [u8; 12], ()>,
     view: WriteView<'t>,
 }
 
@@ -1081,7 +1081,7 @@ impl Index {
     /// document's neighbours in chain order, as the batch's chain does.
     fn reuse_candidates(
         &self,
-        seeds_t: &impl ReadableTable<u128, ()>,
+        seeds_t: &impl ReadableTable<[u8; 12], ()>,
         filter: Option<&BandFilter>,
         seeds: &[u64],
         key: u64,
@@ -1102,7 +1102,7 @@ impl Index {
             let mut docs = Vec::new();
             let mut frequent = false;
             for e in seeds_t.range(lo..=hi)? {
-                let x = e?.0.value() as u32;
+                let x = posting_doc(&e?.0.value());
                 if x == d {
                     continue;
                 }
@@ -1117,11 +1117,13 @@ impl Index {
                 let me = seed_posting(s, key, d);
                 let before = seeds_t.range(lo..me)?.next_back();
                 if let Some(e) = before {
-                    docs.push(e?.0.value() as u32);
+                    docs.push(posting_doc(&e?.0.value()));
                 }
-                let after = seeds_t.range(me + 1..=hi)?.next();
+                let after = seeds_t
+                    .range((std::ops::Bound::Excluded(me), std::ops::Bound::Included(hi)))?
+                    .next();
                 if let Some(e) = after {
-                    let x = e?.0.value() as u32;
+                    let x = posting_doc(&e?.0.value());
                     if x != d {
                         docs.push(x);
                     }
@@ -1413,10 +1415,10 @@ fn duplicate_records(
 }
 
 /// A filter of every seed posted in `seeds`.
-fn build_seed_filter(seeds: &impl ReadableTable<u128, ()>) -> Result<BandFilter, IndexError> {
+fn build_seed_filter(seeds: &impl ReadableTable<[u8; 12], ()>) -> Result<BandFilter, IndexError> {
     let mut f = BandFilter::with_capacity(seeds.len()? as usize, 1);
     for e in seeds.iter()? {
-        f.insert((e?.0.value() >> 64) as u64);
+        f.insert(posting_seed(&e?.0.value()) as u64);
     }
     Ok(f)
 }

@@ -71,12 +71,26 @@ pub(crate) fn pair_counts(a: u32, b: u32, v: PairValue) -> Result<(u32, u32, u32
 /// (b, a): the same pairs, found from their second document.
 pub(crate) const PAIRS_BY_B: TableDefinition<(u32, u32), ()> = TableDefinition::new("pairs_by_b");
 /// (seed, content key, document), 32 bits each: reuse seed postings in chain order.
-pub(crate) const SEEDS: TableDefinition<u128, ()> = TableDefinition::new("seeds");
+pub(crate) const SEEDS: TableDefinition<[u8; 12], ()> = TableDefinition::new("seeds");
 
-/// A seed posting as one integer, `(seed, content key, document)` from high to low bits:
-/// integers compare far faster than tuples in the B-tree.
-pub(crate) fn seed_posting(seed: u32, key: u32, doc: u32) -> u128 {
-    ((seed as u128) << 64) | ((key as u128) << 32) | doc as u128
+/// A seed posting as 12 big-endian bytes, `(seed, content key, document)`: ordered as the
+/// tuple, compared as bytes, and 12 bytes where an integer would take 16.
+pub(crate) fn seed_posting(seed: u32, key: u32, doc: u32) -> [u8; 12] {
+    let mut b = [0u8; 12];
+    b[..4].copy_from_slice(&seed.to_be_bytes());
+    b[4..8].copy_from_slice(&key.to_be_bytes());
+    b[8..].copy_from_slice(&doc.to_be_bytes());
+    b
+}
+
+/// The document of a seed posting.
+pub(crate) fn posting_doc(p: &[u8; 12]) -> u32 {
+    u32::from_be_bytes([p[8], p[9], p[10], p[11]])
+}
+
+/// The seed of a seed posting.
+pub(crate) fn posting_seed(p: &[u8; 12]) -> u32 {
+    u32::from_be_bytes([p[0], p[1], p[2], p[3]])
 }
 
 /// A seed as posted: the top 32 bits of its hash (a collision only adds a candidate, and
