@@ -76,6 +76,12 @@ pub fn source_record(source: &SourceAttribution, id: impl Fn(u32) -> String) -> 
     }
 }
 
+/// A passage's text: its first occurrence.
+pub fn passage_text<'t>(p: &Passage, text: impl Fn(u32) -> &'t str) -> &'t str {
+    let (d, span) = p.occurrences[0];
+    span.slice(text(d))
+}
+
 /// The `passage` record; its text is its first occurrence.
 pub fn passage_record<'t>(
     p: &Passage,
@@ -84,7 +90,6 @@ pub fn passage_record<'t>(
 ) -> PassageRecord {
     let mut docs_in: Vec<u32> = p.occurrences.iter().map(|o| o.0).collect();
     docs_in.dedup();
-    let (d, span) = p.occurrences[0];
     PassageRecord {
         id: p.id,
         occurrences: p
@@ -99,7 +104,7 @@ pub fn passage_record<'t>(
         documents: docs_in.len() as u64,
         boilerplate: p.boilerplate,
         source: source_record(&p.source, &id),
-        text: span.slice(text(d)).to_string(),
+        text: passage_text(p, &text).to_string(),
     }
 }
 

@@ -141,11 +141,10 @@ pub(crate) fn build(
                         SourceAttribution::Earliest(d) => Some(id(*d)),
                         _ => None,
                     },
-                    text: {
-                        let (d, span) = p.occurrences[0];
-                        span.slice(out.docs[d as usize].text().unwrap_or(""))
-                            .to_string()
-                    },
+                    text: crate::findings::passage_text(p, |d| {
+                        out.docs[d as usize].text().unwrap_or("")
+                    })
+                    .to_string(),
                 })
                 .collect(),
         ),

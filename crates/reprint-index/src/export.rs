@@ -265,8 +265,8 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
     let cluster = view.cluster_of(&m, index.cfg.dedup.keep)?;
     let pairs = view.pairs_of(d, &m, index.cfg.dedup.max_bucket)?;
     crate::duplicate_records(&m.id, d, &pairs, cluster.as_ref(), &mut name, &mut out)?;
+    let text = view.text(d)?;
     if let Some(rc) = &index.cfg.reuse {
-        let text = view.text(d)?;
         let toks = DocTokens::of(&text);
         let seeds_t = txn.open_table(SEEDS)?;
         let cands =
@@ -283,7 +283,7 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
             });
             texts.insert(c, ct);
         }
-        texts.insert(d, text);
+        texts.insert(d, text.clone());
         index.reuse_records(
             &mut als,
             &texts,
@@ -300,7 +300,7 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
             rec.size = rec.members.len() as u64;
             out.push(Finding::Story(rec));
         }
-        let date = reprint_stories::dates::doc_date(m.meta_date.as_deref(), &view.text(d)?, None);
+        let date = reprint_stories::dates::doc_date(m.meta_date.as_deref(), &text, None);
         out.push(Finding::StoryAssignment(findings::assignment_record(
             &reprint_stories::Assignment {
                 doc: d,

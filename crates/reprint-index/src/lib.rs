@@ -38,7 +38,7 @@ pub use store::{StoredSettings, DATABASE, FORMAT_VERSION, MAGIC, MANIFEST};
 
 use filter::BandFilter;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table};
-use reprint_dedup::{KeepPolicy, Overlap};
+use reprint_dedup::Overlap;
 use reprint_engine::records::*;
 use reprint_engine::{findings, Components, Config, Finding, StoriesSettings};
 use reprint_reuse::incremental::{align_docs, group_passages, DocTokens};
@@ -413,7 +413,13 @@ impl Index {
         txn.commit()?;
         drop(db);
         // The manifest last: a directory without one is not an index yet.
-        write_atomically(&dir.join(MANIFEST), manifest_text(&stored).as_bytes())?;
+        let manifest = dir.join(MANIFEST);
+        reprint_io::safe::write_whole(&manifest, manifest_text(&stored).as_bytes()).map_err(
+            |e| IndexError::Io {
+                path: manifest.display().to_string(),
+                source: e,
+            },
+        )?;
         Index::open(dir)
     }
 
@@ -1465,14 +1471,5 @@ fn catch<R>(f: impl FnOnce() -> Result<R, IndexError>) -> Result<R, IndexError> 
                 .unwrap_or_else(|| "a panic in the store".into());
             Err(IndexError::Corrupted { detail: msg })
         }
-    }
-}
-
-/// The keep policy names as written in settings.
-pub fn keep_name(k: KeepPolicy) -> &'static str {
-    match k {
-        KeepPolicy::First => "first",
-        KeepPolicy::Longest => "longest",
-        KeepPolicy::Earliest => "earliest",
     }
 }

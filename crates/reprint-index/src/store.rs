@@ -227,22 +227,6 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<StoredSettings, IndexError> {
     })
 }
 
-/// Writes a file whole or not at all: a temporary file in the same directory, synced, then
-/// renamed into place.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
-    use std::io::Write;
-    let io = |e| IndexError::Io {
-        path: path.display().to_string(),
-        source: e,
-    };
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
-    Ok(())
-}
-
 /// Document numbers posted under `key` in a `(u64, u32)` table, ascending.
 pub(crate) fn postings(
     t: &impl ReadableTable<(u64, u32), ()>,

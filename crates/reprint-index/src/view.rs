@@ -97,11 +97,13 @@ where
         let star = group.len() > max_bucket;
         // A first copy counted nothing when it arrived alone; its copies did.
         let mut len = m.shingles;
-        if len == 0 {
-            for &x in &group {
-                if x != d {
-                    len = len.max(self.meta(x)?.shingles);
-                }
+        // Every copy has the same count: the first one that counted it will do.
+        for &x in &group {
+            if len != 0 {
+                break;
+            }
+            if x != d {
+                len = self.meta(x)?.shingles;
             }
         }
         for &x in &group {
