@@ -75,8 +75,20 @@ fn cfg() -> Config {
     c
 }
 
-/// The batch's findings of the given documents (pairs, clusters, alignments, passages).
+/// The batch's findings of the given documents: pairs, clusters, alignments and passages as
+/// `analyze` gives them, then stories as `stories --stream` gives them (the index's stories are
+/// the stream's, without the boilerplate mask `analyze` applies when it finds passages).
 fn batch(docs: &[(String, String)]) -> Vec<Finding> {
+    let story = |f: &Finding| matches!(f, Finding::Story(_) | Finding::StoryAssignment(_));
+    let mut out: Vec<Finding> = run(docs, cfg()).into_iter().filter(|f| !story(f)).collect();
+    let mut stream = cfg();
+    stream.reuse = None;
+    stream.report_duplicates = false;
+    out.extend(run(docs, stream).into_iter().filter(story));
+    out
+}
+
+fn run(docs: &[(String, String)], cfg: Config) -> Vec<Finding> {
     let records = docs.iter().map(|(id, text)| {
         Ok(Record {
             id: id.clone(),
@@ -90,7 +102,7 @@ fn batch(docs: &[(String, String)]) -> Vec<Finding> {
             origin: None,
         })
     });
-    let engine = Engine::new(cfg()).unwrap();
+    let engine = Engine::new(cfg).unwrap();
     let a = engine.run(records, &InputConfig::default(), &()).unwrap();
     let mut out: Vec<Finding> = Vec::new();
     a.write_findings(&mut out, true).unwrap();
