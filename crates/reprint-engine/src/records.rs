@@ -211,8 +211,19 @@ impl Finding {
     }
 }
 
-/// Record types written as tables: `(type, columns)`. `occurrences` and `source` are
-/// written as JSON text in table formats.
+/// The fields of an [`Occurrence`] as table columns.
+const OCCURRENCE: &[(&str, Col)] = &[("doc", Col::Str), ("start", Col::Int), ("end", Col::Int)];
+
+/// The fields of a [`Source`] as table columns (`doc` is null when unknown or tied).
+const SOURCE: &[(&str, Col)] = &[
+    ("basis", Col::Str),
+    ("doc", Col::Str),
+    ("tie", Col::StrList),
+];
+
+/// Record types written as tables: `(type, columns)`. In Parquet (and Arrow) a passage's
+/// `occurrences` is a list of `{doc, start, end}` and its `source` a `{basis, doc, tie}`;
+/// CSV cells hold them as JSON text.
 pub const TABLES: &[(&str, &[(&str, Col)])] = &[
     (
         "document",
@@ -266,10 +277,10 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
         "passage",
         &[
             ("id", Col::Int),
-            ("occurrences", Col::StrList),
+            ("occurrences", Col::StructList(OCCURRENCE)),
             ("documents", Col::Int),
             ("boilerplate", Col::Bool),
-            ("source", Col::Str),
+            ("source", Col::Struct(SOURCE)),
             ("text", Col::Str),
         ],
     ),

@@ -238,6 +238,19 @@ pub(crate) fn export<S: Sink>(
 }
 
 /// One document and its findings against every other indexed document.
+pub(crate) fn text(index: &Index, id: &str) -> Result<Option<String>, IndexError> {
+    let txn = index.db.begin_read()?;
+    let Some(d) = txn.open_table(IDS)?.get(id)?.map(|v| v.value()) else {
+        return Ok(None);
+    };
+    match txn.open_table(TEXTS)?.get(d)? {
+        Some(v) => crate::store::unpack_text(v.value(), d).map(Some),
+        None => Err(IndexError::Corrupted {
+            detail: format!("the text of document {d} is missing"),
+        }),
+    }
+}
+
 pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, IndexError> {
     let txn = index.db.begin_read()?;
     let ids = txn.open_table(IDS)?;

@@ -1239,6 +1239,11 @@ impl Index {
         catch(|| export::get(self, id))
     }
 
+    /// The text of a document as it was added, or `None` when no document has this id.
+    pub fn text(&self, id: &str) -> Result<Option<String>, IndexError> {
+        catch(|| export::text(self, id))
+    }
+
     /// Counts, settings and size on disk.
     pub fn stats(&self) -> Result<Stats, IndexError> {
         let txn = self.db.begin_read()?;

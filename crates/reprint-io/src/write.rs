@@ -6,8 +6,8 @@ use crate::safe::AtomicFile;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
 use parquet::arrow::ArrowWriter;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -40,6 +40,10 @@ pub enum Col {
     Bool,
     /// List of strings.
     StrList,
+    /// A record with these fields (JSON text in CSV).
+    Struct(&'static [(&'static str, Col)]),
+    /// A list of records with these fields (a JSON array in CSV).
+    StructList(&'static [(&'static str, Col)]),
 }
 
 /// Errors while writing.
@@ -386,7 +390,49 @@ fn arrow_type(c: Col) -> DataType {
         Col::Float => DataType::Float64,
         Col::Bool => DataType::Boolean,
         Col::StrList => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+        Col::Struct(fields) => DataType::Struct(struct_fields(fields)),
+        Col::StructList(fields) => DataType::List(Arc::new(Field::new(
+            "item",
+            DataType::Struct(struct_fields(fields)),
+            true,
+        ))),
     }
+}
+
+fn struct_fields(fields: &[(&str, Col)]) -> Fields {
+    fields
+        .iter()
+        .map(|(n, c)| Field::new(*n, arrow_type(*c), true))
+        .collect()
+}
+
+/// One Arrow batch of `rows` (records as JSON objects, without their `type`) with these
+/// columns: the table Parquet output writes, and what the Python package returns. A missing
+/// or `null` field is a null cell.
+pub fn record_batch(
+    cols: &[(&'static str, Col)],
+    rows: &[Map<String, Value>],
+) -> Result<RecordBatch, ArrowError> {
+    let columns: Vec<ArrayRef> = cols
+        .iter()
+        .map(|(name, col)| {
+            let cells: Vec<Option<&Value>> = rows.iter().map(|r| field(r, name)).collect();
+            build(&cells, *col)
+        })
+        .collect();
+    let schema = Arc::new(arrow_schema(cols));
+    if cols.is_empty() {
+        return RecordBatch::try_new_with_options(
+            schema,
+            columns,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows.len())),
+        );
+    }
+    RecordBatch::try_new(schema, columns)
+}
+
+fn field<'a>(r: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    r.get(name).filter(|v| !v.is_null())
 }
 
 fn cell_text(v: Option<&Value>) -> String {
@@ -404,16 +450,12 @@ impl ParquetTable {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let columns: Vec<ArrayRef> = self
-            .cols
-            .iter()
-            .map(|(name, col)| build(&self.rows, name, *col))
-            .collect();
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| WriteError::Table {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })?;
+        let table = |e: ArrowError| WriteError::Table {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        };
+        let batch = record_batch(&self.cols, &self.rows).map_err(table)?;
+        debug_assert_eq!(batch.schema(), self.schema);
         self.writer.write(&batch).map_err(|e| WriteError::Table {
             path: self.path.clone(),
             reason: e.to_string(),
@@ -423,44 +465,44 @@ impl ParquetTable {
     }
 }
 
-fn build(rows: &[Map<String, Value>], name: &str, col: Col) -> ArrayRef {
-    let get = |r: &Map<String, Value>| r.get(name).filter(|v| !v.is_null()).cloned();
+/// The column of `cells` (one per row, `None` for null).
+fn build(cells: &[Option<&Value>], col: Col) -> ArrayRef {
     match col {
         Col::Str => {
             let mut b = StringBuilder::new();
-            for r in rows {
-                b.append_option(get(r).map(|v| cell_text(Some(&v))));
+            for v in cells {
+                b.append_option(v.map(|v| cell_text(Some(v))));
             }
             Arc::new(b.finish())
         }
         Col::Int => {
             let mut b = Int64Builder::new();
-            for r in rows {
-                b.append_option(get(r).and_then(|v| v.as_i64()));
+            for v in cells {
+                b.append_option(v.and_then(|v| v.as_i64()));
             }
             Arc::new(b.finish())
         }
         Col::Float => {
             let mut b = Float64Builder::new();
-            for r in rows {
-                b.append_option(get(r).and_then(|v| v.as_f64()));
+            for v in cells {
+                b.append_option(v.and_then(|v| v.as_f64()));
             }
             Arc::new(b.finish())
         }
         Col::Bool => {
             let mut b = BooleanBuilder::new();
-            for r in rows {
-                b.append_option(get(r).and_then(|v| v.as_bool()));
+            for v in cells {
+                b.append_option(v.and_then(|v| v.as_bool()));
             }
             Arc::new(b.finish())
         }
         Col::StrList => {
             let mut b = ListBuilder::new(StringBuilder::new());
-            for r in rows {
-                match get(r) {
+            for v in cells {
+                match v {
                     Some(Value::Array(items)) => {
                         for i in items {
-                            b.values().append_value(cell_text(Some(&i)));
+                            b.values().append_value(cell_text(Some(i)));
                         }
                         b.append(true);
                     }
@@ -468,6 +510,52 @@ fn build(rows: &[Map<String, Value>], name: &str, col: Col) -> ArrayRef {
                 }
             }
             Arc::new(b.finish())
+        }
+        Col::Struct(fields) => {
+            let objects: Vec<Option<&Map<String, Value>>> =
+                cells.iter().map(|v| v.and_then(Value::as_object)).collect();
+            let children: Vec<ArrayRef> = fields
+                .iter()
+                .map(|(name, c)| {
+                    let sub: Vec<Option<&Value>> = objects
+                        .iter()
+                        .map(|o| o.and_then(|o| field(o, name)))
+                        .collect();
+                    build(&sub, *c)
+                })
+                .collect();
+            let valid: Vec<bool> = objects.iter().map(Option::is_some).collect();
+            Arc::new(StructArray::new(
+                struct_fields(fields),
+                children,
+                Some(valid.into()),
+            ))
+        }
+        Col::StructList(fields) => {
+            let mut items: Vec<Option<&Value>> = Vec::new();
+            let mut lengths = Vec::with_capacity(cells.len());
+            let mut valid = Vec::with_capacity(cells.len());
+            for v in cells {
+                match v {
+                    Some(Value::Array(xs)) => {
+                        items.extend(xs.iter().map(Some));
+                        lengths.push(xs.len());
+                        valid.push(true);
+                    }
+                    _ => {
+                        lengths.push(0);
+                        valid.push(false);
+                    }
+                }
+            }
+            let values = build(&items, Col::Struct(fields));
+            let item = Arc::new(Field::new("item", values.data_type().clone(), true));
+            Arc::new(ListArray::new(
+                item,
+                arrow_buffer::OffsetBuffer::from_lengths(lengths),
+                values,
+                Some(valid.into()),
+            ))
         }
     }
 }

@@ -55,6 +55,56 @@ fn parquet_and_csv_tables() {
 }
 
 #[test]
+fn parquet_passages_have_typed_occurrences_and_source() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.parquet");
+    let o = reprint(&[
+        "reuse",
+        &news_dir(),
+        "-q",
+        "--format",
+        "parquet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = std::fs::File::open(dir.path().join("r.passages.parquet")).unwrap();
+    let batch = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let occ = batch
+        .column_by_name("occurrences")
+        .unwrap()
+        .as_list::<i32>();
+    let mut found = false;
+    for row in 0..occ.len() {
+        let o = occ.value(row);
+        let o = o.as_struct();
+        let docs = o.column_by_name("doc").unwrap().as_string::<i32>();
+        let docs: Vec<&str> = (0..docs.len()).map(|i| docs.value(i)).collect();
+        let starts = o
+            .column_by_name("start")
+            .unwrap()
+            .as_primitive_opt::<arrow_array::types::Int64Type>()
+            .expect("byte offsets are integers");
+        let ends = o.column_by_name("end").unwrap();
+        let ends = ends.as_primitive::<arrow_array::types::Int64Type>();
+        assert!((0..o.len()).all(|i| starts.value(i) < ends.value(i)));
+        found |= docs == ["003", "004"];
+    }
+    assert!(found, "the shared background paragraph of 003 and 004");
+    let source = batch.column_by_name("source").unwrap().as_struct();
+    let basis = source.column_by_name("basis").unwrap().as_string::<i32>();
+    assert!(!basis.value(0).is_empty());
+}
+
+#[test]
 fn csv_needs_an_output_path() {
     let o = reprint(&["dedup", &news_dir(), "-q", "--format", "csv"]);
     assert!(!o.status.success());
