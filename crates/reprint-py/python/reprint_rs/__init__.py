@@ -157,8 +157,8 @@ def _column(table: pa.Table, name: str, what: str) -> pa.ChunkedArray:
 
 
 def _strings(values: Any, what: str) -> pa.Array | pa.ChunkedArray:
-    """A sequence or Arrow column as Arrow strings; a non-string value is a TypeError
-    naming its position."""
+    """A sequence or Arrow column as Arrow strings (UTF-8 ``bytes`` are decoded); a
+    non-string value is a TypeError naming its position."""
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         t = values.type
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
@@ -170,7 +170,12 @@ def _strings(values: Any, what: str) -> pa.Array | pa.ChunkedArray:
         return pa.array(values, type=pa.large_string())
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         for i, v in enumerate(values):
-            if v is not None and not isinstance(v, str):
+            if isinstance(v, bytes):  # UTF-8 bytes are taken as text; others are not
+                try:
+                    v.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise ValueError(f"{what}[{i}] is bytes that are not UTF-8: {e}") from None
+            elif v is not None and not isinstance(v, str):
                 raise TypeError(
                     f"{what}[{i}] is a {type(v).__name__}, not a string: {v!r:.60}"
                 ) from None

@@ -1,0 +1,67 @@
+"""Shared fixtures: the seeds, the development corpora (../shared beside the checkout) and
+the `reprint` command built from the same tree, to compare the package with it."""
+
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+SHARED = ROOT.parent / "shared"
+
+
+def _need(path: pathlib.Path) -> pathlib.Path:
+    # The data is part of the test environment (CI has it): missing data fails, never skips.
+    assert path.exists(), f"{path} is missing: the tests need ../shared beside the checkout"
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeds():
+    """(ids, texts) of the five seed articles, in name order."""
+    d = _need(SHARED / "seeds")
+    files = sorted(p for p in d.iterdir() if p.is_file())
+    return [p.stem for p in files], [p.read_text(encoding="utf-8") for p in files]
+
+
+@pytest.fixture(scope="session")
+def seeds_dir():
+    return _need(SHARED / "seeds")
+
+
+@pytest.fixture(scope="session")
+def newsgroups_path():
+    return _need(SHARED / "data" / "20newsgroups" / "docs.jsonl")
+
+
+@pytest.fixture(scope="session")
+def newsgroups(newsgroups_path):
+    """The 20 Newsgroups messages as a list of dicts (id, text, ...)."""
+    with open(newsgroups_path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="session")
+def reprint_bin():
+    """The `reprint` command of this tree (built by `cargo test` or `cargo build`)."""
+    path = pathlib.Path(os.environ.get("REPRINT_BIN", ROOT / "target" / "debug" / "reprint"))
+    assert path.exists(), f"{path} not built: run `cargo build -p reprint-cli` first"
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli(reprint_bin, tmp_path_factory):
+    """Runs `reprint <args> -o out.jsonl` and returns its records grouped by type."""
+
+    def run(*args: str) -> dict[str, list[dict]]:
+        out = tmp_path_factory.mktemp("cli") / "out.jsonl"
+        subprocess.run([str(reprint_bin), *args, "-q", "-o", str(out)], check=True)
+        by_type: dict[str, list[dict]] = {}
+        for line in out.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            by_type.setdefault(rec.pop("type"), []).append(rec)
+        return by_type
+
+    return run

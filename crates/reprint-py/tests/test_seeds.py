@@ -1,0 +1,88 @@
+"""The five seed articles through the package give the CLI's findings."""
+
+import reprint_rs as rp
+
+
+def rows(table):
+    return table.to_pylist() if table is not None else []
+
+
+def passages(table):
+    """Passage rows as JSON writes them: a source's absent fields are nulls in Arrow."""
+    out = rows(table)
+    for p in out:
+        p["source"] = {k: v for k, v in p["source"].items() if v is not None}
+    return out
+
+
+def short(id_):
+    """Seed ids are file stems (`000_5170db867507de5f`); their number names them here."""
+    return id_[:3]
+
+
+def test_dedup_finds_the_one_tass_story(seeds, seeds_dir, cli):
+    ids, texts = seeds
+    r = rp.dedup(texts, ids=ids)
+    assert r.keep.tolist() == [True, False, True, True, True]
+    assert [(short(p["a"]), short(p["b"])) for p in rows(r.pairs)] == [("000", "001")]
+    assert [short(m) for m in rows(r.clusters)[0]["members"]] == ["000", "001"]
+    doc = rows(r.documents)[1]
+    assert (doc["cluster"], doc["keep"], short(doc["duplicate_of"])) == (0, False, "000")
+    expect = cli("dedup", str(seeds_dir))
+    assert rows(r.pairs) == expect["pair"]
+    assert rows(r.clusters) == expect["cluster"]
+    assert rows(r.documents) == expect["document"]
+
+
+def test_reuse_slices_the_shared_paragraph_out_of_python_strings(seeds, seeds_dir, cli):
+    ids, texts = seeds
+    text_of = dict(zip(ids, texts))
+    r = rp.reuse(texts, ids=ids)
+    pair = [a for a in rows(r.alignments) if (short(a["a"]), short(a["b"])) == ("003", "004")]
+    assert len(pair) == 1
+    a = pair[0]
+    # Character offsets slice Python strings; byte offsets slice the UTF-8 bytes.
+    assert text_of[a["a"]][a["a_char_start"] : a["a_char_end"]] == a["a_text"]
+    assert text_of[a["b"]][a["b_char_start"] : a["b_char_end"]] == a["b_text"]
+    assert text_of[a["a"]].encode()[a["a_start"] : a["a_end"]].decode() == a["a_text"]
+    # The seeds hold curly quotes: characters and bytes differ.
+    assert a["a_char_start"] < a["a_start"]
+    assert a["a_text"].startswith("The West and Kiev have recently been")
+    expect = cli("reuse", str(seeds_dir))
+    drop = ("a_char_start", "a_char_end", "b_char_start", "b_char_end")
+    assert [{k: v for k, v in x.items() if k not in drop} for x in rows(r.alignments)] == expect["alignment"]
+    assert passages(r.passages) == expect["passage"]
+
+
+def test_stories_groups_the_phone_call(seeds, seeds_dir, cli):
+    ids, texts = seeds
+    r = rp.stories(texts, ids=ids)
+    members = sorted(sorted(short(m) for m in s["members"]) for s in rows(r.stories))
+    assert ["000", "001", "002"] in members
+    assert ["003"] in members and ["004"] in members
+    expect = cli("stories", str(seeds_dir))
+    assert rows(r.stories) == expect["story"]
+    assert rows(r.story_assignments) == expect["story_assignment"]
+
+
+def test_analyze_gives_every_level(seeds, seeds_dir, cli):
+    ids, texts = seeds
+    r = rp.analyze(texts, ids=ids)
+    expect = cli("analyze", str(seeds_dir))
+    assert rows(r.pairs) == expect["pair"]
+    assert passages(r.passages) == expect["passage"]
+    assert rows(r.stories) == expect["story"]
+    assert r.summary["documents"] == 5
+    assert set(r.tables()) == {
+        "documents", "pairs", "clusters", "alignments", "passages", "stories", "story_assignments",
+    }
+    frames = r.to_pandas()
+    assert list(frames["pairs"].columns[:3]) == ["a", "b", "jaccard"]
+
+
+def test_threads_do_not_change_the_answer(seeds):
+    ids, texts = seeds
+    one = rp.analyze(texts, ids=ids, threads=1)
+    two = rp.analyze(texts, ids=ids, threads=2)
+    for name, table in one.tables().items():
+        assert table.equals(two.tables()[name]), name
