@@ -4,6 +4,7 @@
 //! Hugging Face datasets into Arrow string columns and calls the functions here. Rust work
 //! runs without the GIL; long calls run on a worker thread so that Ctrl-C interrupts them.
 
+mod batch;
 mod columns;
 mod index;
 mod options;
@@ -183,6 +184,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cpu_count, m)?)?;
     m.add_function(wrap_pyfunction!(_column_len, m)?)?;
     m.add_class::<index::PyIndex>()?;
+    m.add_function(wrap_pyfunction!(batch::fingerprints, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::candidate_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::verify_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::connected_components, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -32,6 +32,7 @@ from . import _native
 from ._native import __version__
 
 __all__ = [
+    "batch",
     "Result",
     "Index",
     "dedup",
@@ -607,3 +608,6 @@ class Index:
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} documents, levels {self.levels}"
         return f"Index({self.path!r}, {state})"
+
+
+from . import batch  # noqa: E402  (uses the helpers above)
