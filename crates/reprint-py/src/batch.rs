@@ -62,7 +62,7 @@ fn table(py: Python<'_>, columns: Vec<(&str, ArrayRef)>) -> PyResult<Py<PyAny>> 
         .unbind())
 }
 
-fn text_at<'a>(texts: &'a StrColumn, i: usize) -> Result<&'a str, String> {
+fn text_at(texts: &StrColumn, i: usize) -> Result<&str, String> {
     texts
         .get(i)
         .ok_or_else(|| format!("record {i}: text is None (null)"))
