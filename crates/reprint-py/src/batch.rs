@@ -120,6 +120,16 @@ pub(crate) fn fingerprints(
     )
 }
 
+/// Two columns that pair row by row must have one length.
+fn same_len((a, la): (&str, usize), (b, lb): (&str, usize)) -> PyResult<()> {
+    if la != lb {
+        return Err(PyValueError::new_err(format!(
+            "{a} has {la} values and {b} {lb}"
+        )));
+    }
+    Ok(())
+}
+
 fn int64s(name: &str, col: PyChunkedArray) -> PyResult<Vec<i64>> {
     let (chunks, _) = col.into_inner();
     let mut out = Vec::new();
@@ -156,13 +166,7 @@ pub(crate) fn candidate_pairs(
 ) -> PyResult<Py<PyAny>> {
     let docs = int64s("docs", docs)?;
     let keys = int64s("keys", keys)?;
-    if docs.len() != keys.len() {
-        return Err(PyValueError::new_err(format!(
-            "docs has {} values and keys {}",
-            docs.len(),
-            keys.len()
-        )));
-    }
+    same_len(("docs", docs.len()), ("keys", keys.len()))?;
     if max_bucket < 2 {
         return Err(PyValueError::new_err("max_bucket must be at least 2"));
     }
@@ -209,13 +213,7 @@ pub(crate) fn verify_pairs(
     let c = components(dedup.as_ref())?;
     let a = StrColumn::new("a_texts", a_texts)?;
     let b = StrColumn::new("b_texts", b_texts)?;
-    if a.len() != b.len() {
-        return Err(PyValueError::new_err(format!(
-            "a_texts has {} values and b_texts {}",
-            a.len(),
-            b.len()
-        )));
-    }
+    same_len(("a_texts", a.len()), ("b_texts", b.len()))?;
     let threshold = c.dedup.threshold;
     let containment = c.dedup.containment;
     let rows = py.detach(|| {
@@ -295,13 +293,7 @@ pub(crate) fn connected_components(
 ) -> PyResult<Py<PyAny>> {
     let a = int64s("a", a)?;
     let b = int64s("b", b)?;
-    if a.len() != b.len() {
-        return Err(PyValueError::new_err(format!(
-            "a has {} values and b {}",
-            a.len(),
-            b.len()
-        )));
-    }
+    same_len(("a", a.len()), ("b", b.len()))?;
     let (nodes, roots) = py.detach(|| {
         let mut nodes: Vec<i64> = a.iter().chain(&b).copied().collect();
         nodes.sort_unstable();
