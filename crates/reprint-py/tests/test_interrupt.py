@@ -10,8 +10,11 @@ import time
 def test_ctrl_c_interrupts_a_long_call(newsgroups_path):
     code = textwrap.dedent(
         f"""
-        import json, sys, time
+        import json, signal, sys, time
         import reprint_rs as rp
+        # A process started in the background (as CI starts it) inherits SIGINT ignored;
+        # a terminal session has Python's handler, which raises KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         texts = [json.loads(l)["text"] for l in open({str(newsgroups_path)!r}, encoding="utf-8")]
         print("go", flush=True)
         start = time.monotonic()
