@@ -86,6 +86,16 @@ pub trait Observer: Sync {
 
 impl Observer for () {}
 
+/// Texts a caller holds in memory for the whole run (Arrow columns, a Python list), found by
+/// a record's place. Verification takes a candidate's text from here instead of keeping
+/// every document's shingle set: memory for sets drops to nothing, as for a file that can
+/// be read again.
+pub trait TextSource: Sync {
+    /// The text of the record read at `loc`, if the caller holds it (the same text the
+    /// record carried).
+    fn text(&self, loc: &reprint_io::Location) -> Option<&str>;
+}
+
 /// A validated configuration, ready to run.
 pub struct Engine {
     cfg: Config,
@@ -169,7 +179,19 @@ impl Engine {
         input: &InputConfig,
         observer: &dyn Observer,
     ) -> Result<Analysis, EngineError> {
-        self.install(|| self.run_here(records, input, observer))
+        self.install(|| self.run_here(records, input, observer, None))
+    }
+
+    /// [`Engine::run`] over records whose texts the caller also holds in `texts` for the
+    /// whole run: no shingle set is kept for them.
+    pub fn run_with_texts(
+        &self,
+        records: impl Iterator<Item = Result<Record, ReadError>> + Send,
+        input: &InputConfig,
+        observer: &dyn Observer,
+        texts: &dyn TextSource,
+    ) -> Result<Analysis, EngineError> {
+        self.install(|| self.run_here(records, input, observer, Some(texts)))
     }
 
     fn run_here(
@@ -177,11 +199,12 @@ impl Engine {
         records: impl Iterator<Item = Result<Record, ReadError>> + Send,
         input: &InputConfig,
         observer: &dyn Observer,
+        texts: Option<&dyn TextSource>,
     ) -> Result<Analysis, EngineError> {
         let mut settings = self.settings.clone();
         settings.input = input.clone();
         let threads = self.threads();
-        let outcome = pipeline::run(records, &settings, threads, observer)?;
+        let outcome = pipeline::run(records, &settings, threads, observer, texts)?;
         let t = Instant::now();
         let dates = if settings.keep_texts {
             stages::dates(&outcome.docs)

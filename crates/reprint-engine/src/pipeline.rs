@@ -177,6 +177,7 @@ pub(crate) fn run(
     settings: &Settings,
     threads: usize,
     observer: &dyn Observer,
+    texts: Option<&dyn crate::TextSource>,
 ) -> Result<Outcome> {
     let progress = |docs, bytes| observer.progress(docs, bytes);
     let phase = |name: &str| observer.phase(name);
@@ -272,8 +273,12 @@ pub(crate) fn run(
                 });
                 let reread =
                     !settings.keep_texts && rereader.push(rec.origin.as_ref(), rec.loc.line);
+                // The caller keeps this text for the whole run: no need to keep its set.
+                let held = !settings.keep_texts
+                    && !reread
+                    && texts.is_some_and(|t| t.text(&rec.loc).is_some());
                 arena
-                    .push(if settings.keep_texts || reread {
+                    .push(if settings.keep_texts || reread || held {
                         &[]
                     } else {
                         set
@@ -433,6 +438,7 @@ pub(crate) fn run(
         &rereader,
         &docs,
         &exacts,
+        texts,
     )?;
     drop(arena);
     phase("verifying candidate pairs and clustering");
@@ -466,10 +472,12 @@ fn gather_sets(
     rereader: &reprint_io::Rereader,
     docs: &[DocRow],
     exacts: &[u64],
+    texts: Option<&dyn crate::TextSource>,
 ) -> Result<(Vec<Vec<u32>>, SetCounts)> {
     let one = |w: &mut Worker, &d: &u32| -> Result<(Vec<u32>, u8)> {
         let d = d as usize;
-        let (text, how) = if let Some(t) = docs[d].text() {
+        let held = || texts.and_then(|t| t.text(&docs[d].loc));
+        let (text, how) = if let Some(t) = docs[d].text().or_else(held) {
             (std::borrow::Cow::Borrowed(t), 2)
         } else if let Some(t) = rereader.text(d)? {
             (std::borrow::Cow::Owned(t), 1)

@@ -183,7 +183,7 @@ impl Columns {
         &'a self,
         cancel: &'a AtomicBool,
     ) -> impl Iterator<Item = Result<Record, ReadError>> + Send + 'a {
-        let file: Arc<str> = Arc::from("input");
+        let file: Arc<str> = Arc::from(INPUT);
         let mut stopped = false;
         (0..self.len()).map_while(move |i| {
             if stopped {
@@ -226,6 +226,20 @@ impl Columns {
             .collect()
     }
 }
+
+/// The columns stay alive for the whole run: verification reads a candidate's text from
+/// them again instead of keeping every document's shingle set.
+impl reprint_engine::TextSource for Columns {
+    fn text(&self, loc: &Location) -> Option<&str> {
+        if &*loc.file != INPUT || loc.line == 0 {
+            return None;
+        }
+        self.texts.get(loc.line as usize - 1)
+    }
+}
+
+/// The name records read from Python columns carry as their file.
+const INPUT: &str = "input";
 
 /// A reason as Python users count: records by 0-based index.
 pub(crate) fn by_index(reason: &str) -> String {

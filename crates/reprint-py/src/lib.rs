@@ -53,7 +53,7 @@ fn run<'py>(
             let input = engine.input_config(&InputConfig::default());
             let records = cols.records(&cancel);
             let analysis = engine
-                .run(records, &input, &())
+                .run_with_texts(records, &input, &(), &*cols)
                 .map_err(|e| PyErrLater::Engine(e, cancel.load(Ordering::Relaxed)))?;
             let mut found: Vec<Finding> = Vec::new();
             let Ok(()) = analysis.write_findings(&mut found, true);
