@@ -6,18 +6,33 @@ use arrow_array::Array;
 use arrow_schema::DataType;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
 use pyo3_arrow::PyChunkedArray;
 use reprint_io::{Location, ReadError, Record};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// One chunk of strings, in whichever Arrow layout it came.
+/// One chunk of strings, in whichever Arrow layout it came, or Python's own strings.
 enum Chunk {
     Utf8(arrow_array::StringArray),
     Large(arrow_array::LargeStringArray),
     View(arrow_array::StringViewArray),
+    Python(PyStrs),
 }
+
+/// The UTF-8 bytes of Python `str` objects, read in place (no copy), with a reference to
+/// each object so that they outlive the call even if the caller's list changes.
+struct PyStrs {
+    spans: Vec<(*const u8, usize)>,
+    _owners: Vec<Py<PyString>>,
+}
+
+// SAFETY: each span points into the UTF-8 form of a `str` object that `_owners` keeps
+// alive; `str` objects are immutable and CPython never moves or frees that UTF-8 form while
+// the object lives, so the bytes can be read from any thread, without the GIL.
+unsafe impl Send for PyStrs {}
+unsafe impl Sync for PyStrs {}
 
 impl Chunk {
     fn len(&self) -> usize {
@@ -25,6 +40,7 @@ impl Chunk {
             Chunk::Utf8(a) => a.len(),
             Chunk::Large(a) => a.len(),
             Chunk::View(a) => a.len(),
+            Chunk::Python(p) => p.spans.len(),
         }
     }
 
@@ -33,6 +49,11 @@ impl Chunk {
             Chunk::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
             Chunk::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Chunk::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Chunk::Python(p) => {
+                let (ptr, len) = p.spans[i];
+                // SAFETY: see `PyStrs`; the bytes are valid UTF-8 (CPython made them).
+                Some(unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) })
+            }
         }
     }
 }
@@ -75,6 +96,36 @@ impl StrColumn {
         })
     }
 
+    /// The strings of a Python list of `str` (every item must be one), read in place.
+    pub(crate) fn from_list(what: &str, list: &Bound<'_, PyList>) -> PyResult<StrColumn> {
+        let mut spans = Vec::with_capacity(list.len());
+        let mut owners = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            let s = item.cast_into::<PyString>().map_err(|e| {
+                PyTypeError::new_err(format!(
+                    "{what}[{i}] is a {}, not a string",
+                    e.into_inner()
+                        .get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })?;
+            let text = s.to_str()?;
+            spans.push((text.as_ptr(), text.len()));
+            owners.push(s.unbind());
+        }
+        let len = spans.len();
+        Ok(StrColumn {
+            chunks: vec![Chunk::Python(PyStrs {
+                spans,
+                _owners: owners,
+            })],
+            starts: vec![0],
+            len,
+        })
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -96,12 +147,15 @@ pub(crate) struct Columns {
 
 impl Columns {
     pub(crate) fn new(
-        texts: PyChunkedArray,
+        texts: &Bound<'_, PyAny>,
         ids: Option<PyChunkedArray>,
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
     ) -> PyResult<Columns> {
-        let texts = StrColumn::new("texts", texts)?;
+        let texts = match texts.cast::<PyList>() {
+            Ok(list) => StrColumn::from_list("texts", list)?,
+            Err(_) => StrColumn::new("texts", texts.extract::<PyChunkedArray>()?)?,
+        };
         let opt = |name, c: Option<PyChunkedArray>| -> PyResult<Option<StrColumn>> {
             let Some(c) = c else { return Ok(None) };
             let c = StrColumn::new(name, c)?;

@@ -103,13 +103,13 @@ impl PyIndex {
     fn add<'py>(
         &self,
         py: Python<'py>,
-        texts: PyChunkedArray,
+        texts: Bound<'py, PyAny>,
         ids: PyChunkedArray,
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
         replace: bool,
     ) -> PyResult<(Bound<'py, PyDict>, u64)> {
-        let cols = Columns::new(texts, Some(ids), dates, titles)?;
+        let cols = Columns::new(&texts, Some(ids), dates, titles)?;
         let docs = cols.new_docs()?;
         let index = self.index()?;
         let added = py
@@ -123,12 +123,12 @@ impl PyIndex {
     fn query<'py>(
         &self,
         py: Python<'py>,
-        texts: PyChunkedArray,
+        texts: Bound<'py, PyAny>,
         ids: PyChunkedArray,
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let cols = Columns::new(texts, Some(ids), dates, titles)?;
+        let cols = Columns::new(&texts, Some(ids), dates, titles)?;
         let docs = cols.new_docs()?;
         let index = self.index()?;
         let found = py.detach(|| index.query(&docs)).map_err(index_error)?;

@@ -28,7 +28,7 @@ use std::time::Duration;
 #[allow(clippy::too_many_arguments)]
 fn run<'py>(
     py: Python<'py>,
-    texts: PyChunkedArray,
+    texts: Bound<'py, PyAny>,
     ids: Option<PyChunkedArray>,
     dates: Option<PyChunkedArray>,
     titles: Option<PyChunkedArray>,
@@ -43,7 +43,7 @@ fn run<'py>(
     cfg.threads = threads_setting(threads);
     let kinds = tables::kinds(&cfg);
     let engine = Engine::new(cfg).map_err(engine_error)?;
-    let cols = Columns::new(texts, ids, dates, titles)?;
+    let cols = Columns::new(&texts, ids, dates, titles)?;
     let cols = Arc::new(cols);
     let cancel = Arc::new(AtomicBool::new(false));
     let work = {

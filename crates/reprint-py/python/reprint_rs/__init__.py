@@ -247,10 +247,14 @@ def _columns(
             )
         if isinstance(data, Mapping):
             raise TypeError("data must be a sequence of strings or a table, not a dict")
-        array_like = isinstance(data, (pa.Array, pa.ChunkedArray, Sequence)) or hasattr(
-            data, "__array__"
-        )
-        texts = _strings(data if array_like else list(data), "texts")
+        if type(data) in (list, tuple) and all(type(x) is str for x in data):
+            # Python strings are read in place by the engine: no Arrow copy.
+            texts = data if type(data) is list else list(data)
+        else:
+            array_like = isinstance(data, (pa.Array, pa.ChunkedArray, Sequence)) or hasattr(
+                data, "__array__"
+            )
+            texts = _strings(data if array_like else list(data), "texts")
         cols = _Columns(texts)
     else:
         texts = _strings(_column(table, text, "text"), f"column {text!r}")
@@ -548,7 +552,8 @@ class Index:
     ) -> Result:
         """What adding these documents would find, without storing them. Ids default to
         ``"query-0"``, ``"query-1"``, …"""
-        texts = _strings(texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else list(texts), "texts")
+        if not isinstance(texts, (pa.Array, pa.ChunkedArray, list)):
+            texts = list(texts)
         if ids is None:
             ids = [f"query-{i}" for i in range(len(texts))]
         cols = _columns(texts, ids=ids, dates=dates, titles=titles)

@@ -8,9 +8,10 @@ import pyarrow as pa
 __version__: str
 
 _Column = pa.Array | pa.ChunkedArray
+_Texts = _Column | list[str]
 
 def run(
-    texts: _Column,
+    texts: _Texts,
     ids: _Column | None = None,
     dates: _Column | None = None,
     titles: _Column | None = None,
@@ -37,7 +38,7 @@ class Index:
     def open(path: str | PathLike[str]) -> Index: ...
     def add(
         self,
-        texts: _Column,
+        texts: _Texts,
         ids: _Column,
         dates: _Column | None = None,
         titles: _Column | None = None,
@@ -45,7 +46,7 @@ class Index:
     ) -> tuple[dict[str, pa.Table], int]: ...
     def query(
         self,
-        texts: _Column,
+        texts: _Texts,
         ids: _Column,
         dates: _Column | None = None,
         titles: _Column | None = None,
