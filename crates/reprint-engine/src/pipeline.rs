@@ -658,7 +658,7 @@ mod tests {
         s.skip_bad = true;
         let pairs = |path: &std::path::Path| {
             let records = reprint_io::Inputs::open(&[path.to_path_buf()], &cfg).unwrap();
-            let out = run(records, &s, 1, &()).unwrap();
+            let out = run(records, &s, 1, &(), None).unwrap();
             let ids = |d: u32| out.docs[d as usize].id.clone();
             (
                 out.skipped,
@@ -685,7 +685,7 @@ mod tests {
             let cfg = reprint_io::InputConfig::default();
             let s = settings(cfg.clone());
             let records = reprint_io::Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
-            let out = run(records, &s, threads, &()).unwrap();
+            let out = run(records, &s, threads, &(), None).unwrap();
             assert_eq!(out.result.pairs.len(), 1);
             assert_eq!(out.sets.reread, 2);
             assert_eq!(out.sets.stored, 0);
