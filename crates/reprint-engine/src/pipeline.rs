@@ -699,7 +699,7 @@ mod tests {
                     std::fs::write(&path, text.replace("quick", "slowx")).unwrap();
                     None
                 }));
-            let err = match run(records, &s, threads, &()) {
+            let err = match run(records, &s, threads, &(), None) {
                 Err(e) => e.to_string(),
                 Ok(_) => panic!("a changed file must not verify"),
             };
