@@ -68,8 +68,8 @@ fn text_at(texts: &StrColumn, i: usize) -> Result<&str, String> {
         .ok_or_else(|| format!("record {i}: text is None (null)"))
 }
 
-/// Fingerprints of a batch of texts: `tokens`, `exact` (the hash of the normalized word
-/// sequence, equal for exact duplicates) and `band_keys` (one int64 per LSH band:
+/// Fingerprints of a batch of texts: `tokens`, `shingles` (distinct), `exact` (the hash of
+/// the normalized word sequence, equal for exact duplicates) and `band_keys` (one int64 per LSH band:
 /// `band << 32 | key`, so one column groups all bands; empty for a text without shingles).
 #[pyfunction]
 #[pyo3(signature = (texts, *, dedup=None, threads=1))]
@@ -97,15 +97,22 @@ pub(crate) fn fingerprints(
                     .map(|(band, &key)| ((band as i64) << 32) | key as i64)
                     .collect();
             }
-            Ok::<_, String>((fp.tokens as i64, fp.exact as i64, keys))
+            Ok::<_, String>((
+                fp.tokens as i64,
+                distinct_shingles(&fp.shingles),
+                fp.exact as i64,
+                keys,
+            ))
         })
     })?;
     let mut tokens = Int64Builder::with_capacity(rows.len());
+    let mut shingles = Int64Builder::with_capacity(rows.len());
     let mut exact = Int64Builder::with_capacity(rows.len());
     let mut bands = ListBuilder::new(Int64Builder::new());
     for r in rows {
-        let (t, e, k) = r.map_err(PyValueError::new_err)?;
+        let (t, sh, e, k) = r.map_err(PyValueError::new_err)?;
         tokens.append_value(t);
+        shingles.append_value(sh);
         exact.append_value(e);
         bands.values().append_slice(&k);
         bands.append(true);
@@ -114,6 +121,7 @@ pub(crate) fn fingerprints(
         py,
         vec![
             ("tokens", Arc::new(tokens.finish())),
+            ("shingles", Arc::new(shingles.finish())),
             ("exact", Arc::new(exact.finish())),
             ("band_keys", Arc::new(bands.finish())),
         ],
@@ -128,6 +136,14 @@ fn same_len((a, la): (&str, usize), (b, lb): (&str, usize)) -> PyResult<()> {
         )));
     }
     Ok(())
+}
+
+/// Distinct shingles (as the 32-bit set verification compares).
+fn distinct_shingles(shingles: &[u64]) -> i64 {
+    let mut set: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
+    set.sort_unstable();
+    set.dedup();
+    set.len() as i64
 }
 
 fn int64s(name: &str, col: PyChunkedArray) -> PyResult<Vec<i64>> {

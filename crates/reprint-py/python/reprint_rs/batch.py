@@ -61,7 +61,7 @@ def fingerprints(
     threads: int = 1,
     **options: Any,
 ) -> pa.Table:
-    """One row per text: ``tokens`` (int64), ``exact`` (int64 hash of the normalized word
+    """One row per text: ``tokens`` (int64), ``shingles`` (distinct shingles), ``exact`` (int64 hash of the normalized word
     sequence: equal for exact duplicates), ``band_keys`` (list of int64, one per LSH band,
     ``band << 32 | key``; empty for a text of fewer than ``shingle_size`` words). The banding
     follows from ``threshold`` as in the CLI (or ``banding=[bands, rows]``)."""

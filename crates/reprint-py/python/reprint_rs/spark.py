@@ -1,0 +1,289 @@
+"""Near-duplicate removal on Spark, with the CLI's answers.
+
+>>> from reprint_rs import spark as rps                                    # doctest: +SKIP
+>>> marked = rps.dedup(df, text="text", id="id", threshold=0.8)             # doctest: +SKIP
+>>> marked.where("keep").drop("cluster", "keep", "duplicate_of").write.parquet("kept/")  # doctest: +SKIP
+
+The work runs where the data is, in Spark stages named for what they do (see the Spark UI):
+
+1. **fingerprint** (`mapInArrow`, one core per task, no threads of ours): each document's
+   exact hash and LSH band keys, as int64 (never unsigned: Spark would corrupt them);
+2. **exact groups**: documents with one exact hash are one group; only its first copy goes on;
+3. **LSH buckets → candidate pairs**: band keys shuffled by key, each partition's buckets turned
+   into pairs (buckets over `max_bucket` chained, linear, as the CLI does), distinct;
+4. **verify**: each candidate joined with both texts, exact Jaccard computed (`mapInArrow`);
+   only verified pairs survive;
+5. **connected components** of the verified pairs and of each copy to its first copy:
+   large-star / small-star iterations on DataFrames, lineage cut by a checkpoint each round
+   (linear in the copies: 20,000 copies of one page are 20,000 edges, not their pairs);
+6. **keep**: the first (or longest) document of each cluster is kept; the result is joined
+   back onto the input.
+
+:func:`pairs` lists every pair as the CLI does: each verified pair of first copies stands for
+every pair of their copies, and every exact group for its own pairs (a star on the first copy
+past `max_bucket`).
+
+Input order decides "first": it is the order Spark reads the rows in
+(`monotonically_increasing_id`, which follows partition order), so the same input gives the
+same answer whatever the partitioning. Give ``order=`` a column to decide it yourself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pyarrow as pa
+
+from . import batch as _batch
+
+__all__ = ["dedup", "pairs"]
+
+_ORD = "_reprint_ord"
+
+
+def _settings(threshold, shingle_size, shingle_unit, options) -> dict[str, Any]:
+    d = dict(threshold=threshold, shingle_size=shingle_size, shingle_unit=shingle_unit)
+    d.update(options)
+    return d
+
+
+def _stage(sc, name: str) -> None:
+    sc.setJobDescription(f"reprint: {name}")
+
+
+class _Plan:
+    """The frames of one deduplication: documents with their order, pairs, components."""
+
+    def __init__(self, df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
+                 order, options):
+        from pyspark.sql import functions as F
+
+        if text not in df.columns:
+            raise ValueError(f"no text column {text!r}; the columns are: {', '.join(df.columns)}")
+        if id not in df.columns:
+            raise ValueError(f"no id column {id!r}; the columns are: {', '.join(df.columns)}")
+        if keep not in ("first", "longest"):
+            raise ValueError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
+        if max_bucket < 2:
+            raise ValueError("max_bucket must be at least 2")
+        self.spark = df.sparkSession
+        self.sc = self.spark.sparkContext
+        self.text, self.id, self.keep, self.max_bucket = text, id, keep, max_bucket
+        self.settings = _settings(threshold, shingle_size, shingle_unit, options)
+        # Fail early, on the driver, for a bad setting.
+        _batch.fingerprints([""], **self.settings)
+        ordered = df.withColumn(_ORD, F.col(order).cast("long") if order else F.monotonically_increasing_id())
+        # The order must not change between the stages that read it.
+        self.docs = ordered.localCheckpoint(eager=True)
+
+    # -- 1. fingerprints -----------------------------------------------------------------
+    def fingerprints(self):
+        settings, text = self.settings, self.text
+
+        def fingerprint(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            for b in batches:
+                fp = _batch.fingerprints(b.column(text), threads=1, **settings)
+                yield pa.RecordBatch.from_arrays(
+                    [b.column(_ORD), fp.column("tokens").combine_chunks(),
+                     fp.column("shingles").combine_chunks(), fp.column("exact").combine_chunks(),
+                     fp.column("band_keys").combine_chunks()],
+                    names=[_ORD, "tokens", "shingles", "exact", "band_keys"],
+                )
+
+        _stage(self.sc, "fingerprint documents")
+        schema = f"{_ORD} long, tokens long, shingles long, exact long, band_keys array<long>"
+        return self.docs.select(_ORD, text).mapInArrow(fingerprint, schema).localCheckpoint(eager=True)
+
+    def run(self):
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        fp = self.fp = self.fingerprints()
+        max_bucket = self.max_bucket
+
+        # -- 2. exact groups ---------------------------------------------------------------
+        _stage(self.sc, "group exact copies")
+        grouped = fp.where("tokens > 0")
+        groups = grouped.groupBy("exact").agg(F.min(_ORD).alias("first"), F.count("*").alias("n"))
+        members = grouped.join(groups, "exact").select(F.col("first"), F.col(_ORD).alias("member"),
+                                                       "n", "shingles")
+        small = members.where(F.col("n") <= max_bucket)
+        exact_all = (small.alias("x").join(small.alias("y"), "first")
+                     .where(F.col("x.member") < F.col("y.member"))
+                     .select(F.col("x.member").alias("a"), F.col("y.member").alias("b"),
+                             F.col("x.shingles").alias("len")))
+        exact_star = (members.where((F.col("n") > max_bucket) & (F.col("member") != F.col("first")))
+                      .select(F.col("first").alias("a"), F.col("member").alias("b"),
+                              F.col("shingles").alias("len")))
+        exact_pairs = exact_all.unionByName(exact_star).select(
+            "a", "b",
+            # Exact copies: 1.0 whatever their shingles (as the CLI writes them).
+            F.lit(1.0).alias("jaccard"),
+            F.lit(1.0).alias("containment_a_in_b"),
+            F.lit(1.0).alias("containment_b_in_a"),
+            F.lit(True).alias("exact"),
+            F.col("len").alias("shared_shingles"), F.col("len").alias("shingles_a"),
+            F.col("len").alias("shingles_b"),
+        )
+
+        # -- 3. LSH buckets → candidate pairs ----------------------------------------------
+        _stage(self.sc, "LSH buckets to candidate pairs")
+        firsts = grouped.join(groups.select(F.col("first").alias(_ORD)), _ORD)
+        keyed = firsts.select(_ORD, F.explode("band_keys").alias("key"))
+
+        def bucket(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            # Every row of a key is in this partition (shuffled by key): all batches at once.
+            rows = list(batches)
+            if not rows:
+                return
+            t = pa.Table.from_batches(rows)
+            out = _batch.candidate_pairs(t.column(_ORD), t.column("key"), max_bucket=max_bucket)
+            for b in out.to_batches():
+                yield b
+
+        parts = max(self.spark.sparkContext.defaultParallelism, 1)
+        candidates = (keyed.repartition(parts, "key").mapInArrow(bucket, "a long, b long")
+                      .distinct())
+
+        # -- 4. verify ---------------------------------------------------------------------
+        _stage(self.sc, "verify candidate pairs (exact Jaccard)")
+        texts = self.docs.select(F.col(_ORD), F.col(self.text).alias("t"))
+        joined = (candidates.join(texts.select(F.col(_ORD).alias("a"), F.col("t").alias("ta")), "a")
+                  .join(texts.select(F.col(_ORD).alias("b"), F.col("t").alias("tb")), "b"))
+        settings = self.settings
+
+        def verify(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            for b in batches:
+                v = _batch.verify_pairs(b.column("ta"), b.column("tb"), threads=1, **settings)
+                cols = [b.column("a"), b.column("b")] + [v.column(c).combine_chunks() for c in v.column_names]
+                yield pa.RecordBatch.from_arrays(cols, names=["a", "b"] + v.column_names)
+
+        near = (joined.mapInArrow(verify, "a long, b long, jaccard double, containment_a_in_b double, "
+                                  "containment_b_in_a double, exact boolean, shared_shingles long, "
+                                  "shingles_a long, shingles_b long, duplicate boolean")
+                .where("duplicate").drop("duplicate"))
+
+        self.near = near.localCheckpoint(eager=True)
+        self.members = members.select("first", "member")
+        self.exact_pairs = exact_pairs
+        return self
+
+    def all_pairs(self):
+        """Every pair the CLI reports: exact groups' pairs, and each verified pair of first
+        copies for every pair of their copies."""
+        from pyspark.sql import functions as F
+
+        _stage(self.sc, "expand verified pairs to exact copies")
+        mem = self.members
+        ex = (self.near.join(mem.select(F.col("first").alias("a"), F.col("member").alias("x")), "a")
+              .join(mem.select(F.col("first").alias("b"), F.col("member").alias("y")), "b"))
+        swap = F.col("x") > F.col("y")
+        near_all = ex.select(
+            F.least("x", "y").alias("a"), F.greatest("x", "y").alias("b"), "jaccard",
+            F.when(swap, F.col("containment_b_in_a")).otherwise(F.col("containment_a_in_b")).alias("containment_a_in_b"),
+            F.when(swap, F.col("containment_a_in_b")).otherwise(F.col("containment_b_in_a")).alias("containment_b_in_a"),
+            "exact", "shared_shingles",
+            F.when(swap, F.col("shingles_b")).otherwise(F.col("shingles_a")).alias("shingles_a"),
+            F.when(swap, F.col("shingles_a")).otherwise(F.col("shingles_b")).alias("shingles_b"),
+        )
+        return self.exact_pairs.unionByName(near_all)
+
+    def mark(self):
+        """Clusters and keep decisions: components of the verified pairs of first copies and
+        of each copy to its first copy (linear in the copies, never their pairs)."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        fp = self.fp
+        edges = self.near.select("a", "b").unionByName(
+            self.members.where(F.col("first") != F.col("member"))
+            .select(F.col("first").alias("a"), F.col("member").alias("b")))
+        # -- 6. connected components -------------------------------------------------------
+        _stage(self.sc, "connected components (large-star / small-star)")
+        comp = _components(edges)
+        # -- 7. keep -----------------------------------------------------------------------
+        _stage(self.sc, "keep decisions")
+        comp = comp.join(fp.select(F.col(_ORD).alias("node"), "tokens"), "node")
+        clusters = (comp.select("root").distinct()
+                    .withColumn("cluster", F.row_number().over(Window.orderBy("root")) - 1))
+        if self.keep == "first":
+            rep = comp.select("root", F.col("root").alias("rep")).distinct()
+        else:
+            w = Window.partitionBy("root").orderBy(F.col("tokens").desc(), F.col("node"))
+            rep = (comp.withColumn("r", F.row_number().over(w)).where("r = 1")
+                   .select("root", F.col("node").alias("rep")))
+        self.marks = comp.join(clusters, "root").join(rep, "root").select(
+            F.col("node").alias(_ORD), "cluster", "rep")
+        return self
+
+
+def _components(edges):
+    """Connected components of undirected edges (a, b): every node with its component's
+    smallest node, by alternating large-star and small-star until nothing changes
+    (Kiveris et al., 2014)."""
+    from pyspark.sql import functions as F
+
+    e = edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).distinct()
+    e = e.localCheckpoint(eager=True)
+    for _ in range(100):
+        # Large star: each node's larger neighbours attach to its smallest neighbour (or it).
+        both = e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
+        m = both.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+        large = (both.join(m, "u").where(F.col("v") > F.col("u"))
+                 .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
+        # Small star: each node and its smaller neighbours attach to the smallest of them.
+        m = large.groupBy("u").agg(F.min("v").alias("m"))
+        small = (large.join(m, "u").where(F.col("v") != F.col("m"))
+                 .select(F.col("v").alias("u"), F.col("m").alias("v"))
+                 .unionByName(m.select("u", F.col("m").alias("v")))
+                 .select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v"))
+                 .where(F.col("u") != F.col("v")).distinct())
+        small = small.localCheckpoint(eager=True)
+        changed = small.exceptAll(e).limit(1).count() + e.exceptAll(small).limit(1).count()
+        e = small
+        if changed == 0:
+            break
+    else:
+        raise RuntimeError("connected components did not converge in 100 rounds")
+    nodes = e.select(F.col("u").alias("node"), F.col("v").alias("root"))
+    roots = e.select(F.col("v").alias("node"), F.col("v").alias("root")).distinct()
+    return nodes.unionByName(roots).distinct()
+
+
+def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: str = "first",
+          max_bucket: int = 200, shingle_size: int = 5, shingle_unit: str = "word",
+          order: str | None = None, **options: Any):
+    """``df`` with ``cluster`` (null for a document without duplicates, as in the CLI),
+    ``keep`` and ``duplicate_of`` (the kept document's id) added. ``keep``: ``"first"`` (in
+    input order) or ``"longest"``. Settings as in :func:`reprint_rs.dedup`."""
+    from pyspark.sql import functions as F
+
+    plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
+                 options).run().mark()
+    ids = plan.docs.select(F.col(_ORD).alias("rep"), F.col(id).alias("duplicate_of"))
+    marks = plan.marks.join(ids, "rep", "left")
+    out = plan.docs.join(marks, _ORD, "left")
+    return out.select(
+        *[F.col(c) for c in df.columns],
+        F.col("cluster").cast("long").alias("cluster"),
+        (F.col("rep").isNull() | (F.col("rep") == F.col(_ORD))).alias("keep"),
+        F.when(F.col("rep") != F.col(_ORD), F.col("duplicate_of")).alias("duplicate_of"),
+    )
+
+
+def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
+          shingle_size: int = 5, shingle_unit: str = "word", order: str | None = None,
+          **options: Any):
+    """The verified pairs with the CLI's columns: ``a``, ``b`` (ids, ``a`` first in input
+    order), ``jaccard``, ``containment_a_in_b``, ``containment_b_in_a``, ``exact``,
+    ``shared_shingles``, ``shingles_a``, ``shingles_b``."""
+    from pyspark.sql import functions as F
+
+    plan = _Plan(df, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit, order,
+                 options).run()
+    ids = plan.docs.select(F.col(_ORD), F.col(id).alias("_id"))
+    p = (plan.all_pairs().join(ids.select(F.col(_ORD).alias("a"), F.col("_id").alias("a_id")), "a")
+         .join(ids.select(F.col(_ORD).alias("b"), F.col("_id").alias("b_id")), "b"))
+    return p.orderBy("a", "b").select(
+        F.col("a_id").alias("a"), F.col("b_id").alias("b"), "jaccard", "containment_a_in_b",
+        "containment_b_in_a", "exact", "shared_shingles", "shingles_a", "shingles_b")
