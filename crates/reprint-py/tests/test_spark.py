@@ -37,21 +37,21 @@ def frame(session, docs, partitions):
     return session.createDataFrame([(d["id"], d["text"]) for d in docs], schema).repartition(partitions)
 
 
+def ordered_frame(session, rows, schema, partitions):
+    """A DataFrame of `rows` in this order, split into `partitions` contiguous slices."""
+    return session.createDataFrame(session.sparkContext.parallelize(rows, partitions), schema)
+
+
 @pytest.mark.parametrize("partitions", [1, 2, 4])
 def test_newsgroups_pairs_and_clusters_equal_the_cli(session, newsgroups, newsgroups_cli, partitions):
-    # Input order is the order Spark reads rows in: coalesce keeps the list's order.
     from pyspark.sql.types import StringType, StructField, StructType
 
     schema = StructType([StructField("id", StringType()), StructField("text", StringType())])
-    rows = [(d["id"], d["text"]) for d in newsgroups]
-    df = session.createDataFrame(rows, schema).coalesce(1)
-    if partitions > 1:
-        # Split into ordered ranges: partition i holds a contiguous slice, in order.
-        df = session.createDataFrame(rows, schema, ).repartitionByRange(partitions, "id") \
-            if False else session.createDataFrame(session.sparkContext.parallelize(rows, partitions), schema)
+    df = ordered_frame(session, [(d["id"], d["text"]) for d in newsgroups], schema, partitions)
     got = [r.asDict() for r in rps.pairs(df).collect()]
     assert got == newsgroups_cli["pair"]
     marked = {r["id"]: r for r in rps.dedup(df).collect()}
+    assert len(marked) == len(newsgroups)
     for d in newsgroups_cli["document"]:
         m = marked[d["id"]]
         assert (m["cluster"], m["keep"], m["duplicate_of"]) == (d["cluster"], d["keep"], d["duplicate_of"]), d
