@@ -55,3 +55,61 @@ def test_newsgroups_pairs_and_clusters_equal_the_cli(session, newsgroups, newsgr
     for d in newsgroups_cli["document"]:
         m = marked[d["id"]]
         assert (m["cluster"], m["keep"], m["duplicate_of"]) == (d["cluster"], d["keep"], d["duplicate_of"]), d
+
+
+def test_long_ids_and_keep_longest(session, seeds):
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    ids, texts = seeds
+    schema = StructType([StructField("doc", LongType()), StructField("body", StringType())])
+    df = ordered_frame(session, [(1000 + i, t) for i, t in enumerate(texts)], schema, 2)
+    marked = {r["doc"]: r for r in rps.dedup(df, text="body", id="doc", keep="longest").collect()}
+    # 001 (000 with a headline) is the longer copy: it is kept, 000 points to it.
+    assert marked[1000]["keep"] is False and marked[1000]["duplicate_of"] == 1001
+    assert marked[1001]["keep"] is True and marked[1001]["duplicate_of"] is None
+    assert marked[1000]["cluster"] == marked[1001]["cluster"] == 0
+    assert all(marked[i]["cluster"] is None for i in (1002, 1003, 1004))
+    expect = rp_keep_longest(texts)
+    assert [marked[1000 + i]["keep"] for i in range(5)] == expect
+    p = rps.pairs(df, text="body", id="doc").collect()
+    assert [(r["a"], r["b"]) for r in p] == [(1000, 1001)]
+    assert isinstance(p[0]["a"], int)
+    fp_schema = rps.fingerprint_schema()
+    assert "unsigned" not in fp_schema and "long" in fp_schema
+
+
+def rp_keep_longest(texts):
+    import reprint_rs as rp
+
+    return rp.dedup(texts, keep="longest").keep.tolist()
+
+
+def test_skewed_input_has_one_cluster(session, seeds):
+    """20,000 copies of one document and 5,000 near-copies: no quadratic work, one cluster."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    _, texts = seeds
+    base = texts[0]
+    words = base.split()
+    rows = [(i, base) for i in range(20_000)]
+    for k in range(5_000):
+        # One word changed near the end: each near-copy is ~0.98 of the base.
+        changed = words[:-3] + [f"variant{k}"] + words[-2:]
+        rows.append((20_000 + k, " ".join(changed)))
+    rows.append((99_999, texts[3]))
+    schema = StructType([StructField("id", LongType()), StructField("text", StringType())])
+    df = ordered_frame(session, rows, schema, 4)
+    marked = rps.dedup(df).groupBy("cluster", "keep").count().collect()
+    by = {(r["cluster"], r["keep"]): r["count"] for r in marked}
+    assert by == {(0, True): 1, (0, False): 24_999, (None, True): 1}
+
+
+def test_bad_columns_are_named(session):
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([StructField("id", StringType()), StructField("body", StringType())])
+    df = ordered_frame(session, [("a", "x y z")], schema, 1)
+    with pytest.raises(ValueError, match="no text column 'text'; the columns are: id, body"):
+        rps.dedup(df)
+    with pytest.raises(ValueError, match="keep must be"):
+        rps.dedup(df, text="body", keep="earliest")

@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from . import batch as _batch
 
-__all__ = ["dedup", "pairs"]
+__all__ = ["dedup", "pairs", "fingerprint_schema"]
 
 _ORD = "_reprint_ord"
 
@@ -91,7 +91,7 @@ class _Plan:
                 )
 
         _stage(self.sc, "fingerprint documents")
-        schema = f"{_ORD} long, tokens long, shingles long, exact long, band_keys array<long>"
+        schema = fingerprint_schema()
         return self.docs.select(_ORD, text).mapInArrow(fingerprint, schema).localCheckpoint(eager=True)
 
     def run(self):
@@ -198,10 +198,10 @@ class _Plan:
         edges = self.near.select("a", "b").unionByName(
             self.members.where(F.col("first") != F.col("member"))
             .select(F.col("first").alias("a"), F.col("member").alias("b")))
-        # -- 6. connected components -------------------------------------------------------
+        # -- 5. connected components -------------------------------------------------------
         _stage(self.sc, "connected components (large-star / small-star)")
         comp = _components(edges)
-        # -- 7. keep -----------------------------------------------------------------------
+        # -- 6. keep -----------------------------------------------------------------------
         _stage(self.sc, "keep decisions")
         comp = comp.join(fp.select(F.col(_ORD).alias("node"), "tokens"), "node")
         clusters = (comp.select("root").distinct()
@@ -215,6 +215,12 @@ class _Plan:
         self.marks = comp.join(clusters, "root").join(rep, "root").select(
             F.col("node").alias(_ORD), "cluster", "rep")
         return self
+
+
+def fingerprint_schema() -> str:
+    """The schema of the fingerprint stage: hashes as signed 64-bit (`long`), always given
+    explicitly (Spark silently corrupts unsigned 64-bit values in an inferred column)."""
+    return f"{_ORD} long, tokens long, shingles long, exact long, band_keys array<long>"
 
 
 def _components(edges):
