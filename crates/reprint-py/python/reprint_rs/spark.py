@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from . import batch as _batch
 
-__all__ = ["dedup", "pairs", "fingerprint_schema"]
+__all__ = ["dedup", "pairs", "dedup_with_pairs", "fingerprint_schema"]
 
 _ORD = "_reprint_ord"
 
@@ -256,16 +256,9 @@ def _components(edges):
     return nodes.unionByName(roots).distinct()
 
 
-def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: str = "first",
-          max_bucket: int = 200, shingle_size: int = 5, shingle_unit: str = "word",
-          order: str | None = None, **options: Any):
-    """``df`` with ``cluster`` (null for a document without duplicates, as in the CLI),
-    ``keep`` and ``duplicate_of`` (the kept document's id) added. ``keep``: ``"first"`` (in
-    input order) or ``"longest"``. Settings as in :func:`reprint_rs.dedup`."""
+def _marked(plan, df, id):
     from pyspark.sql import functions as F
 
-    plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
-                 options).run().mark()
     ids = plan.docs.select(F.col(_ORD).alias("rep"), F.col(id).alias("duplicate_of"))
     marks = plan.marks.join(ids, "rep", "left")
     out = plan.docs.join(marks, _ORD, "left")
@@ -277,19 +270,44 @@ def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: 
     )
 
 
-def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
-          shingle_size: int = 5, shingle_unit: str = "word", order: str | None = None,
-          **options: Any):
-    """The verified pairs with the CLI's columns: ``a``, ``b`` (ids, ``a`` first in input
-    order), ``jaccard``, ``containment_a_in_b``, ``containment_b_in_a``, ``exact``,
-    ``shared_shingles``, ``shingles_a``, ``shingles_b``."""
+def _pairs(plan, id):
     from pyspark.sql import functions as F
 
-    plan = _Plan(df, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit, order,
-                 options).run()
     ids = plan.docs.select(F.col(_ORD), F.col(id).alias("_id"))
     p = (plan.all_pairs().join(ids.select(F.col(_ORD).alias("a"), F.col("_id").alias("a_id")), "a")
          .join(ids.select(F.col(_ORD).alias("b"), F.col("_id").alias("b_id")), "b"))
     return p.orderBy("a", "b").select(
         F.col("a_id").alias("a"), F.col("b_id").alias("b"), "jaccard", "containment_a_in_b",
         "containment_b_in_a", "exact", "shared_shingles", "shingles_a", "shingles_b")
+
+
+def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: str = "first",
+          max_bucket: int = 200, shingle_size: int = 5, shingle_unit: str = "word",
+          order: str | None = None, **options: Any):
+    """``df`` with ``cluster`` (null for a document without duplicates, as in the CLI),
+    ``keep`` and ``duplicate_of`` (the kept document's id) added. ``keep``: ``"first"`` (in
+    input order) or ``"longest"``. Settings as in :func:`reprint_rs.dedup`."""
+    plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
+                 options).run().mark()
+    return _marked(plan, df, id)
+
+
+def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
+          shingle_size: int = 5, shingle_unit: str = "word", order: str | None = None,
+          **options: Any):
+    """The verified pairs with the CLI's columns: ``a``, ``b`` (ids, ``a`` first in input
+    order), ``jaccard``, ``containment_a_in_b``, ``containment_b_in_a``, ``exact``,
+    ``shared_shingles``, ``shingles_a``, ``shingles_b``."""
+    plan = _Plan(df, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit, order,
+                 options).run()
+    return _pairs(plan, id)
+
+
+def dedup_with_pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8,
+                     keep: str = "first", max_bucket: int = 200, shingle_size: int = 5,
+                     shingle_unit: str = "word", order: str | None = None, **options: Any):
+    """Both :func:`dedup`'s marked frame and :func:`pairs`, from one pass over the data
+    (what `reprint dedup` writes)."""
+    plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
+                 options).run().mark()
+    return _marked(plan, df, id), _pairs(plan, id)

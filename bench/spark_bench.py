@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Near-duplicates on Spark (local mode) against the CLI and Spark ML's MinHashLSH.
+
+On generated news-like documents (`gen-corpus`, Parquet for Spark):
+
+* CLI:            `reprint dedup FILE.jsonl --threads 2` (pairs and keep decisions written).
+* reprint_rs.spark: `dedup_with_pairs(df)` on `local[2]` — the marked frame and the pairs
+                  written as Parquet; session start-up excluded (and stated). Shuffle bytes
+                  from Spark's status store (every stage's shuffle write).
+* Spark ML:       `Tokenizer → NGram(5) → HashingTF(2^20, binary) → MinHashLSH(numHashTables=5)`
+                  and `approxSimilarityJoin(df, df, 0.2)` (Jaccard distance ≤ 0.2, i.e.
+                  J ≥ 0.8) — what a Spark user tries first; on a sample (it is slow).
+* Scaling:        reprint_rs.spark on `local[1]` vs `local[2]`, same documents.
+
+Accuracy on the sample against exact Jaccard of word 5-gram sets (`\\w+`, lower-cased): every
+pair either tool reports is checked exactly; recall is against the pooled set of true pairs.
+
+    python3 bench/spark_bench.py --docs 1000000 --sample 20000
+    python3 bench/spark_bench.py --docs 100000 --sample 10000 --skip-build    # quicker
+
+Results: markdown on stdout and bench/results/YYYY-MM-DD-spark.md (+ .json).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+WORD = re.compile(r"\w+")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def shingles(text):
+    w = WORD.findall(text.lower())
+    return {" ".join(w[i : i + 5]) for i in range(len(w) - 4)}
+
+
+def build(skip):
+    if skip:
+        return
+    log("building the release CLI and wheel")
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "reprint-cli", "-p", "reprint-bench"],
+                   cwd=ROOT, check=True)
+    wheels = ROOT / "target" / "wheels-release"
+    subprocess.run([sys.executable, "-m", "maturin", "build", "--quiet", "--release", "-m",
+                    str(ROOT / "crates/reprint-py/Cargo.toml"), "-i", sys.executable, "-o", str(wheels)],
+                   check=True)
+    whl = sorted(wheels.glob("reprint_rs-*.whl"), key=lambda p: p.stat().st_mtime)[-1]
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(whl)],
+                   check=True)
+
+
+def corpus(n, seed):
+    OUT.mkdir(parents=True, exist_ok=True)
+    jsonl = OUT / f"gen-{n}-{seed}.jsonl"
+    if not jsonl.exists():
+        log(f"generating {n:,} documents")
+        subprocess.run([str(ROOT / "target/release/gen-corpus"), "--docs", str(n), "--seed", str(seed),
+                        "--out", str(jsonl)], check=True, stdout=subprocess.DEVNULL)
+    parquet = OUT / f"gen-{n}-{seed}.parquet"
+    if not parquet.exists():
+        import pyarrow.json as pj
+        import pyarrow.parquet as pq
+
+        t = pj.read_json(jsonl).select(["id", "text"])
+        pq.write_table(t, parquet, row_group_size=20_000)
+    return jsonl, parquet
+
+
+def head(jsonl, parquet, n):
+    """The first n documents, as JSONL and Parquet."""
+    import pyarrow.parquet as pq
+
+    sj = OUT / f"{jsonl.stem}-head{n}.jsonl"
+    sp = OUT / f"{jsonl.stem}-head{n}.parquet"
+    if not sj.exists():
+        with open(jsonl, encoding="utf-8") as f, open(sj, "w", encoding="utf-8") as g:
+            for i, line in enumerate(f):
+                if i >= n:
+                    break
+                g.write(line)
+    if not sp.exists():
+        pq.write_table(pq.read_table(parquet).slice(0, n), sp, row_group_size=20_000)
+    return sj, sp
+
+
+def cli(jsonl, threads=2):
+    out = OUT / "spark-bench-cli.jsonl"
+    t = time.perf_counter()
+    subprocess.run([str(ROOT / "target/release/reprint"), "dedup", str(jsonl), "--threads", str(threads),
+                    "-q", "-o", str(out)], check=True)
+    seconds = time.perf_counter() - t
+    pairs = set()
+    with open(out, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r["type"] == "pair":
+                pairs.add((r["a"], r["b"]))
+    return seconds, pairs
+
+
+def session(cores):
+    EVENTS.mkdir(parents=True, exist_ok=True)
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    return (SparkSession.builder.master(f"local[{cores}]").appName("reprint-bench")
+            .config("spark.driver.memory", "12g")
+            .config("spark.sql.shuffle.partitions", str(4 * cores))
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.eventLog.enabled", "true")
+            .config("spark.eventLog.dir", str(EVENTS))
+            .config("spark.eventLog.compress", "false")
+            .getOrCreate())
+
+
+EVENTS = OUT / "spark-events"
+
+
+def shuffle_bytes(app_id):
+    """Bytes every task of an application wrote to the shuffle, from its event log."""
+    logs = []
+    for p in EVENTS.iterdir():
+        if app_id in p.name:  # a file, or (Spark 4) a directory of rolled files
+            logs.extend(sorted(p.iterdir()) if p.is_dir() else [p])
+    total = 0
+    for path in logs:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if '"SparkListenerTaskEnd"' not in line:
+                    continue
+                m = json.loads(line).get("Task Metrics") or {}
+                total += (m.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
+    return total
+
+
+def run_reprint_spark(parquet, cores):
+    from reprint_rs import spark as rps
+
+    spark = session(cores)
+    spark.sparkContext.setLogLevel("ERROR")
+    df = spark.read.parquet(str(parquet))
+    app = spark.sparkContext.applicationId
+    t = time.perf_counter()
+    marked, pairs = rps.dedup_with_pairs(df)
+    out = OUT / f"spark-bench-{cores}"
+    shutil.rmtree(out, ignore_errors=True)
+    marked.write.parquet(str(out / "marked"))
+    pairs.write.parquet(str(out / "pairs"))
+    seconds = time.perf_counter() - t
+    got = {(r["a"], r["b"]) for r in spark.read.parquet(str(out / "pairs")).collect()}
+    spark.stop()
+    return seconds, shuffle_bytes(app), got
+
+
+def run_spark_ml(parquet):
+    from pyspark.ml import Pipeline
+    from pyspark.ml.feature import HashingTF, MinHashLSH, NGram, RegexTokenizer
+    from pyspark.sql import functions as F
+
+    spark = session(2)
+    spark.sparkContext.setLogLevel("ERROR")
+    df = spark.read.parquet(str(parquet))
+    app = spark.sparkContext.applicationId
+    t = time.perf_counter()
+    prep = Pipeline(stages=[
+        RegexTokenizer(inputCol="text", outputCol="words", pattern="\\w+", gaps=False, toLowercase=True),
+        NGram(n=5, inputCol="words", outputCol="grams"),
+        HashingTF(inputCol="grams", outputCol="features", numFeatures=1 << 20, binary=True),
+    ])
+    # A document of fewer than 5 words has no 5-gram: MinHashLSH refuses empty vectors.
+    feats = prep.fit(df).transform(df).where(F.size("grams") > 0)
+    lsh = MinHashLSH(inputCol="features", outputCol="hashes", numHashTables=5, seed=7).fit(feats)
+    vec = lsh.transform(feats)
+    joined = lsh.approxSimilarityJoin(vec, vec, 0.2, distCol="dist")
+    got = {(r["a"], r["b"]) for r in joined.select(F.col("datasetA.id").alias("a"), F.col("datasetB.id").alias("b"))
+           .where("a < b").collect()}
+    seconds = time.perf_counter() - t
+    spark.stop()
+    return seconds, shuffle_bytes(app), got
+
+
+def exact_truth(jsonl, pair_sets):
+    texts = {}
+    with open(jsonl, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            texts[r["id"]] = r["text"]
+    cache = {}
+
+    def sets(i):
+        if i not in cache:
+            cache[i] = shingles(texts[i])
+        return cache[i]
+
+    truth = set()
+    for a, b in set().union(*pair_sets):
+        a, b = min(a, b), max(a, b)
+        sa, sb = sets(a), sets(b)
+        if sa and sb and len(sa & sb) / len(sa | sb) >= 0.8 - 1e-9:
+            truth.add((a, b))
+    return truth
+
+
+def accuracy(got, truth):
+    got = {(min(a, b), max(a, b)) for a, b in got}
+    return {"recall": len(got & truth) / len(truth) if truth else 1.0,
+            "precision": len(got & truth) / len(got) if got else 1.0, "pairs": len(got)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1_000_000)
+    ap.add_argument("--sample", type=int, default=20_000, help="documents for the Spark ML comparison")
+    ap.add_argument("--scale-docs", type=int, default=200_000, help="documents for local[1] vs local[2]")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--skip-build", action="store_true")
+    args = ap.parse_args()
+    build(args.skip_build)
+    jsonl, parquet = corpus(args.docs, args.seed)
+    rows = {}
+
+    log(f"CLI on {args.docs:,} documents, 2 threads")
+    rows["cli"] = cli(jsonl)
+    log(f"  {rows['cli'][0]:.1f} s")
+    log(f"reprint_rs.spark on {args.docs:,} documents, local[2]")
+    full = run_reprint_spark(parquet, 2)
+    log(f"  {full[0]:.1f} s, {full[1] / 1e6:.0f} MB shuffled")
+    same = full[2] == rows["cli"][1]
+
+    sj, sp = head(jsonl, parquet, args.sample)
+    log(f"sample of {args.sample:,}: CLI, reprint_rs.spark, Spark ML MinHashLSH")
+    s_cli = cli(sj)
+    s_rp = run_reprint_spark(sp, 2)
+    s_ml = run_spark_ml(sp)
+    truth = exact_truth(sj, [s_cli[1], s_rp[2], s_ml[2]])
+
+    n_scale = min(args.scale_docs, args.docs)
+    kj, kp = head(jsonl, parquet, n_scale)
+    log(f"scaling on {n_scale:,}: local[1] and local[2]")
+    one = run_reprint_spark(kp, 1)
+    two = run_reprint_spark(kp, 2)
+
+    date = datetime.date.today().isoformat()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    import pyspark
+
+    res = {
+        "date": date, "commit": commit, "docs": args.docs, "sample": args.sample, "scale_docs": n_scale,
+        "pyspark": pyspark.__version__, "python": platform.python_version(),
+        "cli_seconds": rows["cli"][0], "spark_seconds": full[0], "spark_shuffle_bytes": full[1],
+        "spark_pairs_equal_cli": same, "cli_pairs": len(rows["cli"][1]), "spark_pairs": len(full[2]),
+        "sample_cli_seconds": s_cli[0], "sample_spark_seconds": s_rp[0], "sample_ml_seconds": s_ml[0],
+        "sample_ml_shuffle_bytes": s_ml[1], "sample_spark_shuffle_bytes": s_rp[1],
+        "sample_truth": len(truth),
+        "sample_cli": accuracy(s_cli[1], truth), "sample_spark": accuracy(s_rp[2], truth),
+        "sample_ml": accuracy(s_ml[2], truth),
+        "local1_seconds": one[0], "local2_seconds": two[0],
+    }
+    md = [
+        f"# reprint on Spark, {date}",
+        "",
+        f"Commit {commit}; PySpark {res['pyspark']} (local mode, Java 17), Python {res['python']}; "
+        f"generated news-like documents (`gen-corpus --seed {args.seed}`); this shared 2-core machine, one run each. "
+        "Spark times exclude session start-up (about 5 s) and include writing the results as Parquet.",
+        "",
+        "| run | documents | seconds | ratio | shuffle bytes / doc | pairs | recall | precision |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| CLI, 2 threads | {args.docs:,} | {res['cli_seconds']:.1f} | 1.0× | — | {res['cli_pairs']:,} | | |",
+        f"| reprint_rs.spark, local[2] | {args.docs:,} | {res['spark_seconds']:.1f} | {res['spark_seconds'] / res['cli_seconds']:.1f}× CLI | "
+        f"{res['spark_shuffle_bytes'] / args.docs:,.0f} | {res['spark_pairs']:,} (same as CLI: {same}) | | |",
+        f"| CLI, 2 threads | {args.sample:,} | {res['sample_cli_seconds']:.1f} | | — | {res['sample_cli']['pairs']:,} | {res['sample_cli']['recall']:.4f} | {res['sample_cli']['precision']:.4f} |",
+        f"| reprint_rs.spark, local[2] | {args.sample:,} | {res['sample_spark_seconds']:.1f} | 1.0× | {res['sample_spark_shuffle_bytes'] / args.sample:,.0f} | {res['sample_spark']['pairs']:,} | {res['sample_spark']['recall']:.4f} | {res['sample_spark']['precision']:.4f} |",
+        f"| Spark ML MinHashLSH (5 tables) + approxSimilarityJoin, local[2] | {args.sample:,} | {res['sample_ml_seconds']:.1f} | {res['sample_ml_seconds'] / res['sample_spark_seconds']:.1f}× slower | {res['sample_ml_shuffle_bytes'] / args.sample:,.0f} | {res['sample_ml']['pairs']:,} | {res['sample_ml']['recall']:.4f} | {res['sample_ml']['precision']:.4f} |",
+        f"| reprint_rs.spark, local[1] | {n_scale:,} | {res['local1_seconds']:.1f} | | | | | |",
+        f"| reprint_rs.spark, local[2] | {n_scale:,} | {res['local2_seconds']:.1f} | {res['local1_seconds'] / res['local2_seconds']:.2f}× faster than local[1] | | | | |",
+        "",
+        f"Recall and precision on the sample: against every pair any of the three reported with exact J ≥ 0.8 "
+        f"({res['sample_truth']:,} pairs; pooled, so recall is an upper bound).",
+    ]
+    text = "\n".join(md) + "\n"
+    print(text)
+    out = ROOT / "bench" / "results" / f"{date}-spark"
+    out.with_suffix(".md").write_text(text, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
