@@ -147,7 +147,13 @@ class _Plan:
 
         # -- 4. verify ---------------------------------------------------------------------
         _stage(self.sc, "verify candidate pairs (exact Jaccard)")
-        texts = self.docs.select(F.col(_ORD), F.col(self.text).alias("t"))
+        candidates = candidates.localCheckpoint(eager=True)
+        # Only the texts of documents in some candidate pair travel: the set of them is
+        # small next to the collection, so it is broadcast and the texts filtered in place.
+        involved = (candidates.select(F.col("a").alias(_ORD))
+                    .unionByName(candidates.select(F.col("b").alias(_ORD))).distinct())
+        texts = (self.docs.select(F.col(_ORD), F.col(self.text).alias("t"))
+                 .join(F.broadcast(involved), _ORD, "left_semi"))
         joined = (candidates.join(texts.select(F.col(_ORD).alias("a"), F.col("t").alias("ta")), "a")
                   .join(texts.select(F.col(_ORD).alias("b"), F.col("t").alias("tb")), "b"))
         settings = self.settings
