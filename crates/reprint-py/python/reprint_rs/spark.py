@@ -40,6 +40,9 @@ __all__ = ["dedup", "pairs", "dedup_with_pairs", "fingerprint_schema"]
 
 _ORD = "_reprint_ord"
 
+#: Up to this many documents in clusters, their marks are broadcast to the documents.
+BROADCAST_MARKS = 5_000_000
+
 
 def _settings(threshold, shingle_size, shingle_unit, options) -> dict[str, Any]:
     d = dict(threshold=threshold, shingle_size=shingle_size, shingle_unit=shingle_unit)
@@ -266,7 +269,11 @@ def _marked(plan, df, id):
     from pyspark.sql import functions as F
 
     ids = plan.docs.select(F.col(_ORD).alias("rep"), F.col(id).alias("duplicate_of"))
-    marks = plan.marks.join(ids, "rep", "left")
+    marks = plan.marks.join(ids, "rep", "left").localCheckpoint(eager=True)
+    # Marks exist only for documents with a duplicate: when there are few enough, they are
+    # broadcast, and the documents (texts and all) are marked where they lie, unshuffled.
+    if marks.count() <= BROADCAST_MARKS:
+        marks = F.broadcast(marks)
     out = plan.docs.join(marks, _ORD, "left")
     return out.select(
         *[F.col(c) for c in df.columns],
