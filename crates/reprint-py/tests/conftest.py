@@ -65,3 +65,24 @@ def cli(reprint_bin, tmp_path_factory):
         return by_type
 
     return run
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory, cli):
+    """100,000 generated news-like documents (`gen-corpus --seed 7`) as JSONL and Parquet
+    (one file, row groups in order), with what `reprint dedup` finds in them."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    gen = pathlib.Path(os.environ.get("GEN_CORPUS", ROOT / "target" / "debug" / "gen-corpus"))
+    assert gen.exists(), f"{gen} not built: run `cargo build -p reprint-bench --bin gen-corpus`"
+    d = tmp_path_factory.mktemp("generated")
+    jsonl = d / "gen.jsonl"
+    subprocess.run([str(gen), "--docs", "100000", "--seed", "7", "--out", str(jsonl)], check=True,
+                   stdout=subprocess.DEVNULL)
+    parquet = d / "gen.parquet"
+    table = pj.read_json(jsonl).select(["id", "text"])
+    table = table.append_column("row", pa.array(range(table.num_rows), pa.int64()))
+    pq.write_table(table, parquet, row_group_size=25_000)
+    return {"jsonl": jsonl, "parquet": parquet, "expect": cli("dedup", str(jsonl))}

@@ -43,3 +43,30 @@ def test_long_ids(ray_session, seeds):
     assert marked[1001]["duplicate_of"] == 1000 and marked[1000]["keep"]
     with pytest.raises(ValueError, match="no text column 'text'"):
         rpr.dedup(ds)
+
+
+def test_generated_100k_equal_the_cli(ray_session, generated):
+    import ray.data
+
+    # Ray Data's Parquet reader does not keep the file's row order: the order is a column.
+    ds = ray.data.read_parquet(str(generated["parquet"]))
+    assert rpr.pairs(ds, order="row").to_pylist() == generated["expect"]["pair"]
+    marked = rpr.dedup(ds, order="row").select_columns(["id", "cluster", "keep", "duplicate_of"]).take_all()
+    assert {m["id"]: m for m in marked} == {d["id"]: d for d in generated["expect"]["document"]}
+
+
+def test_skewed_input_has_one_cluster(ray_session, seeds):
+    import ray.data
+
+    _, texts = seeds
+    base = texts[0]
+    words = base.split()
+    rows = [{"id": i, "text": base} for i in range(20_000)]
+    for k in range(5_000):
+        rows.append({"id": 20_000 + k, "text": " ".join(words[:-3] + [f"variant{k}"] + words[-2:])})
+    rows.append({"id": 99_999, "text": texts[3]})
+    marked = rpr.dedup(ray.data.from_items(rows, override_num_blocks=4)).take_all()
+    counts = {}
+    for m in marked:
+        counts[(m["cluster"], m["keep"])] = counts.get((m["cluster"], m["keep"]), 0) + 1
+    assert counts == {(0, True): 1, (0, False): 24_999, (None, True): 1}

@@ -113,3 +113,14 @@ def test_bad_columns_are_named(session):
         rps.dedup(df)
     with pytest.raises(ValueError, match="keep must be"):
         rps.dedup(df, text="body", keep="earliest")
+
+
+def test_generated_100k_equal_the_cli(session, generated):
+    df = session.read.parquet(str(generated["parquet"]))
+    assert df.rdd.getNumPartitions() > 1
+    marked, pairs = rps.dedup_with_pairs(df)
+    assert [r.asDict() for r in pairs.collect()] == generated["expect"]["pair"]
+    got = {r["id"]: (r["cluster"], r["keep"], r["duplicate_of"]) for r in
+           marked.select("id", "cluster", "keep", "duplicate_of").collect()}
+    want = {d["id"]: (d["cluster"], d["keep"], d["duplicate_of"]) for d in generated["expect"]["document"]}
+    assert got == want

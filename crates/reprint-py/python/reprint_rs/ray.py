@@ -6,7 +6,9 @@
 
 Stages (each a Ray Data operation, one core per task, no threads of ours):
 
-1. each row gets its place in input order (the dataset's order, kept with `preserve_order`);
+1. each row gets its place in input order: the dataset's order (kept with `preserve_order`),
+   or the integer column ``order=`` — give it for data read from files, since Ray Data's
+   readers do not keep the files' row order;
 2. **fingerprint** (`map_batches`): exact hash and LSH band keys as int64;
 3. **exact groups** (`groupby(exact).map_groups`): only a group's first copy goes on;
 4. **LSH buckets → candidate pairs**: band keys hash-partitioned by key, each partition's buckets
@@ -58,7 +60,7 @@ def _parts(n: int | None) -> int:
 
 class _Plan:
     def __init__(self, ds, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
-                 partitions, options):
+                 partitions, order, options):
         import ray.data
 
         cols = ds.columns()
@@ -77,7 +79,14 @@ class _Plan:
         ctx = _context()
         self.parts = _parts(partitions)
         _shuffle_settings(ctx, self.parts)
-        self.docs = _with_order(ds)
+        if order is not None:
+            if order not in cols:
+                raise ValueError(f"no order column {order!r}; the columns are: {', '.join(cols)}")
+            self.docs = ds.map_batches(
+                lambda t: t.append_column(_ORD, pc.cast(t.column(order), pa.int64())),
+                batch_format="pyarrow").materialize()
+        else:
+            self.docs = _with_order(ds)
 
     def run(self):
         settings, text, parts, max_bucket = self.settings, self.text, self.parts, self.max_bucket
@@ -227,14 +236,16 @@ def _tables(ds):
 
 def dedup(ds, text: str = "text", id: str = "id", threshold: float = 0.8, keep: str = "first",
           max_bucket: int = 200, shingle_size: int = 5, shingle_unit: str = "word",
-          partitions: int | None = None, **options: Any):
+          partitions: int | None = None, order: str | None = None, **options: Any):
     """``ds`` (a ``ray.data.Dataset``) with ``cluster`` (null for a document without
-    duplicates), ``keep`` and ``duplicate_of`` (the kept document's id) added, in input
-    order. ``keep``: ``"first"`` or ``"longest"``. Settings as in :func:`reprint_rs.dedup`."""
+    duplicates), ``keep`` and ``duplicate_of`` (the kept document's id) added.
+    ``keep``: ``"first"`` or ``"longest"``. "First" is the dataset's order, or the column
+    ``order`` (integers) when given — give it for data read from files: Ray Data's readers
+    do not keep the files' row order. Settings as in :func:`reprint_rs.dedup`."""
     import ray
 
     plan = _Plan(ds, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
-                 partitions, options).run()
+                 partitions, order, options).run()
     marks = plan.marks()
     reps = set(marks.column("rep").to_pylist())
     rep_ids = {}
@@ -275,13 +286,13 @@ def dedup(ds, text: str = "text", id: str = "id", threshold: float = 0.8, keep: 
 
 def pairs(ds, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
           shingle_size: int = 5, shingle_unit: str = "word", partitions: int | None = None,
-          **options: Any) -> pa.Table:
+          order: str | None = None, **options: Any) -> pa.Table:
     """Every verified pair with the CLI's columns (``a``, ``b`` as ids, ``jaccard``,
     containment both ways, ``exact``, shingle counts), as a ``pyarrow.Table`` sorted as
     the CLI writes them. Exact groups give their pairs (a star past ``max_bucket``); each
     verified pair of first copies stands for every pair of their copies."""
     plan = _Plan(ds, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit,
-                 partitions, options).run()
+                 partitions, order, options).run()
     near = plan._local(plan.near, ["a", "b", "jaccard", "containment_a_in_b", "containment_b_in_a",
                                    "exact", "shared_shingles", "shingles_a", "shingles_b"]).to_pylist()
     mem = plan._local(plan.members, ["first", "member", "n", "shingles"]).to_pylist()
