@@ -16,6 +16,8 @@ def session():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     s = (SparkSession.builder.master("local[2]").appName("reprint-tests")
          .config("spark.sql.shuffle.partitions", "4")
+         # The tests' checkpoints (20NG three times, 100k documents) share one JVM.
+         .config("spark.driver.memory", "4g")
          .config("spark.ui.enabled", "false")
          .config("spark.driver.bindAddress", "127.0.0.1")
          .config("spark.driver.host", "127.0.0.1")
