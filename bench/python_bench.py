@@ -39,12 +39,14 @@ import datetime
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+# The anchors' Python shingling, one definition for every benchmark.
+from dedup_bench import shingles
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -56,12 +58,6 @@ THRESHOLD = 0.8
 NUM_PERM = 128
 NGRAM = 5
 TOOLS = ("reprint_rs", "gaoya", "rensa", "datasketch")
-WORD = re.compile(r"\w+")
-
-
-def shingles(text):
-    words = WORD.findall(text.lower())
-    return {" ".join(words[i : i + NGRAM]) for i in range(len(words) - NGRAM + 1)}
 
 
 def load(path, limit=None):

@@ -26,25 +26,20 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from dedup_bench import shingles  # the exact ground truth's shingling
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-WORD = re.compile(r"\w+")
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
-
-
-def shingles(text):
-    w = WORD.findall(text.lower())
-    return {" ".join(w[i : i + 5]) for i in range(len(w) - 4)}
 
 
 def build(skip):

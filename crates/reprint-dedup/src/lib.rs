@@ -34,7 +34,7 @@ pub use cluster::{clusters, Cluster, KeepKey, KeepPolicy};
 pub use containment::{is_sampled, SampleIndex};
 pub use index::{pack_pair, unpack_pair, CandidateIndex, CandidateStats, Doc};
 pub use reprint_text::UnionFind;
-pub use verify::Overlap;
+pub use verify::{shingle_set, Overlap};
 
 use rayon::prelude::*;
 use reprint_sketch::LshParams;

@@ -1,5 +1,15 @@
 //! Exact set overlap of two sorted shingle sets.
 
+/// The set verification compares: a document's shingle hashes cut to 32 bits, sorted and
+/// distinct. Every path that verifies (the batch pipeline, the index, the batch functions
+/// for engines) builds it here, so their Jaccard values agree.
+pub fn shingle_set(shingles: &[u64]) -> Vec<u32> {
+    let mut set: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
 /// Sizes of two sets and of their intersection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overlap {

@@ -754,7 +754,7 @@ impl Index {
     fn set_of(&self, text: &str) -> Vec<u32> {
         let mut fp = reprint_text::Fingerprint::default();
         self.components.shingler.fingerprint(text, &mut fp);
-        sorted_set(&fp.shingles)
+        reprint_dedup::shingle_set(&fp.shingles)
     }
 
     fn add_one(
@@ -1354,13 +1354,6 @@ impl Index {
             Ok(n)
         })
     }
-}
-
-fn sorted_set(shingles: &[u64]) -> Vec<u32> {
-    let mut v: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 /// A filter of every bucket key in `bands`.

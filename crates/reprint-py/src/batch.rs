@@ -99,7 +99,7 @@ pub(crate) fn fingerprints(
             }
             Ok::<_, String>((
                 fp.tokens as i64,
-                distinct_shingles(&fp.shingles),
+                reprint_dedup::shingle_set(&fp.shingles).len() as i64,
                 fp.exact as i64,
                 keys,
             ))
@@ -136,14 +136,6 @@ fn same_len((a, la): (&str, usize), (b, lb): (&str, usize)) -> PyResult<()> {
         )));
     }
     Ok(())
-}
-
-/// Distinct shingles (as the 32-bit set verification compares).
-fn distinct_shingles(shingles: &[u64]) -> i64 {
-    let mut set: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
-    set.sort_unstable();
-    set.dedup();
-    set.len() as i64
 }
 
 fn int64s(name: &str, col: PyChunkedArray) -> PyResult<Vec<i64>> {
@@ -236,10 +228,11 @@ pub(crate) fn verify_pairs(
         map_rows(threads, a.len(), |i, fp| {
             let mut side = |t: &str| {
                 c.shingler.fingerprint(t, fp);
-                let mut set: Vec<u32> = fp.shingles.iter().map(|&h| h as u32).collect();
-                set.sort_unstable();
-                set.dedup();
-                (fp.exact, fp.tokens, set)
+                (
+                    fp.exact,
+                    fp.tokens,
+                    reprint_dedup::shingle_set(&fp.shingles),
+                )
             };
             let (ea, ta, sa) = side(text_at(&a, i).map_err(|e| format!("a_{e}"))?);
             let (eb, tb, sb) = side(text_at(&b, i).map_err(|e| format!("b_{e}"))?);
