@@ -56,8 +56,9 @@ impl PyIndex {
         let index = self.index()?;
         let by_id = cols.map(Columns::texts_by_id).unwrap_or_default();
         let lookup = |id: &str| match by_id.get(id) {
-            Some(t) => Some(t.to_string()),
-            None => index.text(id).ok().flatten(),
+            // New documents' texts are borrowed; earlier ones come from the store.
+            Some(t) => Some(std::borrow::Cow::Borrowed(*t)),
+            None => index.text(id).ok().flatten().map(std::borrow::Cow::Owned),
         };
         let batches = py
             .detach(|| tables::batches(found, &kinds, &lookup))

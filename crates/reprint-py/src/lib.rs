@@ -67,7 +67,7 @@ fn run<'py>(
     } else {
         Default::default()
     };
-    let lookup = |id: &str| by_id.get(id).map(|t| t.to_string());
+    let lookup = |id: &str| by_id.get(id).map(|t| std::borrow::Cow::Borrowed(*t));
     let batches = py
         .detach(|| tables::batches(&found, &kinds, &lookup))
         .map_err(arrow_error)?;

@@ -11,6 +11,7 @@ use reprint_engine::records::{DocumentRecord, PairRecord, TABLES};
 use reprint_engine::{Config, Finding};
 use reprint_io::write::{arrow_schema, record_batch, Col};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -38,10 +39,10 @@ const CHAR_OFFSETS: [(&str, &str); 4] = [
 
 /// One batch per kind in `kinds` (empty when nothing was found), from `found`. `texts`
 /// gives each document's text by id, for the alignments' character offsets.
-pub(crate) fn batches(
+pub(crate) fn batches<'t>(
     found: &[Finding],
     kinds: &[&'static str],
-    texts: &(dyn Fn(&str) -> Option<String> + Sync),
+    texts: &(dyn Fn(&str) -> Option<Cow<'t, str>> + Sync),
 ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
     let mut docs: Vec<&DocumentRecord> = Vec::new();
     let mut pairs: Vec<&PairRecord> = Vec::new();
@@ -157,7 +158,10 @@ pub(crate) fn columns(kind: &str) -> Vec<(&'static str, Col)> {
 }
 
 /// Adds `a_char_start` … `b_char_end`: the byte offsets counted in characters.
-fn add_char_offsets(m: &mut Map<String, Value>, texts: &(dyn Fn(&str) -> Option<String> + Sync)) {
+fn add_char_offsets<'t>(
+    m: &mut Map<String, Value>,
+    texts: &(dyn Fn(&str) -> Option<Cow<'t, str>> + Sync),
+) {
     for side in ["a", "b"] {
         let Some(text) = m.get(side).and_then(Value::as_str).and_then(texts) else {
             continue;
