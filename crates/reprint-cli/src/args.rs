@@ -59,6 +59,47 @@ pub enum Command {
         after_help = "Examples:\n  reprint index create news.idx\n  reprint index add news.idx today.jsonl > findings.jsonl\n  reprint index query news.idx draft.txt\n  reprint index remove news.idx 2024-05-01-0042\n  reprint index stats news.idx\n  reprint index export news.idx -o all.jsonl"
     )]
     Index(IndexCommand),
+    /// The index as an HTTP service: POST documents as they arrive and get each one's
+    /// findings once it is durable; a live page at `/`; the API at `/openapi.json`.
+    #[command(
+        after_help = "Examples:\n  reprint serve --store news.idx --create --token-file token.txt\n  REPRINT_TOKEN=s3cret reprint serve --store news.idx --listen 127.0.0.1:8080\n  curl -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/json' \\\n       -d '{\"id\":\"a1\",\"text\":\"...\"}' http://127.0.0.1:7878/v1/documents"
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The index directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Create the index if the directory is new or empty (with the settings below);
+    /// an existing index must have these settings.
+    #[arg(long)]
+    pub create: bool,
+    #[command(flatten)]
+    pub settings: CreateOptions,
+    /// Address to listen on; port 0 picks a free one (printed at start).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    /// File holding the bearer token writes need (else the REPRINT_TOKEN variable;
+    /// with neither, the server is read-only).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Reads need the token too.
+    #[arg(long)]
+    pub auth_reads: bool,
+    /// Largest request body, in MiB.
+    #[arg(long, default_value_t = 32)]
+    pub max_body_mib: usize,
+    /// Most documents in one request.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_batch: usize,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, default_value_t = 60)]
+    pub timeout_secs: u64,
+    /// Most documents the page at `/` shows (the latest).
+    #[arg(long, default_value_t = 2_000)]
+    pub page_documents: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,6 +134,13 @@ pub enum Level {
 pub struct IndexCreateArgs {
     /// The index directory (new or empty).
     pub store: PathBuf,
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// The settings an index is created with (fixed for its life).
+#[derive(Args, Debug)]
+pub struct CreateOptions {
     /// Levels to keep: duplicates always; reuse and stories cost space and time on top.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Level::Dedup, Level::Reuse, Level::Stories])]
     pub levels: Vec<Level>,

@@ -14,17 +14,7 @@ use std::time::Instant;
 pub fn run(cmd: IndexCommand) -> Result<()> {
     match cmd {
         IndexCommand::Create(a) => {
-            let reuse = a.levels.contains(&Level::Reuse).then_some(&a.reuse);
-            let stories = a.levels.contains(&Level::Stories).then_some(&a.stories);
-            let input = args::InputArgs {
-                date_field: a.date_field.clone(),
-                ..input_defaults()
-            };
-            let cfg = crate::config(&input, &a.dedup, reuse, stories);
-            cfg.validate()
-                .map_err(|e| crate::explain(reprint_engine::EngineError::Config(e)))?;
-            let index = Index::create(&a.store, &cfg)
-                .with_context(|| format!("cannot create the index {}", a.store.display()))?;
+            let index = create(&a.store, &a.create)?;
             println!("{}", serde_json::to_string(&index.stats()?)?);
             Ok(())
         }
@@ -100,6 +90,90 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The configuration `index create` (and `serve --create`) asks for.
+fn create_config(opts: &args::CreateOptions) -> Result<reprint_engine::Config> {
+    let reuse = opts.levels.contains(&Level::Reuse).then_some(&opts.reuse);
+    let stories = opts
+        .levels
+        .contains(&Level::Stories)
+        .then_some(&opts.stories);
+    let input = args::InputArgs {
+        date_field: opts.date_field.clone(),
+        ..input_defaults()
+    };
+    let cfg = crate::config(&input, &opts.dedup, reuse, stories);
+    cfg.validate()
+        .map_err(|e| crate::explain(reprint_engine::EngineError::Config(e)))?;
+    Ok(cfg)
+}
+
+fn create(store: &Path, opts: &args::CreateOptions) -> Result<Index> {
+    let cfg = create_config(opts)?;
+    Index::create(store, &cfg)
+        .with_context(|| format!("cannot create the index {}", store.display()))
+}
+
+/// `reprint serve`: opens (or creates) the index and serves it until SIGINT or SIGTERM.
+pub fn serve(a: args::ServeArgs) -> Result<()> {
+    let fresh = std::fs::read_dir(&a.store).map_or(true, |mut d| d.next().is_none());
+    let index = if a.create && fresh {
+        create(&a.store, &a.settings)?
+    } else {
+        let index = open(&a.store)?;
+        if a.create {
+            index
+                .check_settings(&create_config(&a.settings)?)
+                .with_context(|| format!("the index {} has other settings", a.store.display()))?;
+        }
+        index
+    };
+    let token = match &a.token_file {
+        Some(f) => {
+            let t = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read the token file {}", f.display()))?;
+            let t = t.trim().to_string();
+            if t.is_empty() {
+                bail!("the token file {} is empty", f.display());
+            }
+            Some(t)
+        }
+        None => std::env::var("REPRINT_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+    };
+    if token.is_none() {
+        eprintln!(
+            "reprint serve: no token (--token-file or REPRINT_TOKEN): the server is read-only"
+        );
+    }
+    let documents = index.len()?;
+    let opts = reprint_serve::Options {
+        listen: a.listen,
+        token,
+        auth_reads: a.auth_reads,
+        max_body_bytes: a.max_body_mib.saturating_mul(1 << 20),
+        max_batch: a.max_batch,
+        timeout: std::time::Duration::from_secs(a.timeout_secs),
+        page_documents: a.page_documents,
+        ..Default::default()
+    };
+    let store = a.store.display().to_string();
+    reprint_serve::run(index, opts, |addr| {
+        // One JSON line on stdout (scripts wait for it), a sentence on stderr.
+        println!(
+            "{}",
+            serde_json::json!({"type": "listening", "url": format!("http://{addr}"), "store": store, "documents": documents})
+        );
+        let _ = std::io::stdout().flush();
+        eprintln!(
+            "reprint serve: {store} ({documents} documents) on http://{addr}/ — Ctrl-C stops"
+        );
+    })?;
+    eprintln!("reprint serve: stopped; the store is closed");
+    Ok(())
 }
 
 fn open(store: &Path) -> Result<Index> {

@@ -59,6 +59,7 @@ fn main() {
             report: None,
         }),
         Command::Index(c) => index::run(c),
+        Command::Serve(a) => index::serve(a),
         Command::Analyze(a) => run(Job {
             report: (!a.no_report).then(|| {
                 a.report.clone().unwrap_or_else(|| match &a.output.output {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A document's duplicate status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentRecord {
     /// The document's id.
     pub id: String,
@@ -21,6 +22,7 @@ pub struct DocumentRecord {
 
 /// A verified duplicate pair, `a` before `b` in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PairRecord {
     /// First document.
     pub a: String,
@@ -44,6 +46,7 @@ pub struct PairRecord {
 
 /// A duplicate cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClusterRecord {
     /// Cluster number.
     pub id: u32,
@@ -57,6 +60,7 @@ pub struct ClusterRecord {
 
 /// A passage shared by two documents, with byte offsets into both original texts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlignmentRecord {
     /// First document.
     pub a: String,
@@ -84,6 +88,7 @@ pub struct AlignmentRecord {
 
 /// One place a passage occurs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Occurrence {
     /// The document.
     pub doc: String,
@@ -95,6 +100,7 @@ pub struct Occurrence {
 
 /// Where a passage likely came from, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Source {
     /// How it was decided.
     pub basis: String,
@@ -108,6 +114,7 @@ pub struct Source {
 
 /// A passage with every occurrence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassageRecord {
     /// Passage number.
     pub id: u32,
@@ -125,6 +132,7 @@ pub struct PassageRecord {
 
 /// A story: documents about one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoryRecord {
     /// Story number.
     pub id: u32,
@@ -146,6 +154,7 @@ pub struct StoryRecord {
 
 /// A document's place in a story.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoryAssignmentRecord {
     /// The document.
     pub doc: String,
@@ -163,6 +172,7 @@ pub struct StoryAssignmentRecord {
 
 /// Documents made durable by an index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommittedRecord {
     /// Documents in this commit.
     pub documents: u64,
@@ -172,6 +182,7 @@ pub struct CommittedRecord {
 
 /// Any finding, tagged with its `"type"` as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Finding {
     /// `document`
@@ -189,6 +200,7 @@ pub enum Finding {
     /// `story_assignment`
     StoryAssignment(StoryAssignmentRecord),
     /// `summary`: counts and settings of a run.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     Summary(serde_json::Map<String, serde_json::Value>),
     /// `committed`: an index made documents durable.
     Committed(CommittedRecord),

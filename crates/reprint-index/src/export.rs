@@ -3,7 +3,7 @@
 
 use crate::store::*;
 use crate::view::View;
-use crate::{Index, IndexError};
+use crate::{DocInfo, Index, IndexError};
 use redb::{ReadableDatabase, ReadableTable};
 use reprint_dedup::{clusters, KeepKey, Overlap, Pair};
 use reprint_engine::records::*;
@@ -249,6 +249,86 @@ pub(crate) fn text(index: &Index, id: &str) -> Result<Option<String>, IndexError
             detail: format!("the text of document {d} is missing"),
         }),
     }
+}
+
+fn info_of(m: DocMeta, d: u32) -> DocInfo {
+    DocInfo {
+        id: m.id,
+        title: m.title,
+        date: m.meta_date,
+        seq: d,
+    }
+}
+
+pub(crate) fn info(index: &Index, id: &str) -> Result<Option<DocInfo>, IndexError> {
+    let txn = index.db.begin_read()?;
+    let Some(d) = txn.open_table(IDS)?.get(id)?.map(|v| v.value()) else {
+        return Ok(None);
+    };
+    match txn.open_table(DOCS)?.get(d)? {
+        Some(v) => Ok(Some(info_of(DocMeta::decode(v.value(), d)?, d))),
+        None => Err(IndexError::Corrupted {
+            detail: format!("document {d} is referenced but not stored"),
+        }),
+    }
+}
+
+pub(crate) fn cluster(index: &Index, id: u32) -> Result<Option<ClusterRecord>, IndexError> {
+    let txn = index.db.begin_read()?;
+    let view = View {
+        docs: txn.open_table(DOCS)?,
+        texts: txn.open_table(TEXTS)?,
+        exact: txn.open_table(EXACT)?,
+        pairs: txn.open_table(PAIRS)?,
+        pairs_by_b: txn.open_table(PAIRS_BY_B)?,
+    };
+    // A cluster is named by its first member.
+    let Some(m) = view.docs.get(id)?.map(|v| DocMeta::decode(v.value(), id)) else {
+        return Ok(None);
+    };
+    let Some(c) = view.cluster_of(&m?, index.cfg.dedup.keep)? else {
+        return Ok(None);
+    };
+    if c.members[0] != id {
+        return Ok(None);
+    }
+    let name = |x: u32| view.meta(x).map(|m| m.id);
+    Ok(Some(ClusterRecord {
+        id,
+        size: c.members.len() as u64,
+        members: c
+            .members
+            .iter()
+            .map(|&x| name(x))
+            .collect::<Result<_, _>>()?,
+        representative: name(c.representative)?,
+    }))
+}
+
+pub(crate) fn scan_newest(
+    index: &Index,
+    f: &mut dyn FnMut(&DocInfo, &str) -> bool,
+) -> Result<(), IndexError> {
+    let txn = index.db.begin_read()?;
+    let docs = txn.open_table(DOCS)?;
+    let texts = txn.open_table(TEXTS)?;
+    for e in docs.iter()?.rev() {
+        let (k, v) = e?;
+        let d = k.value();
+        let info = info_of(DocMeta::decode(v.value(), d)?, d);
+        let text = match texts.get(d)? {
+            Some(t) => crate::store::unpack_text(t.value(), d)?,
+            None => {
+                return Err(IndexError::Corrupted {
+                    detail: format!("the text of document {d} is missing"),
+                })
+            }
+        };
+        if !f(&info, &text) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, IndexError> {

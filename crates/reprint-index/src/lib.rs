@@ -205,6 +205,19 @@ pub struct Added {
     pub total: u64,
 }
 
+/// One indexed document as it was added: its id, text and metadata.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DocInfo {
+    /// The caller's id.
+    pub id: String,
+    /// Title metadata, when it had one.
+    pub title: Option<String>,
+    /// Date metadata as written, when it had one.
+    pub date: Option<String>,
+    /// Its place in arrival order (grows with every document added).
+    pub seq: u32,
+}
+
 /// Counts and settings of an index.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stats {
@@ -1242,6 +1255,23 @@ impl Index {
     /// The text of a document as it was added, or `None` when no document has this id.
     pub fn text(&self, id: &str) -> Result<Option<String>, IndexError> {
         catch(|| export::text(self, id))
+    }
+
+    /// A document's id, metadata and place in arrival order, or `None`.
+    pub fn info(&self, id: &str) -> Result<Option<DocInfo>, IndexError> {
+        catch(|| export::info(self, id))
+    }
+
+    /// The duplicate cluster with this id (the id a `document` or `cluster` record of
+    /// [`Index::add`] or [`Index::get`] names), or `None` when there is no such cluster.
+    pub fn cluster(&self, id: u32) -> Result<Option<ClusterRecord>, IndexError> {
+        catch(|| export::cluster(self, id))
+    }
+
+    /// Calls `f` with each document and its text, newest first, until `f` returns `false`
+    /// (a search over the texts, for example, stops once it has enough).
+    pub fn scan_newest(&self, mut f: impl FnMut(&DocInfo, &str) -> bool) -> Result<(), IndexError> {
+        catch(|| export::scan_newest(self, &mut f))
     }
 
     /// Counts, settings and size on disk.

@@ -10,3 +10,6 @@ pub const REPORT_HTML: &str = include_str!("../assets/report.html");
 pub const REPORT_CSS: &str = include_str!("../assets/report.css");
 /// The report's script: reads the JSON in `<script id="report-data">` and draws every view.
 pub const REPORT_JS: &str = include_str!("../assets/report.js");
+/// The live page's script (served pages only): polls the server for new documents and
+/// searches the whole store.
+pub const LIVE_JS: &str = include_str!("../assets/live.js");

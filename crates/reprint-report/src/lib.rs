@@ -88,7 +88,7 @@ use std::path::Path;
 pub use model::{
     AlignmentView, ClusterView, DocView, PairView, PassageView, ReportData, StoryView, Summary,
 };
-pub use render::{payload_json, render};
+pub use render::{payload_json, render, render_live};
 
 /// Renders the report and writes it to `path`, replacing any file there. Returns the number
 /// of bytes written.

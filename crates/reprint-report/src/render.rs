@@ -150,6 +150,17 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 
 /// Renders the whole report: one HTML document with its style, script and data inlined.
 pub fn render(data: &ReportData) -> String {
+    render_page(data, false)
+}
+
+/// The report as a server's live page: the same views and data, plus a script that asks
+/// the server (`/v1/stats`, `/v1/search`) for new documents and for searches over the
+/// whole store. Its Content-Security-Policy allows requests to its own origin only.
+pub fn render_live(data: &ReportData) -> String {
+    render_page(data, true)
+}
+
+fn render_page(data: &ReportData, live: bool) -> String {
     let title = if data.title.is_empty() {
         "reprint report"
     } else {
@@ -159,6 +170,13 @@ pub fn render(data: &ReportData) -> String {
     let json = payload_json(data);
     debug_assert!(!assets::REPORT_JS.contains("</script"));
     debug_assert!(!assets::REPORT_CSS.contains("</style"));
+    debug_assert!(!assets::LIVE_JS.contains("</script"));
+    let live_js = format!("<script>\n{}</script>", assets::LIVE_JS);
+    let (connect, live) = if live {
+        ("; connect-src 'self'", live_js.as_str())
+    } else {
+        ("", "")
+    };
     fill(
         assets::REPORT_HTML,
         &[
@@ -166,6 +184,8 @@ pub fn render(data: &ReportData) -> String {
             ("css", assets::REPORT_CSS),
             ("js", assets::REPORT_JS),
             ("data", &json),
+            ("connect", connect),
+            ("live", live),
         ],
     )
 }

@@ -7,6 +7,7 @@ mod index;
 mod inputs;
 mod report;
 mod seeds;
+mod serve;
 
 use serde_json::Value;
 use std::path::Path;
