@@ -247,6 +247,8 @@ pub struct Index {
     stored: StoredSettings,
     /// The story state, as of the last commit.
     stories: Mutex<Option<StoryStream>>,
+    /// Documents the stored story checkpoint has (later ones are replayed when opening).
+    stories_saved: std::sync::atomic::AtomicU32,
     /// Bucket keys in the store, built on the first large batch (or [`Index::warm`]).
     filter: Mutex<Option<BandFilter>>,
     /// Seeds in the store (reuse level), built like `filter`: most seeds are new, and a
@@ -478,16 +480,12 @@ impl Index {
                 detail: "the manifest's settings differ from the store's".into(),
             });
         }
-        let stories = match meta.get(META_STORIES)? {
-            Some(v) => Some(postcard::from_bytes::<StoryStream>(v.value()).map_err(|e| {
-                IndexError::Corrupted {
-                    detail: format!("story state: {e}"),
-                }
-            })?),
-            None => None,
-        };
         drop(meta);
         drop(txn);
+        let (stories, saved) = match read_stories(&db)? {
+            Some((s, saved)) => (Some(s), saved),
+            None => (None, 0),
+        };
         Ok(Index {
             dir: dir.to_path_buf(),
             db,
@@ -495,6 +493,7 @@ impl Index {
             components,
             stored,
             stories: Mutex::new(stories),
+            stories_saved: std::sync::atomic::AtomicU32::new(saved),
             filter: Mutex::new(None),
             seed_filter: Mutex::new(None),
         })
@@ -631,15 +630,22 @@ impl Index {
     }
 
     fn load_stories(&self) -> Result<Option<StoryStream>, IndexError> {
-        let txn = self.db.begin_read()?;
-        let meta = txn.open_table(META)?;
-        let v = meta.get(META_STORIES)?;
-        v.map(|v| {
-            postcard::from_bytes(v.value()).map_err(|e| IndexError::Corrupted {
-                detail: format!("story state: {e}"),
-            })
-        })
-        .transpose()
+        Ok(read_stories(&self.db)?.map(|(s, saved)| {
+            self.stories_saved
+                .store(saved, std::sync::atomic::Ordering::Release);
+            s
+        }))
+    }
+
+    /// Whether a commit that leaves the stream at `len` documents stores a new checkpoint:
+    /// after a removal (`forced`: replaying cannot undo one), or once the documents since
+    /// the last one reach an eighth of the stream (so writing the whole state costs a
+    /// constant per document, and opening replays at most an eighth).
+    fn checkpoint_due(&self, len: u32, forced: bool) -> bool {
+        let saved = self
+            .stories_saved
+            .load(std::sync::atomic::Ordering::Acquire);
+        forced || len.saturating_sub(saved) >= (len / 8).max(STORY_CHECKPOINT_MIN)
     }
 
     fn write_txn(
@@ -651,10 +657,12 @@ impl Index {
         peek: bool,
     ) -> Result<Added, IndexError> {
         let txn = self.db.begin_write()?;
+        let mut saved = None;
         let findings = {
             let mut t = Tables::open(&txn, self.components.lsh.bands)?;
             let mut next = t.next_doc()?;
             let mut findings = Vec::new();
+            let mut removed = false;
             let mut pending = PendingBands::default();
             let mut filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
             let full = filter.as_ref().is_some_and(BandFilter::is_full);
@@ -689,6 +697,7 @@ impl Index {
                     }
                     pending.flush(&mut t.bands, &mut filter)?;
                     self.remove_one(&mut t, old, stream.as_deref_mut())?;
+                    removed = true;
                 }
                 let d = next;
                 next = next.checked_add(1).ok_or_else(|| {
@@ -707,10 +716,10 @@ impl Index {
             t.meta.insert(META_NEXT, next.to_le_bytes().as_slice())?;
             if commit {
                 if let Some(s) = stream.as_deref() {
-                    t.meta.insert(
-                        META_STORIES,
-                        postcard::to_stdvec(s).expect("story state").as_slice(),
-                    )?;
+                    if self.checkpoint_due(s.len(), removed) {
+                        save_stories(&mut t.meta, s)?;
+                        saved = Some(s.len());
+                    }
                 }
             }
             findings
@@ -718,6 +727,10 @@ impl Index {
         let total = txn.open_table(IDS)?.len()?;
         if commit {
             txn.commit()?;
+            if let Some(n) = saved {
+                self.stories_saved
+                    .store(n, std::sync::atomic::Ordering::Release);
+            }
         } else {
             txn.abort()?;
         }
@@ -1177,14 +1190,15 @@ impl Index {
                     self.remove_one(&mut t, d, guard.as_mut())?;
                 }
                 if let Some(s) = guard.as_ref() {
-                    t.meta.insert(
-                        META_STORIES,
-                        postcard::to_stdvec(s).expect("story state").as_slice(),
-                    )?;
+                    save_stories(&mut t.meta, s)?;
                 }
             }
             let total = txn.open_table(IDS)?.len()?;
             txn.commit()?;
+            if let Some(s) = guard.as_ref() {
+                self.stories_saved
+                    .store(s.len(), std::sync::atomic::Ordering::Release);
+            }
             Ok(total)
         });
         if result.is_err() {
@@ -1399,6 +1413,92 @@ fn build_filter(bands: &[impl ReadableTable<(u32, u32), ()>]) -> Result<BandFilt
         }
     }
     Ok(f)
+}
+
+impl Drop for Index {
+    /// Leaves a story checkpoint of every document, so the next open replays none
+    /// (best effort: a failure here loses nothing, the next open replays instead).
+    fn drop(&mut self) {
+        let guard = self.stories.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = guard.as_ref() else { return };
+        if s.len()
+            == self
+                .stories_saved
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return;
+        }
+        let _ = catch(|| {
+            let txn = self.db.begin_write()?;
+            {
+                let mut meta = txn.open_table(META)?;
+                save_stories(&mut meta, s)?;
+            }
+            txn.commit()?;
+            Ok(())
+        });
+    }
+}
+
+/// The fewest documents between two story checkpoints.
+const STORY_CHECKPOINT_MIN: u32 = 256;
+
+fn save_stories(
+    meta: &mut Table<'_, &'static str, &'static [u8]>,
+    s: &StoryStream,
+) -> Result<(), IndexError> {
+    meta.insert(
+        META_STORIES,
+        postcard::to_stdvec(s).expect("story state").as_slice(),
+    )?;
+    Ok(())
+}
+
+/// The story state: the last checkpoint, then every document added after it pushed again
+/// in arrival order (the stream is deterministic, so this is the state the writer had).
+/// Returns it with the number of documents the checkpoint held.
+fn read_stories(db: &Database) -> Result<Option<(StoryStream, u32)>, IndexError> {
+    let txn = db.begin_read()?;
+    let meta = txn.open_table(META)?;
+    let Some(v) = meta.get(META_STORIES)? else {
+        return Ok(None);
+    };
+    let mut s: StoryStream =
+        postcard::from_bytes(v.value()).map_err(|e| IndexError::Corrupted {
+            detail: format!("story state: {e}"),
+        })?;
+    let saved = s.len();
+    let docs = txn.open_table(DOCS)?;
+    let texts = txn.open_table(TEXTS)?;
+    for e in docs.range(saved..)? {
+        let (k, v) = e?;
+        let d = k.value();
+        let m = DocMeta::decode(v.value(), d)?;
+        let text = match texts.get(d)? {
+            Some(t) => unpack_text(t.value(), d)?,
+            None => {
+                return Err(IndexError::Corrupted {
+                    detail: format!("the text of document {d} is missing"),
+                })
+            }
+        };
+        let (a, _) = s.push_dated(&StoryDoc {
+            text: &text,
+            title: m.title.as_deref(),
+            date: m.meta_date.as_deref(),
+            mask: &[],
+            embedding: None,
+        });
+        if a.doc != d || m.story.map(|x| x.0) != Some(a.story) {
+            return Err(IndexError::Corrupted {
+                detail: format!(
+                    "the story state does not replay: document {d} came back as {} in story {}",
+                    a.doc, a.story
+                ),
+            });
+        }
+    }
+    Ok(Some((s, saved)))
 }
 
 /// Stores up to this size are checked page by page when opened.

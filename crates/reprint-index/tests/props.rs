@@ -205,3 +205,34 @@ fn a_query_stores_nothing_and_answers_as_an_add_would() {
     let got = index.get("b").unwrap().unwrap();
     assert!(!got.iter().any(|f| matches!(f, Finding::Pair(_))));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// A store whose process died after its last commit has no story checkpoint of the
+    /// latest documents: opening it replays them, and it answers as the live one does.
+    #[test]
+    fn stories_replayed_on_open_equal_the_live_state(texts in collection()) {
+        let dir = tempfile::tempdir().unwrap();
+        let live_dir = dir.path().join("live");
+        let index = Index::create(&live_dir, &cfg()).unwrap();
+        for (i, t) in texts.iter().enumerate() {
+            index.add(&[NewDoc::new(&format!("d{i}"), t)], false).unwrap();
+        }
+        // A copy of the files as they are after the last commit, as a SIGKILL leaves them
+        // (the live index is still open, its checkpoint not written).
+        let copy = dir.path().join("copy");
+        std::fs::create_dir(&copy).unwrap();
+        for e in std::fs::read_dir(&live_dir).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+        }
+        let reopened = Index::open(&copy).unwrap();
+        prop_assert_eq!(exported(&reopened), exported(&index));
+        let next = [NewDoc::new("next", &format!("{} tail words here", texts[0]))];
+        prop_assert_eq!(
+            reopened.add(&next, false).unwrap().findings,
+            index.add(&next, false).unwrap().findings
+        );
+    }
+}

@@ -399,13 +399,15 @@ pub(crate) fn parse_batch(
                 "missing Content-Type: send application/json or application/x-ndjson",
             ))
         }
-        other => return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
                 "Content-Type {other} is not taken: send application/json or application/x-ndjson"
             ),
-        )
-        .detail(json!({ "content_type": other }))),
+            )
+            .detail(json!({ "content_type": other })))
+        }
     };
     if records.is_empty() {
         return Err(ApiError::bad_request("no document in the request"));
