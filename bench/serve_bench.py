@@ -166,6 +166,7 @@ def main():
             s.stop()
         rs = [r for _, r in samples[1:]] or [0]
         results["soak"] = {"seconds": args.soak_seconds, "runs": out, "rss_samples": samples,
+                           "documents_after": json.loads(check([RELEASE / "reprint", "index", "stats", store]))["documents"],
                            "rss_first_minute_max": max(r for t, r in samples if t <= 60) if samples else 0,
                            "rss_last_minute_max": max(r for t, r in samples if t >= samples[-1][0] - 60) if samples else 0,
                            "rss_median": statistics.median(rs)}
@@ -207,7 +208,8 @@ def report(r):
         q, i = k["runs"]["query"], k["runs"]["insert"]
         lines += [f"## Memory over {k['seconds']:.0f} s (duplicates store, queries and inserts at once)", "",
                   f"queries {q['requests_per_s']:,.0f}/s (p99 {q['p99_ms']} ms), inserts {i['requests_per_s']:,.0f}/s "
-                  f"(p99 {i['p99_ms']} ms); {i['requests']:,} documents added. Server RSS: first minute max "
+                  f"(p99 {i['p99_ms']} ms); {i['requests']:,} documents added ({k['documents_after']:,} in the store "
+                  f"after; the server's page cache is `--cache-mib 256`). Server RSS: first minute max "
                   f"{mib(k['rss_first_minute_max'])}, last minute max {mib(k['rss_last_minute_max'])}, "
                   f"median {mib(k['rss_median'])}.", "",
                   "RSS samples (s: MiB): " + ", ".join(f"{t:.0f}: {b / 2**20:.0f}" for t, b in k["rss_samples"]), ""]

@@ -100,6 +100,9 @@ pub struct ServeArgs {
     /// Most documents the page at `/` shows (the latest).
     #[arg(long, default_value_t = 2_000)]
     pub page_documents: usize,
+    /// The store's page cache, in MiB: with the server's own state, what its memory grows to.
+    #[arg(long, default_value_t = 256)]
+    pub cache_mib: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -249,9 +252,10 @@ pub struct InputArgs {
     /// JSONL field / CSV or Parquet column holding the text.
     #[arg(long, default_value = "text")]
     pub text_field: String,
-    /// Metadata field holding the document date (ISO 8601), used by --keep earliest.
-    #[arg(long, default_value_t = dflt().date_field)]
-    pub date_field: String,
+    /// Metadata field holding the document date (ISO 8601), used by --keep earliest
+    /// [default: date; `index add` and `query`: the field the index was created with].
+    #[arg(long)]
+    pub date_field: Option<String>,
     /// What to do with a bad record (invalid JSON, not UTF-8, missing text): stop, or skip
     /// it with a warning and count it.
     #[arg(long, value_enum, default_value_t = OnError::Fail)]

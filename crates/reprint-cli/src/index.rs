@@ -100,7 +100,7 @@ fn create_config(opts: &args::CreateOptions) -> Result<reprint_engine::Config> {
         .contains(&Level::Stories)
         .then_some(&opts.stories);
     let input = args::InputArgs {
-        date_field: opts.date_field.clone(),
+        date_field: Some(opts.date_field.clone()),
         ..input_defaults()
     };
     let cfg = crate::config(&input, &opts.dedup, reuse, stories);
@@ -118,10 +118,14 @@ fn create(store: &Path, opts: &args::CreateOptions) -> Result<Index> {
 /// `reprint serve`: opens (or creates) the index and serves it until SIGINT or SIGTERM.
 pub fn serve(a: args::ServeArgs) -> Result<()> {
     let fresh = std::fs::read_dir(&a.store).map_or(true, |mut d| d.next().is_none());
-    let index = if a.create && fresh {
-        create(&a.store, &a.settings)?
-    } else {
-        let index = open(&a.store)?;
+    let cache = a.cache_mib.max(1).saturating_mul(1 << 20);
+    if a.create && fresh {
+        // Created, closed, then opened below with the server's cache.
+        drop(create(&a.store, &a.settings)?);
+    }
+    let index = {
+        let index = Index::open_with_cache(&a.store, cache)
+            .with_context(|| format!("cannot open the index {}", a.store.display()))?;
         if a.create {
             index
                 .check_settings(&create_config(&a.settings)?)
@@ -227,7 +231,12 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
     let start = Instant::now();
     let index = open(&a.store)?;
     check_shape(&index, &a.shape)?;
-    let date_field = index.config().date_field.clone();
+    // These inputs may name their date field otherwise than the index's default.
+    let date_field = a
+        .input
+        .date_field
+        .clone()
+        .unwrap_or_else(|| index.config().date_field.clone());
     let mut input = crate::input_config(&a.input);
     input.defer_json = false;
     input.meta_fields = Some(vec![date_field.clone(), "title".into()]);

@@ -177,7 +177,10 @@ pub(crate) fn config(
             stream: o.stream,
             embedding_field: o.embedding_field.clone(),
         }),
-        date_field: input.date_field.clone(),
+        date_field: input
+            .date_field
+            .clone()
+            .unwrap_or_else(|| Config::default().date_field),
         on_error: match input.on_error {
             args::OnError::Fail => OnError::Fail,
             args::OnError::Skip => OnError::Skip,

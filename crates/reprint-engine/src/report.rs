@@ -87,6 +87,7 @@ pub(crate) fn build(
             keep: r.keep(i as u32),
             duplicate_of: r.duplicate_of(i as u32).map(id),
             story: stories.and_then(|s| s.story_of[i]),
+            title: d.title().map(str::to_string),
         })
         .collect();
     let clusters = r

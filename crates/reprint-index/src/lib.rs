@@ -440,6 +440,13 @@ impl Index {
 
     /// Opens an existing index.
     pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        Index::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens an existing index whose page cache holds at most `cache_bytes` (the store's
+    /// share of memory; [`Index::open`] gives it 1 GiB). A long-running process that adds
+    /// documents grows to about this much plus its own state.
+    pub fn open_with_cache(dir: &Path, cache_bytes: usize) -> Result<Index, IndexError> {
         let stored = read_manifest(dir)?;
         let path = dir.join(DATABASE);
         if !path.exists() {
@@ -454,6 +461,7 @@ impl Index {
         let db = catch(|| {
             Database::builder()
                 .set_check_integrity_on_open(small)
+                .set_cache_size(cache_bytes)
                 .open(&path)
                 .map_err(IndexError::from)
         })?;
@@ -497,6 +505,22 @@ impl Index {
             filter: Mutex::new(None),
             seed_filter: Mutex::new(None),
         })
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes of the store's files on disk (cheap: no table is read).
+    pub fn bytes_on_disk(&self) -> u64 {
+        std::fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
     }
 
     /// The settings the index was created with, as a configuration.
@@ -1320,13 +1344,7 @@ impl Index {
         entries.insert("bands".into(), band_rows);
         table_bytes.insert("bands".into(), band_bytes);
         let documents = txn.open_table(IDS)?.len()?;
-        let bytes_on_disk = std::fs::read_dir(&self.dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok()?.metadata().ok())
-                    .map(|m| m.len())
-                    .sum()
-            })
-            .unwrap_or(0);
+        let bytes_on_disk = self.bytes_on_disk();
         let stories = self
             .stories
             .lock()
@@ -1439,6 +1457,9 @@ impl Drop for Index {
         });
     }
 }
+
+/// The store's page cache unless a caller says otherwise (redb's own default).
+const DEFAULT_CACHE_BYTES: usize = 1 << 30;
 
 /// The fewest documents between two story checkpoints.
 const STORY_CHECKPOINT_MIN: u32 = 256;

@@ -1,5 +1,5 @@
 // reprint live page: the report's views, plus what only a server can answer — a search over
-// the whole store (/v1/search) and a notice when documents arrive (/v1/stats). Text is only
+// the whole store (/v1/search) and a notice when documents arrive (/healthz). Text is only
 // ever inserted with textContent.
 'use strict';
 (function () {
@@ -47,7 +47,7 @@
   let seen = null;
   async function poll() {
     try {
-      const r = await fetch('/v1/stats', { headers: { Accept: 'application/json' } });
+      const r = await fetch('/healthz', { headers: { Accept: 'application/json' } });
       if (!r.ok) return;
       const s = await r.json();
       if (seen === null) seen = s.generation;

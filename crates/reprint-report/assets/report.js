@@ -61,7 +61,7 @@ window.addEventListener('error', e => {
   function computeDocMatch() {
     if (!tokens.length) { docMatch = null; return; }
     docMatch = new Set();
-    for (const d of D.documents) if (textMatches(d.id + '\n' + d.text)) docMatch.add(d.id);
+    for (const d of D.documents) if (textMatches(d.id + '\n' + (d.title || '') + '\n' + d.text)) docMatch.add(d.id);
   }
   // An item matches if its own words match, or one of the documents it refers to does.
   function itemMatches(ownText, ids) {
@@ -249,7 +249,7 @@ window.addEventListener('error', e => {
       el('td', null, d.keep ? el('span', { class: 'badge keep' }, 'kept') : el('span', { class: 'badge drop' }, 'dropped'),
         d.duplicate_of ? ['dup of ', docLink(d.duplicate_of)] : ''),
       el('td', null, d.story === null || d.story === undefined ? '' : '#' + d.story),
-      el('td', { class: 'snippet' }, snippet(d.text, 140))))));
+      el('td', { class: 'snippet' }, d.title ? [el('strong', null, d.title), ' '] : null, snippet(d.text, 140))))));
 
   // ---- side by side ----------------------------------------------------------------------
   // ranges: [start, end, title, selected] in UTF-16 units; overlapping ranges are merged.
@@ -291,6 +291,7 @@ window.addEventListener('error', e => {
       el('h3', null, d.id, ' ', el('span', { class: 'muted' }, [d.date, d.keep ? 'kept' : 'dropped',
         d.cluster !== null && d.cluster !== undefined ? 'cluster #' + d.cluster : null,
         d.story !== null && d.story !== undefined ? 'story #' + d.story : null, note].filter(Boolean).join(' · '))),
+      d.title ? el('p', { class: 'title' }, d.title) : null,
       highlighted(d.text, ranges));
   }
   function compare(a, b, selected) {

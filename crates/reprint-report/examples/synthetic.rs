@@ -89,6 +89,7 @@ fn synthetic(n: usize, text_bytes: usize) -> ReportData {
                 keep: cluster.is_none() || i == rep,
                 duplicate_of: (cluster.is_some() && i != rep).then(|| id(rep)),
                 story: Some((i % 2000) as u32),
+                title: None,
             }
         })
         .collect();

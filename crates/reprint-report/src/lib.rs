@@ -55,6 +55,7 @@
 //!     keep,
 //!     duplicate_of: (!keep).then(|| "000".into()),
 //!     story: None,
+//!     title: None,
 //! };
 //! let data = ReportData {
 //!     title: "News".into(),

@@ -64,6 +64,9 @@ pub struct DocView {
     pub duplicate_of: Option<String>,
     /// The story this document belongs to, if any ([`StoryView::id`]).
     pub story: Option<u32>,
+    /// Its headline, when the input had one (shown above the text, searched with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// One duplicate cluster.

@@ -154,7 +154,7 @@ pub fn render(data: &ReportData) -> String {
 }
 
 /// The report as a server's live page: the same views and data, plus a script that asks
-/// the server (`/v1/stats`, `/v1/search`) for new documents and for searches over the
+/// the server (`/healthz`, `/v1/search`) for new documents and for searches over the
 /// whole store. Its Content-Security-Policy allows requests to its own origin only.
 pub fn render_live(data: &ReportData) -> String {
     render_page(data, true)

@@ -65,6 +65,8 @@ fn seeds() -> ReportData {
             keep: *id != "001",
             duplicate_of: (*id == "001").then(|| "000".to_string()),
             story: matches!(*id, "000" | "001" | "002").then_some(0),
+            title: (*id == "001")
+                .then(|| "Putin, Draghi stress necessity for Kiev’s moves".to_string()),
         })
         .collect();
     let span = |i: usize| {
@@ -222,6 +224,11 @@ fn links_open_a_document_a_pair_or_a_search() {
     assert!(cmp.contains("shared word 5-grams highlighted"), "{cmp}");
     assert!(cmp.contains("jaccard 0.860"));
     assert_eq!(cmp.matches("<mark").count(), 2);
+    // 001's headline shows above its text, and the search finds it.
+    assert!(
+        cmp.contains(r#"<p class="title">Putin, Draghi stress necessity for Kiev’s moves</p>"#),
+        "{cmp}"
+    );
     assert!(cmp.contains(">MOSCOW, February 1. /TASS/. In a phone"));
     assert!(
         cmp.contains("— Kremlin\n<mark"),

@@ -261,15 +261,19 @@ fn continues(p: &Block, f: &Block, gap: usize, n: usize) -> Option<(i64, i64)> {
 
 /// How far a copy continues past one end: `(tokens in a, tokens in b)`. `a_at(k)` is the
 /// k-th token beyond the end (or `None` past the document).
+///
+/// A run is taken in when it is shorter than a seed (`2 <= r < n`) and at least half as
+/// long as the skip before it, so no skip longer than `2 (n - 1)` words can ever qualify:
+/// the search looks no further than that, whatever `gap` is, and costs O(n³) per step.
 fn extend(
     a_at: impl Fn(usize) -> Option<u32>,
     b_at: impl Fn(usize) -> Option<u32>,
     gap: usize,
     n: usize,
 ) -> (usize, usize) {
-    let run_len = |i: usize, j: usize| {
+    let run_len = |i: usize, j: usize, cap: usize| {
         let mut r = 0;
-        while r <= 2 * gap {
+        while r < cap {
             match (a_at(i + r), b_at(j + r)) {
                 (Some(x), Some(y)) if x == y => r += 1,
                 _ => break,
@@ -277,16 +281,17 @@ fn extend(
         }
         r
     };
+    let skip = gap.min(2 * n.saturating_sub(1));
     let (mut i, mut j) = (0, 0);
     loop {
-        let r = run_len(i, j);
+        let r = run_len(i, j, 2 * gap + 1);
         i += r;
         j += r;
         let mut next = None;
-        'search: for s in 1..=2 * gap {
-            for di in s.saturating_sub(gap)..=s.min(gap) {
+        'search: for s in 1..=2 * skip {
+            for di in s.saturating_sub(skip)..=s.min(skip) {
                 let dj = s - di;
-                let r = run_len(i + di, j + dj);
+                let r = run_len(i + di, j + dj, n);
                 // A run of `n` or more words is a fragment, which chaining already placed
                 // (or rejected): taking it in here could jump onto a repeat.
                 if r >= 2 && r < n && 2 * r >= di.max(dj) {
@@ -365,6 +370,59 @@ mod tests {
         let got = align_pair(&a, &b, &cfg());
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].matched, 7);
+    }
+
+    /// The search before it was bounded: every skip up to `gap` on both sides.
+    fn extend_unbounded(a: &[u32], b: &[u32], gap: usize, n: usize) -> (usize, usize) {
+        let run_len = |i: usize, j: usize| {
+            let mut r = 0;
+            while r <= 2 * gap {
+                match (a.get(i + r), b.get(j + r)) {
+                    (Some(x), Some(y)) if x == y => r += 1,
+                    _ => break,
+                }
+            }
+            r
+        };
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let r = run_len(i, j);
+            i += r;
+            j += r;
+            let mut next = None;
+            'search: for s in 1..=2 * gap {
+                for di in s.saturating_sub(gap)..=s.min(gap) {
+                    let dj = s - di;
+                    let r = run_len(i + di, j + dj);
+                    if r >= 2 && r < n && 2 * r >= di.max(dj) {
+                        next = Some((di, dj));
+                        break 'search;
+                    }
+                }
+            }
+            match next {
+                Some((di, dj)) => {
+                    i += di;
+                    j += dj;
+                }
+                None => return (i, j),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Bounding the search changes no answer: a small alphabet makes many short runs.
+        #[test]
+        fn bounded_extension_equals_the_unbounded_search(
+            a in proptest::collection::vec(0u32..4, 0..60),
+            b in proptest::collection::vec(0u32..4, 0..60),
+            gap in 0usize..30,
+            n in 2usize..7,
+        ) {
+            let got = extend(|k| a.get(k).copied(), |k| b.get(k).copied(), gap, n);
+            proptest::prop_assert_eq!(got, extend_unbounded(&a, &b, gap, n));
+        }
     }
 
     #[test]

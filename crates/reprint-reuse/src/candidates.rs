@@ -6,7 +6,10 @@
 //! documents as a chain (in content order), so a paragraph repeated in 100 000 documents
 //! costs 100 000 pairs, not five billion. Pairs with at least `min_shared_seeds` votes are
 //! the candidates. To bound memory, seeds are processed in hash partitions, each a separate
-//! sort (an external sort in memory-sized runs).
+//! sort. Partitions are filled in rounds of up to [`ROUND_ENTRIES`] entries: each round
+//! walks the corpus once, hashes every window once and scatters the entries to its
+//! partitions, so a corpus that fits one round is hashed exactly once (the work is linear
+//! in its size) and a larger one once per round.
 
 use crate::corpus::{seed_hash, Corpus};
 use crate::ReuseConfig;
@@ -16,6 +19,10 @@ use rayon::prelude::*;
 /// memory while the partitions run in parallel.
 const PARTITION_ENTRIES: usize = 1 << 22;
 
+/// Index entries held at once: 64 Mi entries (512 MiB, with the scatter's copy up to twice
+/// that) per round of partitions.
+const ROUND_ENTRIES: usize = 1 << 26;
+
 /// Counters from the candidate stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CandidateStats {
@@ -23,6 +30,8 @@ pub struct CandidateStats {
     pub seeds: u64,
     /// Hash partitions the index was sorted in.
     pub partitions: u32,
+    /// Windows hashed: the corpus' windows times the rounds (see the module's note).
+    pub seed_hashes: u64,
     /// Distinct seeds found in more than `max_df` documents (linked as chains).
     pub frequent_seeds: u64,
     /// Pairs with at least `min_shared_seeds` shared seeds.
@@ -45,54 +54,58 @@ pub(crate) fn candidate_pairs(
     let doc_bits = (64 - (corpus.len().max(2) as u64 - 1).leading_zeros()).max(1);
     let doc_mask = (1u64 << doc_bits) - 1;
 
-    let runs: Vec<PartitionRun> = (0..parts)
-        .into_par_iter()
-        .map(|p| {
-            let mut entries = Vec::with_capacity(windows / parts as usize + 1024);
-            for d in 0..corpus.len() as u32 {
-                let toks = corpus.doc(d);
-                if toks.len() < n {
-                    continue;
-                }
-                for w in toks.windows(n) {
-                    let h = seed_hash(w);
-                    if h % parts == p {
-                        entries.push((h & !doc_mask) | d as u64);
+    let per_round = (ROUND_ENTRIES / PARTITION_ENTRIES).max(1) as u64;
+    let docs = corpus.len() as u32;
+    let mut runs: Vec<PartitionRun> = Vec::with_capacity(parts as usize);
+    let mut rounds = 0u64;
+    let mut first = 0u64;
+    while first < parts {
+        let last = (first + per_round).min(parts);
+        rounds += 1;
+        // One walk of the corpus: each window hashed once, its entry scattered to the
+        // partition of its hash when that partition is in this round.
+        let scattered: Vec<Vec<Vec<u64>>> = (0..docs)
+            .into_par_iter()
+            .chunks(4096)
+            .map(|chunk| {
+                let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); (last - first) as usize];
+                for d in chunk {
+                    let toks = corpus.doc(d);
+                    if toks.len() < n {
+                        continue;
+                    }
+                    for w in toks.windows(n) {
+                        let h = seed_hash(w);
+                        let p = h % parts;
+                        if p >= first && p < last {
+                            buckets[(p - first) as usize].push((h & !doc_mask) | d as u64);
+                        }
                     }
                 }
-            }
-            entries.sort_unstable();
-            entries.dedup();
-            let mut pairs: Vec<u64> = Vec::new();
-            let mut frequent = 0u64;
-            let mut group: Vec<u32> = Vec::new();
-            let mut i = 0;
-            while i < entries.len() {
-                let key = entries[i] & !doc_mask;
-                let mut j = i;
-                group.clear();
-                while j < entries.len() && entries[j] & !doc_mask == key {
-                    group.push((entries[j] & doc_mask) as u32);
-                    j += 1;
+                buckets
+            })
+            .collect();
+        let mut partitions: Vec<Vec<u64>> = vec![Vec::new(); (last - first) as usize];
+        for chunk in scattered {
+            for (to, from) in partitions.iter_mut().zip(chunk) {
+                if to.is_empty() {
+                    *to = from;
+                } else {
+                    to.extend_from_slice(&from);
                 }
-                if group.len() > cfg.max_df {
-                    // A frequent seed: a chain in content order, not all pairs.
-                    frequent += 1;
-                    group.sort_unstable_by_key(|&d| corpus.order_key(d));
-                }
-                reprint_text::bucket_edges(&group, cfg.max_df, false, |a, b| {
-                    pairs.push(pack(a, b))
-                });
-                i = j;
             }
-            let seeds = entries.len() as u64;
-            drop(entries);
-            (count_runs(pairs), seeds, frequent)
-        })
-        .collect();
+        }
+        runs.par_extend(
+            partitions
+                .into_par_iter()
+                .map(|entries| partition_pairs(entries, corpus, cfg, doc_mask)),
+        );
+        first = last;
+    }
 
     let mut stats = CandidateStats {
         partitions: parts as u32,
+        seed_hashes: windows as u64 * rounds,
         ..CandidateStats::default()
     };
     let mut all: Vec<(u64, u32)> = Vec::new();
@@ -118,6 +131,41 @@ pub(crate) fn candidate_pairs(
     }
     stats.candidate_pairs = out.len() as u64;
     (out, stats)
+}
+
+/// One partition's entries (seed hash | document) → its `(pair, votes)` run, the entries
+/// (document-distinct seed occurrences) and the frequent seeds among them.
+fn partition_pairs(
+    mut entries: Vec<u64>,
+    corpus: &Corpus,
+    cfg: &ReuseConfig,
+    doc_mask: u64,
+) -> PartitionRun {
+    entries.sort_unstable();
+    entries.dedup();
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut frequent = 0u64;
+    let mut group: Vec<u32> = Vec::new();
+    let mut i = 0;
+    while i < entries.len() {
+        let key = entries[i] & !doc_mask;
+        let mut j = i;
+        group.clear();
+        while j < entries.len() && entries[j] & !doc_mask == key {
+            group.push((entries[j] & doc_mask) as u32);
+            j += 1;
+        }
+        if group.len() > cfg.max_df {
+            // A frequent seed: a chain in content order, not all pairs.
+            frequent += 1;
+            group.sort_unstable_by_key(|&d| corpus.order_key(d));
+        }
+        reprint_text::bucket_edges(&group, cfg.max_df, false, |a, b| pairs.push(pack(a, b)));
+        i = j;
+    }
+    let seeds = entries.len() as u64;
+    drop(entries);
+    (count_runs(pairs), seeds, frequent)
 }
 
 fn pack(a: u32, b: u32) -> u64 {
@@ -174,6 +222,20 @@ mod tests {
         // Identical documents: a chain of 5 links instead of 15 pairs.
         assert_eq!(pairs.len(), 5);
         assert_eq!(stats.frequent_seeds, 3);
+    }
+
+    #[test]
+    fn each_window_is_hashed_once_when_the_corpus_fits_a_round() {
+        let docs: Vec<String> = (0..200)
+            .map(|i| format!("doc {i} alpha beta gamma delta epsilon zeta eta theta {i}"))
+            .collect();
+        let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        let c = Corpus::build(&docs);
+        let (_, stats) = candidate_pairs(&c, &cfg());
+        let windows: u64 = (0..c.len() as u32)
+            .map(|d| c.doc(d).len().saturating_sub(2) as u64)
+            .sum();
+        assert_eq!(stats.seed_hashes, windows);
     }
 
     #[test]

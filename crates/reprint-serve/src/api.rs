@@ -302,15 +302,23 @@ async fn post_documents(
     }
     let dry_run = params.dry_run;
     let replace = params.replace;
-    let added = state
-        .blocking(move |index| {
-            Ok(if dry_run {
-                index.query(&docs)?
-            } else {
-                index.add(&docs, replace)?
+    let added = if dry_run {
+        state.blocking(move |index| Ok(index.query(&docs)?)).await?
+    } else {
+        // The writer thread stores it, with whatever other POSTs wait beside it.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        state
+            .writer
+            .send(crate::writer::Job {
+                docs,
+                replace,
+                reply,
             })
-        })
-        .await?;
+            .map_err(|_| ApiError::unavailable())?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("the writer stopped"))??
+    };
     if !dry_run {
         state.changed();
     }
@@ -915,14 +923,22 @@ async fn stats(
     Ok(Json(v))
 }
 
-/// `{"status": "ok"}` while the server takes requests (503 while it shuts down).
+/// `{"status": "ok", "documents": n, "generation": g}` while the server takes requests
+/// (503 while it shuts down). Cheap: the live page polls it to notice new documents.
 #[utoipa::path(
     get,
     path = "/healthz",
     responses((status = 200, body = Object), (status = 503, body = ErrorBody))
 )]
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+) -> Result<Json<Value>, ApiError> {
+    let documents = state.blocking(|index| Ok(index.len()?)).await?;
+    Ok(Json(json!({
+        "status": "ok",
+        "documents": documents,
+        "generation": state.generation.load(Ordering::Acquire),
+    })))
 }
 
 /// Requests, latencies, documents and store bytes in Prometheus' text format.
@@ -935,10 +951,7 @@ async fn metrics(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
 ) -> Result<Response, ApiError> {
     let (docs, bytes) = state
-        .blocking(|index| {
-            let s = index.stats()?;
-            Ok((s.documents, s.bytes_on_disk))
-        })
+        .blocking(|index| Ok((index.len()?, index.bytes_on_disk())))
         .await?;
     let text = state.metrics.render(docs, bytes);
     Ok((

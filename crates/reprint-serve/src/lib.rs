@@ -34,6 +34,7 @@ mod api;
 mod error;
 mod metrics;
 mod page;
+mod writer;
 
 use reprint_index::Index;
 use std::net::SocketAddr;
@@ -108,6 +109,9 @@ pub(crate) struct State {
     pub workers: tokio::sync::Semaphore,
     /// The store's date metadata field (documents' dates are read from it).
     pub date_field: String,
+    /// Stored POSTs go to the writer thread (group commit).
+    pub writer: std::sync::mpsc::Sender<writer::Job>,
+    pub writer_thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl State {
@@ -149,8 +153,12 @@ impl Bound {
                 source,
             })?;
         let date_field = index.config().date_field.clone();
+        let index = Arc::new(index);
+        let (writer, writer_thread) = writer::start(index.clone());
         let state = Arc::new(State {
-            index: Arc::new(index),
+            index,
+            writer,
+            writer_thread: std::sync::Mutex::new(Some(writer_thread)),
             workers: tokio::sync::Semaphore::new(opts.workers.max(1)),
             opts,
             generation: AtomicU64::new(0),
@@ -188,7 +196,16 @@ impl Bound {
         for _ in 0..200 {
             match Arc::try_unwrap(state) {
                 Ok(s) => {
+                    // The writer ends once its channel closes; the store closes with it.
+                    let writer = s
+                        .writer_thread
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .take();
                     drop(s);
+                    if let Some(w) = writer {
+                        let _ = tokio::task::spawn_blocking(move || w.join()).await;
+                    }
                     return Ok(());
                 }
                 Err(s) => {

@@ -61,13 +61,15 @@ pub(crate) async fn page(state: &Arc<State>) -> Result<String, ApiError> {
                 .collect();
             let mut texts = HashMap::new();
             let mut dates = HashMap::new();
+            let mut titles = HashMap::new();
             for &id in &shown {
                 if let Some(info) = index.info(id)? {
                     dates.insert(id, info.date);
+                    titles.insert(id, info.title);
                 }
                 texts.insert(id, index.text(id)?.unwrap_or_default());
             }
-            let mut data = report_data(&snap.findings, &shown, &mut texts, &dates);
+            let mut data = report_data(&snap.findings, &shown, &mut texts, &dates, &mut titles);
             data.summary.extra.push((
                 "shown".into(),
                 format!(
@@ -88,6 +90,7 @@ fn report_data(
     shown: &HashSet<&str>,
     texts: &mut HashMap<&str, String>,
     dates: &HashMap<&str, Option<String>>,
+    titles: &mut HashMap<&str, Option<String>>,
 ) -> ReportData {
     let mut d = ReportData {
         title: "reprint — live".into(),
@@ -119,6 +122,7 @@ fn report_data(
                         keep: r.keep,
                         duplicate_of: r.duplicate_of.clone(),
                         story,
+                        title: titles.remove(r.id.as_str()).flatten(),
                     });
                 }
             }

@@ -448,3 +448,26 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
     assert!(errors >= 3, "damage where the data lives is found");
     assert_eq!(records(&["index", "export", &s]), before);
 }
+
+#[test]
+fn add_reads_the_date_from_the_field_it_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), "dated.idx");
+    ok(&["index", "create", &s]);
+    let news = news_dir();
+    let text = std::fs::read_to_string(format!("{news}/002.txt")).unwrap();
+    let input = dir.path().join("feed.jsonl");
+    write_jsonl(
+        &input,
+        &[serde_json::json!({"id": "p1", "text": text, "published": "2022-03-04"})],
+    );
+    let input = input.to_str().unwrap();
+    // Without --date-field the index's field ("date") is read: this feed has none.
+    let recs = records(&["index", "query", &s, input, "-q"]);
+    let a = of_type(&recs, "story_assignment")[0].clone();
+    assert_ne!(a["date"], "2022-03-04");
+    let recs = records(&["index", "add", &s, input, "-q", "--date-field", "published"]);
+    let a = of_type(&recs, "story_assignment")[0].clone();
+    assert_eq!(a["date"], "2022-03-04", "{a}");
+    assert!(a["date_basis"].as_str().unwrap().starts_with("metadata"), "{a}");
+}

@@ -255,6 +255,18 @@ fn seeds_posted_one_by_one_get_the_seeds_findings_and_the_page_shows_them() {
     );
     assert!(metrics.contains("reprint_documents 5"));
 
+    // Titles are kept and shown.
+    let (st, _) = post(
+        &s.at("/v1/documents"),
+        Some(TOKEN),
+        &json!({"id": "t1", "title": "Harvest festival opens", "date": "2022-03-01",
+                "text": "The village harvest festival opened on Saturday with music and bread."}),
+    );
+    assert_eq!(st, 200);
+    let (_, t1) = get(&s.at("/v1/documents/t1"));
+    assert_eq!(t1["document"]["title"], "Harvest festival opens");
+    assert_eq!(t1["document"]["date"], "2022-03-01");
+
     // The page, in a real browser: compare view of 003/004, the story timeline, a search.
     let art = artifacts();
     let png = art.join("serve-compare.png");
@@ -270,6 +282,11 @@ fn seeds_posted_one_by_one_get_the_seeds_findings_and_the_page_shows_them() {
         assert_eq!(
             marked, 2,
             "the pasted paragraph is marked in 003 and 004: {compare}"
+        );
+        let docs = section(&dom, "documents");
+        assert!(
+            docs.contains("<strong>Harvest festival opens</strong>"),
+            "{docs}"
         );
         let stories = section(&dom, "stories");
         assert!(
@@ -505,4 +522,57 @@ fn killed_under_load_keeps_every_acknowledged_document() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn concurrent_posts_share_commits_and_one_bad_request_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir.path().join("g.idx"), &[]);
+    let url = s.at("/v1/documents");
+    assert_eq!(
+        post(
+            &url,
+            Some(TOKEN),
+            &json!({"id": "taken", "text": seed("004")})
+        )
+        .0,
+        200
+    );
+    // 16 clients at once: 15 new documents (copies of 000 among them), one reused id.
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let id = if i == 7 {
+                    "taken".to_string()
+                } else {
+                    format!("n{i}")
+                };
+                let text = if i % 2 == 0 {
+                    seed("000")
+                } else {
+                    format!("{} {i}", seed("003"))
+                };
+                (i, post(&url, Some(TOKEN), &json!({"id": id, "text": text})))
+            })
+        })
+        .collect();
+    let mut exact_firsts = 0;
+    for t in threads {
+        let (i, (status, body)) = t.join().unwrap();
+        if i == 7 {
+            assert_eq!(status, 409, "{body}");
+            continue;
+        }
+        assert_eq!(status, 200, "{body}");
+        let doc = &body["documents"][0];
+        assert_eq!(doc["id"], format!("n{i}"));
+        assert_eq!(doc["findings"][0]["type"], "document");
+        if i % 2 == 0 && doc["findings"][0]["duplicate_of"].is_null() {
+            exact_firsts += 1;
+        }
+    }
+    // The eight copies of 000 were stored in some order: exactly one came first.
+    assert_eq!(exact_firsts, 1);
+    assert_eq!(documents(&s), 16);
 }
