@@ -19,9 +19,8 @@ use rayon::prelude::*;
 /// memory while the partitions run in parallel.
 const PARTITION_ENTRIES: usize = 1 << 22;
 
-/// Index entries held at once: 64 Mi entries (512 MiB, with the scatter's copy up to twice
-/// that) per round of partitions.
-const ROUND_ENTRIES: usize = 1 << 26;
+/// Index entries held at once: 32 Mi entries (256 MiB) per round of partitions.
+const ROUND_ENTRIES: usize = 1 << 25;
 
 /// Counters from the candidate stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,38 +62,49 @@ pub(crate) fn candidate_pairs(
         let last = (first + per_round).min(parts);
         rounds += 1;
         // One walk of the corpus: each window hashed once, its entry scattered to the
-        // partition of its hash when that partition is in this round.
-        let scattered: Vec<Vec<Vec<u64>>> = (0..docs)
-            .into_par_iter()
-            .chunks(4096)
-            .map(|chunk| {
-                let mut buckets: Vec<Vec<u64>> = vec![Vec::new(); (last - first) as usize];
-                for d in chunk {
-                    let toks = corpus.doc(d);
-                    if toks.len() < n {
-                        continue;
-                    }
-                    for w in toks.windows(n) {
-                        let h = seed_hash(w);
-                        let p = h % parts;
-                        if p >= first && p < last {
-                            buckets[(p - first) as usize].push((h & !doc_mask) | d as u64);
+        // partition of its hash when that partition is in this round. Workers gather small
+        // batches and append them under the partition's lock, so the round's entries exist
+        // once (each partition sized for its expected share up front).
+        let expect = windows / parts as usize;
+        let partitions: Vec<std::sync::Mutex<Vec<u64>>> = (first..last)
+            .map(|_| std::sync::Mutex::new(Vec::with_capacity(expect + expect / 8 + 1024)))
+            .collect();
+        (0..docs).into_par_iter().chunks(1024).for_each(|chunk| {
+            let mut local: Vec<Vec<u64>> = vec![Vec::new(); (last - first) as usize];
+            let flush = |k: usize, buf: &mut Vec<u64>| {
+                partitions[k]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(buf);
+                buf.clear();
+            };
+            for d in chunk {
+                let toks = corpus.doc(d);
+                if toks.len() < n {
+                    continue;
+                }
+                for w in toks.windows(n) {
+                    let h = seed_hash(w);
+                    let p = h % parts;
+                    if p >= first && p < last {
+                        let k = (p - first) as usize;
+                        local[k].push((h & !doc_mask) | d as u64);
+                        if local[k].len() >= 4096 {
+                            flush(k, &mut local[k]);
                         }
                     }
                 }
-                buckets
-            })
-            .collect();
-        let mut partitions: Vec<Vec<u64>> = vec![Vec::new(); (last - first) as usize];
-        for chunk in scattered {
-            for (to, from) in partitions.iter_mut().zip(chunk) {
-                if to.is_empty() {
-                    *to = from;
-                } else {
-                    to.extend_from_slice(&from);
+            }
+            for (k, buf) in local.iter_mut().enumerate() {
+                if !buf.is_empty() {
+                    flush(k, buf);
                 }
             }
-        }
+        });
+        let partitions: Vec<Vec<u64>> = partitions
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
         runs.par_extend(
             partitions
                 .into_par_iter()

@@ -469,5 +469,8 @@ fn add_reads_the_date_from_the_field_it_is_told() {
     let recs = records(&["index", "add", &s, input, "-q", "--date-field", "published"]);
     let a = of_type(&recs, "story_assignment")[0].clone();
     assert_eq!(a["date"], "2022-03-04", "{a}");
-    assert!(a["date_basis"].as_str().unwrap().starts_with("metadata"), "{a}");
+    assert!(
+        a["date_basis"].as_str().unwrap().starts_with("metadata"),
+        "{a}"
+    );
 }
