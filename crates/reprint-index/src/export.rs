@@ -273,15 +273,28 @@ pub(crate) fn info(index: &Index, id: &str) -> Result<Option<DocInfo>, IndexErro
     }
 }
 
-pub(crate) fn cluster(index: &Index, id: u32) -> Result<Option<ClusterRecord>, IndexError> {
-    let txn = index.db.begin_read()?;
-    let view = View {
+type ReadView = View<
+    redb::ReadOnlyTable<u32, &'static [u8]>,
+    redb::ReadOnlyTable<u32, &'static [u8]>,
+    redb::ReadOnlyTable<(u64, u32), ()>,
+    redb::ReadOnlyTable<(u32, u32), PairValue>,
+    redb::ReadOnlyTable<(u32, u32), ()>,
+>;
+
+/// The duplicate level's tables in a read transaction.
+fn read_view(txn: &redb::ReadTransaction) -> Result<ReadView, IndexError> {
+    Ok(View {
         docs: txn.open_table(DOCS)?,
         texts: txn.open_table(TEXTS)?,
         exact: txn.open_table(EXACT)?,
         pairs: txn.open_table(PAIRS)?,
         pairs_by_b: txn.open_table(PAIRS_BY_B)?,
-    };
+    })
+}
+
+pub(crate) fn cluster(index: &Index, id: u32) -> Result<Option<ClusterRecord>, IndexError> {
+    let txn = index.db.begin_read()?;
+    let view = read_view(&txn)?;
     // A cluster is named by its first member.
     let Some(m) = view.docs.get(id)?.map(|v| DocMeta::decode(v.value(), id)) else {
         return Ok(None);
@@ -337,13 +350,7 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
     let Some(d) = ids.get(id)?.map(|v| v.value()) else {
         return Ok(None);
     };
-    let view = View {
-        docs: txn.open_table(DOCS)?,
-        texts: txn.open_table(TEXTS)?,
-        exact: txn.open_table(EXACT)?,
-        pairs: txn.open_table(PAIRS)?,
-        pairs_by_b: txn.open_table(PAIRS_BY_B)?,
-    };
+    let view = read_view(&txn)?;
     let m = view.meta(d)?;
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
     let mut name = |x: u32| -> Result<String, IndexError> {

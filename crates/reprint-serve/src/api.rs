@@ -269,8 +269,7 @@ async fn post_documents(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Posted>, ApiError> {
-    let Query(params) = params
-        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let params = query(params)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -329,25 +328,28 @@ async fn post_documents(
     }))
 }
 
-/// Findings come document by document, each starting with its `document` record.
+/// The query string's parameters, or a 400 naming what is wrong with them.
+fn query<T>(
+    params: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    params
+        .map(|Query(p)| p)
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+}
+
+/// Each document's findings (they come document by document, each starting with its
+/// `document` record).
 fn group(findings: Vec<Finding>) -> Vec<DocumentFindings> {
-    let mut out: Vec<DocumentFindings> = Vec::new();
-    for f in findings {
-        if let Finding::Document(d) = &f {
-            out.push(DocumentFindings {
-                id: d.id.clone(),
-                findings: Vec::new(),
-            });
-        }
-        match out.last_mut() {
-            Some(g) => g.findings.push(f),
-            None => out.push(DocumentFindings {
-                id: String::new(),
-                findings: vec![f],
-            }),
-        }
-    }
-    out
+    crate::writer::split(findings)
+        .into_iter()
+        .map(|findings| DocumentFindings {
+            id: match findings.first() {
+                Some(Finding::Document(d)) => d.id.clone(),
+                _ => String::new(),
+            },
+            findings,
+        })
+        .collect()
 }
 
 /// The documents of a body: a JSON object or array (`application/json`) or JSON lines
@@ -641,8 +643,7 @@ async fn get_passages(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
     params: Result<Query<PassageParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Passages>, ApiError> {
-    let Query(p) = params
-        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let p = query(params)?;
     let snap = page::snapshot(&state).await?;
     let all: Vec<&PassageRecord> = snap
         .findings
@@ -712,8 +713,7 @@ async fn get_stories(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
     params: Result<Query<StoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Stories>, ApiError> {
-    let Query(p) = params
-        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let p = query(params)?;
     let (from, to) = (day(&p.from, "from")?, day(&p.to, "to")?);
     let snap = page::snapshot(&state).await?;
     let mut all: Vec<&StoryRecord> = snap
@@ -794,8 +794,7 @@ async fn search(
     axum::extract::State(state): axum::extract::State<Arc<State>>,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SearchHits>, ApiError> {
-    let Query(p) = params
-        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let p = query(params)?;
     let q = p.q.unwrap_or_default();
     if q.trim().is_empty() {
         return Err(

@@ -92,7 +92,7 @@ fn store(index: &Index, group: Vec<Job>) {
 }
 
 /// Findings document by document (each starts with its `document` record).
-fn split(findings: Vec<Finding>) -> Vec<Vec<Finding>> {
+pub(crate) fn split(findings: Vec<Finding>) -> Vec<Vec<Finding>> {
     let mut out: Vec<Vec<Finding>> = Vec::new();
     for f in findings {
         if matches!(f, Finding::Document(_)) || out.is_empty() {
