@@ -86,8 +86,9 @@ def rp_keep_longest(texts):
     return rp.dedup(texts, keep="longest").keep.tolist()
 
 
-def test_skewed_input_has_one_cluster(session, seeds):
-    """20,000 copies of one document and 5,000 near-copies: no quadratic work, one cluster."""
+def test_skewed_input_has_one_cluster(session, seeds, caplog):
+    """20,000 copies of one document and 5,000 near-copies: no quadratic work, one cluster,
+    in a few component rounds (the count is logged)."""
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
     _, texts = seeds
@@ -101,9 +102,13 @@ def test_skewed_input_has_one_cluster(session, seeds):
     rows.append((99_999, texts[3]))
     schema = StructType([StructField("id", LongType()), StructField("text", StringType())])
     df = ordered_frame(session, rows, schema, 4)
+    caplog.set_level("INFO", logger="reprint_rs.spark")
     marked = rps.dedup(df).groupBy("cluster", "keep").count().collect()
     by = {(r["cluster"], r["keep"]): r["count"] for r in marked}
     assert by == {(0, True): 1, (0, False): 24_999, (None, True): 1}
+    rounds = [r.args[0] for r in caplog.records
+              if r.name == "reprint_rs.spark" and r.msg.startswith("connected components")]
+    assert len(rounds) == 1 and 1 <= rounds[0] <= 15, rounds
 
 
 def test_bad_columns_are_named(session):

@@ -30,6 +30,7 @@ same answer whatever the partitioning. Give ``order=`` a column to decide it you
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -48,6 +49,10 @@ def _settings(threshold, shingle_size, shingle_unit, options) -> dict[str, Any]:
     d = dict(threshold=threshold, shingle_size=shingle_size, shingle_unit=shingle_unit)
     d.update(options)
     return d
+
+
+#: Progress of a run (stages and the number of connected-component rounds) at INFO level.
+log = logging.getLogger("reprint_rs.spark")
 
 
 def _stage(sc, name: str) -> None:
@@ -209,7 +214,9 @@ class _Plan:
             .select(F.col("first").alias("a"), F.col("member").alias("b")))
         # -- 5. connected components -------------------------------------------------------
         _stage(self.sc, "connected components (large-star / small-star)")
-        comp = _components(edges)
+        comp, rounds = _components(edges, lambda r: _stage(self.sc, f"connected components, round {r}"))
+        self.component_rounds = rounds
+        log.info("connected components: %d rounds", rounds)
         # -- 6. keep -----------------------------------------------------------------------
         _stage(self.sc, "keep decisions")
         comp = comp.join(fp.select(F.col(_ORD).alias("node"), "tokens"), "node")
@@ -232,15 +239,18 @@ def fingerprint_schema() -> str:
     return f"{_ORD} long, tokens long, shingles long, exact long, band_keys array<long>"
 
 
-def _components(edges):
+def _components(edges, on_round=lambda r: None):
     """Connected components of undirected edges (a, b): every node with its component's
     smallest node, by alternating large-star and small-star until nothing changes
-    (Kiveris et al., 2014)."""
+    (Kiveris et al., 2014). Returns them with the number of rounds it took."""
     from pyspark.sql import functions as F
 
     e = edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).distinct()
     e = e.localCheckpoint(eager=True)
+    rounds = 0
     for _ in range(100):
+        rounds += 1
+        on_round(rounds)
         # Large star: each node's larger neighbours attach to its smallest neighbour (or it).
         both = e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
         m = both.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
@@ -262,7 +272,7 @@ def _components(edges):
         raise RuntimeError("connected components did not converge in 100 rounds")
     nodes = e.select(F.col("u").alias("node"), F.col("v").alias("root"))
     roots = e.select(F.col("v").alias("node"), F.col("v").alias("root")).distinct()
-    return nodes.unionByName(roots).distinct()
+    return nodes.unionByName(roots).distinct(), rounds
 
 
 def _marked(plan, df, id):
