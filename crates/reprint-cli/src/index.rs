@@ -255,6 +255,7 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
     };
     let progress = Progress::new(a.quiet);
     let records = Inputs::open(&a.inputs, &input).map_err(crate::read_hint)?;
+    progress.follow(records.progress());
     let (mut docs, mut bytes, mut skipped) = (0u64, 0u64, 0u64);
     let mut batch: Vec<NewDoc> = Vec::with_capacity(a.batch);
     let flush = |batch: &mut Vec<NewDoc>, out: &mut Box<dyn Write>| -> Result<()> {

@@ -322,6 +322,7 @@ fn run(job: Job) -> Result<()> {
         engine.run(recs.into_iter(), &cfg, &observer)
     } else {
         let records = Inputs::open(&inputs, &cfg).map_err(read_hint)?;
+        observer.follow(records.progress());
         engine.run(records, &cfg, &observer)
     }
     .map_err(explain)?;

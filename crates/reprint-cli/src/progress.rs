@@ -2,7 +2,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reprint_engine::Observer;
-use reprint_io::ReadError;
+use reprint_io::{InputProgress, ReadError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Shows progress and warnings of a run; quiet when asked, or when standard error is not a
@@ -11,6 +11,9 @@ pub struct Progress {
     bar: ProgressBar,
     quiet: bool,
     warned: AtomicU64,
+    /// Bytes of the input files read, when their total size is known: the bar then shows
+    /// percent and time left.
+    input: std::sync::OnceLock<InputProgress>,
 }
 
 impl Progress {
@@ -31,6 +34,25 @@ impl Progress {
             bar,
             quiet,
             warned: AtomicU64::new(0),
+            input: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Follows how much of the input files has been read: with their total size known,
+    /// the reading phase shows a bar with percent and time left instead of a spinner.
+    pub fn follow(&self, input: InputProgress) {
+        if let Some(total) = input.total {
+            self.bar.set_style(
+                ProgressStyle::with_template(
+                    "{wide_bar} {percent:>3}% {msg} ({elapsed}, about {eta} left)",
+                )
+                .expect("template")
+                .progress_chars("=> "),
+            );
+            self.bar.set_length(total);
+            self.bar.set_position(0);
+            self.bar.set_message("0 documents");
+            let _ = self.input.set(input);
         }
     }
 
@@ -50,15 +72,30 @@ impl Progress {
 
 impl Observer for Progress {
     fn progress(&self, docs: u64, bytes: u64) {
-        self.bar.set_position(docs);
         let mb = bytes as f64 / 1e6;
         let secs = self.bar.elapsed().as_secs_f64().max(1e-3);
-        self.bar
-            .set_message(format!("{mb:.1} MB read, {:.0} MB/s", mb / secs));
+        if let Some(input) = self.input.get() {
+            self.bar.set_position(input.consumed());
+            self.bar.set_message(format!(
+                "{} documents, {mb:.1} MB of text, {:.0} MB/s",
+                group_digits(docs),
+                mb / secs
+            ));
+        } else {
+            self.bar.set_position(docs);
+            self.bar
+                .set_message(format!("{mb:.1} MB read, {:.0} MB/s", mb / secs));
+        }
     }
 
     fn phase(&self, name: &str) {
         self.phase_msg(name);
+    }
+
+    fn note(&self, message: &str) {
+        if !self.quiet {
+            self.bar.suspend(|| eprintln!("reprint: note: {message}"));
+        }
     }
 
     fn skipped(&self, e: &ReadError) {
@@ -74,5 +111,29 @@ impl Observer for Progress {
                 eprintln!("reprint: warning: more bad records skipped; the summary counts them")
             });
         }
+    }
+}
+
+/// 1234567 → "1,234,567", as indicatif's `human_pos` shows counts.
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits_are_grouped_by_thousands() {
+        assert_eq!(super::group_digits(0), "0");
+        assert_eq!(super::group_digits(999), "999");
+        assert_eq!(super::group_digits(1000), "1,000");
+        assert_eq!(super::group_digits(1234567), "1,234,567");
     }
 }

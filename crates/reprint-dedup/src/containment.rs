@@ -29,6 +29,11 @@ impl SampleIndex {
         SampleIndex::default()
     }
 
+    /// Bytes held (capacities).
+    pub fn memory_bytes(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<(u32, Doc)>() + self.counts.capacity() * 4
+    }
+
     /// Adds the sampled values of `doc`'s shingles (any order, repeats allowed). Documents
     /// must be added in increasing order, each once.
     pub fn insert(&mut self, doc: Doc, set: &[u32], rate: u32) {

@@ -38,7 +38,7 @@ pub use verify::{shingle_set, Overlap};
 
 use rayon::prelude::*;
 use reprint_sketch::LshParams;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Duplicate detection settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -161,6 +161,9 @@ pub struct DedupStats {
     pub oversized_buckets: u64,
     /// Bytes of the LSH band tables.
     pub index_bytes: u64,
+    /// Blocks verification fetched shingle sets in (1 when they all fit the budget, 0
+    /// without candidates).
+    pub verify_blocks: u64,
 }
 
 /// The outcome: pairs, clusters, and each document's cluster.
@@ -271,6 +274,18 @@ impl Deduper {
     /// Bytes held by the LSH tables so far.
     pub fn index_bytes(&self) -> usize {
         self.index.memory_bytes()
+    }
+
+    /// Bytes held for the documents added so far: the LSH tables, the exact-text table,
+    /// the containment samples and the per-document keys (capacities, so an estimate of
+    /// what the allocator holds, without its own overhead).
+    pub fn memory_bytes(&self) -> usize {
+        self.index.memory_bytes()
+            + self.first_with_hash.capacity() * (std::mem::size_of::<(u64, Doc)>() + 1)
+            + self.exact_pairs.capacity() * std::mem::size_of::<(Doc, Doc)>()
+            + self.exact_len.capacity() * (std::mem::size_of::<(Doc, u32)>() + 1)
+            + self.keys.capacity() * std::mem::size_of::<KeepKey>()
+            + self.samples.as_ref().map_or(0, SampleIndex::memory_bytes)
     }
 
     /// Finds candidates, verifies each against the exact shingle sets, and clusters:
@@ -422,6 +437,16 @@ pub struct Candidates {
 }
 
 impl Candidates {
+    /// Bytes held: the candidate pairs, the involved documents, the keep keys and the
+    /// exact copies (capacities).
+    pub fn memory_bytes(&self) -> usize {
+        self.candidates.capacity() * 8
+            + self.involved.capacity() * 4
+            + self.keys.capacity() * std::mem::size_of::<KeepKey>()
+            + self.exact_pairs.capacity() * std::mem::size_of::<(Doc, Doc)>()
+            + self.exact_len.capacity() * (std::mem::size_of::<(Doc, u32)>() + 1)
+    }
+
     /// The documents that take part in a candidate pair, ascending: [`Candidates::verify`]
     /// needs their shingle sets, in this order.
     pub fn involved(&self) -> &[Doc] {
@@ -434,32 +459,91 @@ impl Candidates {
     ///
     /// # Panics
     /// If `sets` does not have one set per involved document.
-    pub fn verify(mut self, sets: Vec<Vec<u32>>) -> DedupResult {
+    pub fn verify(self, sets: Vec<Vec<u32>>) -> DedupResult {
         assert_eq!(
             sets.len(),
             self.involved.len(),
             "one shingle set per involved document"
         );
+        let involved = self.involved.clone();
+        let mut sets: Vec<Option<Vec<u32>>> = sets.into_iter().map(Some).collect();
+        let fetched: Result<DedupResult, std::convert::Infallible> =
+            self.verify_with(usize::MAX, |docs| {
+                Ok(docs
+                    .iter()
+                    .map(|d| {
+                        let i = involved.binary_search(d).expect("involved document");
+                        sets[i].take().expect("fetched once")
+                    })
+                    .collect())
+            });
+        match fetched {
+            Ok(r) => r,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Candidates::verify`], with the shingle sets fetched block by block: `fetch(docs)`
+    /// gets ascending documents and returns their sets in that order (any order within a
+    /// set, repeats allowed). A block holds candidate pairs (in ascending order) whose
+    /// documents' sets are estimated to fit in `budget_bytes` (four bytes per token, an
+    /// upper bound), so memory stays bounded whatever the number of candidates; a
+    /// document in several blocks is fetched once per block. The result does not depend
+    /// on the budget.
+    pub fn verify_with<E>(
+        mut self,
+        budget_bytes: usize,
+        mut fetch: impl FnMut(&[Doc]) -> Result<Vec<Vec<u32>>, E>,
+    ) -> Result<DedupResult, E> {
         let n = self.keys.len();
-        let involved = std::mem::take(&mut self.involved);
+        self.involved = Vec::new();
         let candidates = std::mem::take(&mut self.candidates);
-        let sorted: Vec<Vec<u32>> = sets
-            .into_par_iter()
-            .map(|mut v| {
-                v.sort_unstable();
-                v.dedup();
-                v
-            })
-            .collect();
-        let set_of = |d: Doc| -> &[u32] {
-            let i = involved.binary_search(&d).expect("involved document");
-            &sorted[i]
-        };
         let threshold = self.cfg.threshold;
         let containment = self.cfg.containment;
-        let pairs: Vec<Pair> = candidates
-            .par_iter()
-            .filter_map(|&p| {
+        let estimate = |d: Doc| self.keys[d as usize].tokens as usize * 4 + 64;
+        let mut pairs: Vec<Pair> = Vec::new();
+        let mut block_docs: Vec<Doc> = Vec::new();
+        let mut in_block: HashSet<Doc> = HashSet::new();
+        let mut start = 0;
+        let mut bytes = 0usize;
+        let mut blocks = 0u64;
+        let mut i = 0;
+        while start < candidates.len() {
+            // Grow the block while its sets fit (always at least one pair).
+            while i < candidates.len() {
+                let (a, b) = unpack_pair(candidates[i]);
+                let extra: usize = [a, b]
+                    .iter()
+                    .filter(|d| !in_block.contains(d))
+                    .map(|&d| estimate(d))
+                    .sum();
+                if i > start && bytes.saturating_add(extra) > budget_bytes {
+                    break;
+                }
+                bytes += extra;
+                for d in [a, b] {
+                    if in_block.insert(d) {
+                        block_docs.push(d);
+                    }
+                }
+                i += 1;
+            }
+            block_docs.sort_unstable();
+            let sets = fetch(&block_docs)?;
+            assert_eq!(sets.len(), block_docs.len(), "one set per fetched document");
+            let sorted: Vec<Vec<u32>> = sets
+                .into_par_iter()
+                .map(|mut v| {
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                })
+                .collect();
+            let set_of = |d: Doc| -> &[u32] {
+                let i = block_docs.binary_search(&d).expect("document in block");
+                &sorted[i]
+            };
+            pairs.par_extend(candidates[start..i].par_iter().filter_map(|&p| {
                 let (a, b) = unpack_pair(p);
                 let o = Overlap::of(set_of(a), set_of(b));
                 let near = o.jaccard() >= threshold;
@@ -470,8 +554,15 @@ impl Candidates {
                     overlap: o,
                     exact: false,
                 })
-            })
-            .collect();
+            }));
+            blocks += 1;
+            start = i;
+            bytes = 0;
+            block_docs.clear();
+            in_block.clear();
+        }
+        drop(candidates);
+        self.stats.verify_blocks = blocks;
         self.stats.verified = pairs.len() as u64;
         // Exact copies stand for their first copy in the index; give them its pairs too, so
         // every duplicate pair is reported, not only those of first copies.
@@ -529,12 +620,12 @@ impl Candidates {
                 cluster_of[m as usize] = Some(i as u32);
             }
         }
-        DedupResult {
+        Ok(DedupResult {
             pairs,
             clusters,
             cluster_of,
             stats: self.stats,
-        }
+        })
     }
 }
 

@@ -82,6 +82,9 @@ pub trait Observer: Sync {
     fn phase(&self, _name: &str) {}
     /// A bad record was skipped (with [`OnError::Skip`]).
     fn skipped(&self, _error: &ReadError) {}
+    /// Something the user should know about the run that is not an error (e.g. the memory
+    /// budget is too small for the documents' own records).
+    fn note(&self, _message: &str) {}
 }
 
 impl Observer for () {}
@@ -457,6 +460,12 @@ impl Analysis {
             "index_bytes": s.index_bytes,
             "index_bytes_per_document": (s.index_bytes as f64 / n).round(),
             "shingle_sets_spilled_to_disk": out.arena_spilled,
+            "memory": {
+                "budget_bytes": self.cfg.memory_bytes,
+                "held_for_documents_bytes": out.held_bytes,
+                "over_budget": out.held_bytes > self.cfg.memory_bytes as u64,
+                "verify_blocks": out.verify_blocks,
+            },
             "verified_sets": { "reread": out.sets.reread, "stored": out.sets.stored, "from_kept_text": out.sets.from_text },
             "threshold": d.threshold,
             "containment": d.containment,

@@ -82,6 +82,11 @@ pub(crate) struct Outcome {
     pub skipped: u64,
     pub bytes: u64,
     pub arena_spilled: bool,
+    /// Bytes held for all documents at the end of reading (index, ids, places, kept
+    /// texts): what `--memory-mib` could not give to shingle sets.
+    pub held_bytes: u64,
+    /// Blocks the candidate sets were fetched in.
+    pub verify_blocks: u64,
     /// Where the verified documents' shingle sets came from.
     pub sets: SetCounts,
     pub seconds_fingerprint: f64,
@@ -197,6 +202,8 @@ pub(crate) fn run(
     let mut bytes = 0u64;
 
     let mut late_skipped = 0u64;
+    // Heap bytes of the ids and kept texts, for the memory account.
+    let mut doc_heap = 0usize;
     // Set and key buffers of absorbed batches, for the next chunks to fill.
     let pool: std::sync::Mutex<Vec<(Vec<u32>, Vec<u32>)>> = Default::default();
     let mut dims: Option<usize> = None;
@@ -288,6 +295,12 @@ pub(crate) fn run(
                     .or_insert(docs.len() as u32);
                 exacts.push(fp.exact);
                 bytes += rec.text.len() as u64;
+                doc_heap += rec.id.capacity()
+                    + if settings.keep_texts {
+                        rec.text.capacity() + std::mem::size_of::<KeptDoc>()
+                    } else {
+                        0
+                    };
                 let kept = settings.keep_texts.then(|| {
                     let meta_str = |field: &str| {
                         rec.meta
@@ -314,6 +327,19 @@ pub(crate) fn run(
             batch.keys.clear();
             pool.lock().expect("pool").push((batch.sets, batch.keys));
         }
+        // What every document costs is taken from the budget first; shingle sets get the
+        // rest (all of them go to disk once nothing is left).
+        let held = held_bytes(
+            deduper.memory_bytes(),
+            &docs,
+            doc_heap,
+            &ids,
+            &exacts,
+            &rereader,
+        );
+        arena
+            .set_budget(settings.memory_bytes.saturating_sub(held))
+            .map_err(EngineError::Spill)?;
         progress(docs.len() as u64, bytes);
         Ok(())
     };
@@ -417,6 +443,23 @@ pub(crate) fn run(
         })?;
     }
     skipped += late_skipped;
+    let held_at_end = held_bytes(
+        deduper.memory_bytes(),
+        &docs,
+        doc_heap,
+        &ids,
+        &exacts,
+        &rereader,
+    );
+    if held_at_end > settings.memory_bytes {
+        observer.note(&format!(
+            "the records of {} documents hold {} MiB, more than the {} MiB memory budget \
+             (shingle sets went to disk; the records stay in memory)",
+            docs.len(),
+            held_at_end >> 20,
+            settings.memory_bytes >> 20
+        ));
+    }
     arena.finish().map_err(EngineError::Spill)?;
     let seconds_fingerprint = start.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -431,23 +474,44 @@ pub(crate) fn run(
         candidates.involved().len()
     ));
     let t_sets = Instant::now();
-    let (sets, counts) = gather_sets(
-        candidates.involved(),
-        settings,
-        &arena,
-        &rereader,
+    let held = held_bytes(
+        candidates.memory_bytes(),
         &docs,
+        doc_heap,
+        &ids,
         &exacts,
-        texts,
-    )?;
-    drop(arena);
+        &rereader,
+    );
+    drop(ids);
+    // Sets are fetched in blocks that fit what the budget leaves (at least 16 MiB, or the
+    // whole budget when smaller, so a budget spent on the documents' own records still
+    // verifies in useful blocks).
+    let block_budget = settings
+        .memory_bytes
+        .saturating_sub(held)
+        .max(settings.memory_bytes.min(16 << 20));
+    let mut counts = SetCounts::default();
+    let mut fetching = 0.0;
     phase("verifying candidate pairs and clustering");
-    let t_verify = Instant::now();
-    let result = candidates.verify(sets);
+    let places = SetPlaces {
+        arena: &arena,
+        rereader: &rereader,
+        docs: &docs,
+        exacts: &exacts,
+        texts,
+    };
+    let result = candidates.verify_with(block_budget, |block: &[u32]| {
+        let t = Instant::now();
+        let got = gather_sets(block, settings, &places, &mut counts);
+        fetching += t.elapsed().as_secs_f64();
+        got
+    })?;
+    drop(arena);
+    let verify_blocks = result.stats.verify_blocks;
     let parts = [
         (t_sets - t).as_secs_f64(),
-        (t_verify - t_sets).as_secs_f64(),
-        t_verify.elapsed().as_secs_f64(),
+        fetching,
+        t_sets.elapsed().as_secs_f64() - fetching,
     ];
     Ok(Outcome {
         docs,
@@ -455,11 +519,23 @@ pub(crate) fn run(
         skipped,
         bytes,
         arena_spilled: spilled,
+        held_bytes: held_at_end as u64,
+        verify_blocks,
         sets: counts,
         seconds_fingerprint,
         seconds_dedup: t.elapsed().as_secs_f64(),
         seconds_dedup_parts: parts,
     })
+}
+
+/// Where verification finds a document's shingle set.
+#[derive(Clone, Copy)]
+struct SetPlaces<'a> {
+    arena: &'a SetArena,
+    rereader: &'a reprint_io::Rereader,
+    docs: &'a [DocRow],
+    exacts: &'a [u64],
+    texts: Option<&'a dyn crate::TextSource>,
 }
 
 /// The shingle sets of `involved` documents, each from wherever it is: the arena, the text
@@ -468,12 +544,16 @@ pub(crate) fn run(
 fn gather_sets(
     involved: &[u32],
     settings: &Settings,
-    arena: &SetArena,
-    rereader: &reprint_io::Rereader,
-    docs: &[DocRow],
-    exacts: &[u64],
-    texts: Option<&dyn crate::TextSource>,
-) -> Result<(Vec<Vec<u32>>, SetCounts)> {
+    places: &SetPlaces<'_>,
+    counts: &mut SetCounts,
+) -> Result<Vec<Vec<u32>>> {
+    let SetPlaces {
+        arena,
+        rereader,
+        docs,
+        exacts,
+        texts,
+    } = *places;
     let one = |w: &mut Worker, &d: &u32| -> Result<(Vec<u32>, u8)> {
         let d = d as usize;
         let held = || texts.and_then(|t| t.text(&docs[d].loc));
@@ -482,7 +562,7 @@ fn gather_sets(
         } else if let Some(t) = rereader.text(d)? {
             (std::borrow::Cow::Owned(t), 1)
         } else {
-            return Ok((arena.get(d).to_vec(), 0));
+            return Ok((arena.get(d).map_err(EngineError::Spill)?, 0));
         };
         settings.shingler.fingerprint(&text, &mut w.fp);
         if w.fp.exact != exacts[d] {
@@ -503,7 +583,6 @@ fn gather_sets(
         .map_init(|| settings.worker(), one)
         .collect();
     let got: Vec<(Vec<u32>, u8)> = got.into_iter().collect::<Result<_>>()?;
-    let mut counts = SetCounts::default();
     let sets = got
         .into_iter()
         .map(|(set, how)| {
@@ -515,7 +594,26 @@ fn gather_sets(
             set
         })
         .collect();
-    Ok((sets, counts))
+    Ok(sets)
+}
+
+/// Bytes held for the documents read so far outside the shingle sets: the deduper's
+/// tables (`dedup_bytes`), the document rows and their ids (and kept texts), the id
+/// table, the exact hashes and the places to read candidates again.
+fn held_bytes(
+    dedup_bytes: usize,
+    docs: &Vec<DocRow>,
+    doc_heap: usize,
+    ids: &std::collections::HashMap<u64, u32>,
+    exacts: &Vec<u64>,
+    rereader: &reprint_io::Rereader,
+) -> usize {
+    dedup_bytes
+        + docs.capacity() * std::mem::size_of::<DocRow>()
+        + doc_heap
+        + ids.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+        + exacts.capacity() * 8
+        + rereader.memory_bytes()
 }
 
 /// The embedding in `field` of a record, if it has one: a JSON array of numbers, or a

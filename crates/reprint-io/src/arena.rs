@@ -1,21 +1,24 @@
 //! Storage for every document's shingle set between fingerprinting and verification.
 //!
-//! Sets are appended in document order. They stay in memory up to a budget; past it the
-//! whole arena moves to an anonymous temporary file, memory-mapped for verification, so
-//! resident memory stays bounded whatever the corpus size (the OS pages sets in on demand).
+//! Sets are appended in document order. They stay in memory up to a budget; past it they
+//! go to an unnamed temporary file and are read back one set at a time with positioned
+//! reads, so resident memory stays within the budget whatever the corpus size (a mapped
+//! file would count every page verification touched as resident).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Append-only arena of sorted `u32` sets.
+/// Append-only arena of `u32` sets.
 pub struct SetArena {
     offsets: Vec<u64>,
     mem: Vec<u32>,
+    /// Words already written to the spill file (the first `flushed` values of the arena).
+    flushed: u64,
     spill: Option<BufWriter<File>>,
+    file: Option<File>,
     budget_words: usize,
     spill_dir: Option<PathBuf>,
-    map: Option<memmap2::Mmap>,
 }
 
 impl SetArena {
@@ -25,15 +28,40 @@ impl SetArena {
         SetArena {
             offsets: vec![0],
             mem: Vec::new(),
+            flushed: 0,
             spill: None,
+            file: None,
             budget_words: budget_bytes / 4,
             spill_dir: spill_dir.map(Path::to_path_buf),
-            map: None,
         }
+    }
+
+    /// Changes the budget (the caller's other structures grew): sets in memory beyond it
+    /// are written out at once.
+    pub fn set_budget(&mut self, budget_bytes: usize) -> std::io::Result<()> {
+        self.budget_words = budget_bytes / 4;
+        if self.mem.len() > self.budget_words {
+            self.flush_mem()?;
+        }
+        if self.mem.capacity() > self.budget_words.max(1024) {
+            // Give the memory back, not only the sets.
+            self.mem.shrink_to(self.budget_words.max(self.mem.len()));
+        }
+        Ok(())
     }
 
     /// Appends the next document's set.
     pub fn push(&mut self, set: &[u32]) -> std::io::Result<()> {
+        if !self.mem.is_empty() && self.mem.len() + set.len() > self.budget_words {
+            self.flush_mem()?;
+        }
+        let need = self.mem.len() + set.len();
+        if need > self.mem.capacity() {
+            // Grow by doubling, never past the budget: a doubling past it would hold twice
+            // the budget for a moment.
+            let target = (self.mem.capacity() * 2).max(1024).min(self.budget_words);
+            self.mem.reserve_exact(target.max(need) - self.mem.len());
+        }
         self.mem.extend_from_slice(set);
         let end = self.offsets.last().copied().unwrap_or(0) + set.len() as u64;
         self.offsets.push(end);
@@ -55,30 +83,30 @@ impl SetArena {
         for v in &self.mem {
             w.write_all(&v.to_le_bytes())?;
         }
+        self.flushed += self.mem.len() as u64;
         self.mem.clear();
         Ok(())
     }
 
-    /// Ends appending: a spilled arena is flushed and mapped.
+    /// Ends appending: a spilled arena writes what it still holds and frees its memory.
     pub fn finish(&mut self) -> std::io::Result<()> {
         if self.spill.is_some() {
             self.flush_mem()?;
+            self.mem = Vec::new();
             let file = self
                 .spill
                 .take()
                 .expect("spill file")
                 .into_inner()
                 .map_err(|e| e.into_error())?;
-            // SAFETY: the file is an unnamed temporary file only this process holds; nothing
-            // else can modify it while it is mapped.
-            self.map = Some(unsafe { memmap2::Mmap::map(&file)? });
+            self.file = Some(file);
         }
         Ok(())
     }
 
     /// Whether the arena went to disk.
     pub fn spilled(&self) -> bool {
-        self.map.is_some() || self.spill.is_some()
+        self.file.is_some() || self.spill.is_some()
     }
 
     /// Number of sets.
@@ -96,24 +124,41 @@ impl SetArena {
         self.offsets.capacity() * 8 + self.mem.capacity() * 4
     }
 
-    /// The set of document `i` (after [`SetArena::finish`]).
-    pub fn get(&self, i: usize) -> &[u32] {
-        let (s, e) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
-        match &self.map {
-            Some(m) => {
-                let bytes = &m[s * 4..e * 4];
-                // SAFETY: the map is page-aligned and offsets are in whole u32s, so the
-                // slice is 4-byte aligned; the bytes were written as little-endian u32 and
-                // reprint targets little-endian machines (checked at compile time below).
-                unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const u32, e - s) }
-            }
-            None => &self.mem[s..e],
-        }
+    /// The set of document `i` (after [`SetArena::finish`]), read from the spill file when
+    /// the arena went to disk.
+    pub fn get(&self, i: usize) -> std::io::Result<Vec<u32>> {
+        let (s, e) = (self.offsets[i], self.offsets[i + 1]);
+        let Some(file) = &self.file else {
+            return Ok(self.mem[s as usize..e as usize].to_vec());
+        };
+        let mut bytes = vec![0u8; (e - s) as usize * 4];
+        read_at(file, &mut bytes, s * 4)?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 }
 
-#[cfg(not(target_endian = "little"))]
-compile_error!("the spill arena assumes a little-endian machine");
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, at)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
@@ -133,8 +178,32 @@ mod tests {
         assert!(small.spilled());
         assert!(!big.spilled());
         for (i, s) in sets.iter().enumerate() {
-            assert_eq!(small.get(i), &s[..]);
-            assert_eq!(big.get(i), &s[..]);
+            assert_eq!(small.get(i).unwrap(), &s[..]);
+            assert_eq!(big.get(i).unwrap(), &s[..]);
         }
+    }
+
+    #[test]
+    fn memory_never_grows_past_the_budget() {
+        let budget = 40_000; // bytes: 10,000 words
+        let mut arena = SetArena::new(budget, None);
+        let set: Vec<u32> = (0..700).collect();
+        let mut most = 0;
+        for i in 0..200 {
+            arena.push(&set).unwrap();
+            if i == 100 {
+                // A smaller budget takes effect at once.
+                arena.set_budget(budget / 2).unwrap();
+                assert!(arena.mem.capacity() * 4 <= budget / 2);
+            }
+            most = most.max(arena.mem.capacity() * 4);
+        }
+        assert!(
+            most <= budget + 700 * 4,
+            "held {most} bytes for a {budget} budget"
+        );
+        arena.finish().unwrap();
+        assert_eq!(arena.mem.capacity(), 0, "a spilled arena frees its memory");
+        assert_eq!(arena.get(150).unwrap(), set);
     }
 }

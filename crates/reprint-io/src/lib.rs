@@ -32,5 +32,5 @@ pub mod write;
 pub use error::ReadError;
 pub use format::InputFormat;
 pub use kept::{check_kept, write_kept, KeepDecider};
-pub use reader::{InputConfig, Inputs, Location, Record};
+pub use reader::{InputConfig, InputProgress, Inputs, Location, Record};
 pub use reread::{Origin, OriginKind, Rereader};

@@ -4,6 +4,7 @@ use crate::error::ReadError;
 use crate::format::InputFormat;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// How inputs are read.
@@ -138,6 +139,38 @@ pub struct Inputs {
     cfg: Arc<InputConfig>,
     /// Total size of the input files, for progress (compressed size when compressed).
     pub total_bytes: u64,
+    /// Bytes of the input files read so far (compressed bytes when compressed).
+    consumed: Arc<AtomicU64>,
+}
+
+/// Bytes of input files read so far, shared with the reading thread: a progress bar reads
+/// it while the run goes on.
+#[derive(Debug, Clone)]
+pub struct InputProgress {
+    consumed: Arc<AtomicU64>,
+    /// Total size of the input files; `None` when unknown (standard input).
+    pub total: Option<u64>,
+}
+
+impl InputProgress {
+    /// Bytes read so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed.load(Ordering::Relaxed)
+    }
+}
+
+/// A reader that adds what it reads to a shared count.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl Inputs {
@@ -219,7 +252,21 @@ impl Inputs {
             current: None,
             cfg: Arc::new(cfg.clone()),
             total_bytes,
+            consumed: Arc::default(),
         })
+    }
+
+    /// How far reading has come, in bytes of the input files.
+    pub fn progress(&self) -> InputProgress {
+        let stdin = self
+            .sources
+            .as_slice()
+            .iter()
+            .any(|s| matches!(s, Source::Stdin(_)));
+        InputProgress {
+            consumed: self.consumed.clone(),
+            total: (!stdin && self.total_bytes > 0).then_some(self.total_bytes),
+        }
     }
 
     fn open_source(&self, src: Source) -> Result<RecordIter, ReadError> {
@@ -260,10 +307,19 @@ impl Inputs {
                     Err(e) => return Err(unreadable(format!("cannot read: {e}"))),
                 }
                 if format == InputFormat::Parquet {
-                    return crate::read_parquet::open(&path, cfg);
+                    // Row groups are read by offset: the file counts as read when opened.
+                    let it = crate::read_parquet::open(&path, cfg)?;
+                    if let Ok(m) = std::fs::metadata(&path) {
+                        self.consumed.fetch_add(m.len(), Ordering::Relaxed);
+                    }
+                    return Ok(it);
                 }
                 let file = std::fs::File::open(&path)
                     .map_err(|e| unreadable(format!("cannot read: {e}")))?;
+                let file = Counting {
+                    inner: file,
+                    count: self.consumed.clone(),
+                };
                 let (reader, compressed) =
                     crate::compress::decompress(file).map_err(|e| ReadError::io(&path, e))?;
                 let id = txt_id.unwrap_or_else(|| file_stem(&path.to_string_lossy()));

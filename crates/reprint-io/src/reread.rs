@@ -121,6 +121,12 @@ impl Rereader {
         self.slots[i].file != NONE
     }
 
+    /// Bytes held for the records' places (capacities).
+    pub fn memory_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+            + self.files.capacity() * std::mem::size_of::<FileEntry>()
+    }
+
     /// The file name and line of record `i` (for error messages), when it has an origin.
     pub fn location(&self, i: usize) -> Option<(&str, u64)> {
         let s = self.slots[i];

@@ -349,3 +349,48 @@ fn csv_list_cells_split_back() {
     }
     assert!(found, "multi-word entities stay whole");
 }
+
+/// `--memory-mib` on input that cannot be read again (gzip): the shingle sets go to disk,
+/// verification fetches them in blocks that fit the budget, and the findings are the same
+/// as with the default budget.
+#[test]
+fn a_small_memory_budget_spills_and_finds_the_same() {
+    let Some(data) = data_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("ng.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::copy(
+        &mut std::fs::File::open(data.join("20newsgroups/docs.jsonl")).unwrap(),
+        &mut enc,
+    )
+    .unwrap();
+    enc.finish().unwrap();
+    let g = gz.display().to_string();
+    let run = |mib: &str| {
+        let recs = crate::records(&["dedup", &g, "--memory-mib", mib, "-q"]);
+        let summary = recs.last().unwrap().clone();
+        let pairs: Vec<String> = crate::of_type(&recs, "pair")
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        (summary, pairs)
+    };
+    let (whole, whole_pairs) = run("4096");
+    let (small, small_pairs) = run("1");
+    assert!(whole_pairs.len() > 100, "20 Newsgroups has duplicates");
+    assert_eq!(whole_pairs, small_pairs);
+    assert_eq!(whole["clusters"], small["clusters"]);
+    assert_eq!(whole["shingle_sets_spilled_to_disk"], false);
+    assert_eq!(small["shingle_sets_spilled_to_disk"], true);
+    assert_eq!(whole["memory"]["verify_blocks"], 1);
+    assert!(
+        small["memory"]["verify_blocks"].as_u64().unwrap() > 1,
+        "{}",
+        small["memory"]
+    );
+    assert_eq!(small["memory"]["budget_bytes"], 1 << 20);
+    assert_eq!(small["memory"]["over_budget"], true, "{}", small["memory"]);
+}
