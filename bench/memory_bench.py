@@ -105,8 +105,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--dedup-mib", type=int, default=256)
     ap.add_argument("--analyze-mib", type=int, default=512)
-    ap.add_argument("--analyze-max-docs", type=int, default=300_000,
-                    help="analyze runs only up to this many documents (stories are quadratic, #12)")
+    ap.add_argument("--analyze-docs", type=int, nargs="*", default=[20_000, 50_000],
+                    help="corpus sizes for analyze (its story level is quadratic, issue #12)")
+    ap.add_argument("--analyze-repeats", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path("/tmp/reprint-mem"))
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
@@ -117,13 +118,12 @@ def main():
     args.work.mkdir(parents=True, exist_ok=True)
     reprint = str(RELEASE / "reprint")
     rows = []
-    for docs in args.docs:
+    plan = [(d, "dedup", args.dedup_mib) for d in args.docs] + \
+        [(d, "analyze", args.analyze_mib) for d in args.analyze_docs]
+    for docs, command, budget in plan:
         path = corpus(args.work, docs)
         out = args.work / "out.jsonl"
-        cases = [("dedup", args.dedup_mib), ("dedup", 4096)]
-        if docs <= args.analyze_max_docs:
-            cases += [("analyze", args.analyze_mib), ("analyze", 4096)]
-        for command, mib in cases:
+        for mib in (budget, 4096):
             for source in ("file", "stdin"):
                 cmd = [reprint, command, str(path) if source == "file" else "-",
                        "--threads", str(args.threads), "--memory-mib", str(mib),
@@ -133,7 +133,7 @@ def main():
                 if source == "stdin":
                     cmd += ["--input-format", "jsonl"]
                 runs = []
-                for r in range(args.repeats):
+                for r in range(args.repeats if command == "dedup" else args.analyze_repeats):
                     wall, peaks, _, _ = run_sampled(cmd, stdin_path=path if source == "stdin" else None)
                     runs.append((wall, peaks))
                     log(f"{command} {docs} {source} --memory-mib {mib}: run {r + 1}: {wall:.1f} s, "
@@ -156,7 +156,8 @@ def main():
         f"# Peak memory under `--memory-mib` ({datetime.date.today()})",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores; {args.threads} threads; "
-        f"medians of {args.repeats} runs; generated news-like corpora gzipped (`gzip -1`).",
+        f"medians of {args.repeats} runs (analyze: {args.analyze_repeats}); generated news-like corpora "
+        "gzipped (`gzip -1`).",
         "Peak VmRSS sampled every 20 ms (anon = heap, file = mapped files incl. the binary).",
         "The 4096 MiB column is the default budget in the same run: the time ratio is what spilling costs.",
         "",

@@ -3,7 +3,7 @@
 use crate::error::ReadError;
 use crate::format::InputFormat;
 use crate::reader::{InputConfig, Inputs, Raw, Record};
-use crate::safe::AtomicFile;
+use crate::safe::{AtomicDir, AtomicFile};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -58,6 +58,12 @@ pub fn check_kept(
         InputFormat::Txt => !says_a_format,
         f => !says_a_format || named == f,
     };
+    if format == InputFormat::Txt {
+        AtomicDir::check(out).map_err(|e| ReadError::Format {
+            path: out.into(),
+            reason: e.to_string(),
+        })?;
+    }
     if !fits {
         return Err(ReadError::Format {
             path: out.into(),
@@ -116,12 +122,12 @@ pub fn write_kept(
     let mut keep = |rec: &Record| decider.keep(&rec.loc.file, rec.loc.line, Some(&rec.id));
     match format {
         InputFormat::Txt => {
-            std::fs::create_dir_all(out).map_err(io)?;
+            let dir = AtomicDir::create(out).map_err(io)?;
             for rec in Inputs::open(paths, &cfg)? {
                 let Ok(rec) = rec else { continue };
                 if keep(&rec)? {
                     if let Some(Raw::File(src)) = &rec.raw {
-                        let dest = out.join(format!("{}.txt", rec.id));
+                        let dest = dir.path().join(format!("{}.txt", rec.id));
                         if let Some(dir) = dest.parent() {
                             std::fs::create_dir_all(dir).map_err(io)?;
                         }
@@ -130,6 +136,10 @@ pub fn write_kept(
                     }
                 }
             }
+            // Every record must have been decided before the directory appears.
+            decider.finish()?;
+            dir.commit().map_err(io)?;
+            return Ok(written);
         }
         _ => {
             let mut kept = KeptOut::create(out).map_err(io)?;

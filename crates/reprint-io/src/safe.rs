@@ -75,6 +75,97 @@ impl std::io::Seek for AtomicFile {
     }
 }
 
+/// The file that marks a directory as written by reprint: only such a directory is ever
+/// replaced by a new one.
+pub const DIR_MARKER: &str = ".reprint-output";
+
+/// A directory that appears under its name only when [`AtomicDir::commit`] is called: it
+/// is filled as a hidden temporary directory beside its final name, then renamed into
+/// place. A directory already there is replaced only if reprint wrote it (it holds
+/// [`DIR_MARKER`]); any other existing directory is refused by [`AtomicDir::check`].
+pub struct AtomicDir {
+    tmp: Option<tempfile::TempDir>,
+    dest: PathBuf,
+}
+
+impl AtomicDir {
+    /// Whether `dest` may be written: absent, an empty directory, or one reprint wrote.
+    pub fn check(dest: &Path) -> std::io::Result<()> {
+        match std::fs::symlink_metadata(dest) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+            Ok(m) if !m.is_dir() => Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "exists and is not a directory",
+            )),
+            Ok(_) => {
+                let empty = std::fs::read_dir(dest)?.next().is_none();
+                if empty || dest.join(DIR_MARKER).is_file() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "is a directory reprint did not write and is not empty; \
+                         name a new directory (reprint replaces only its own)",
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Starts filling `dest` (its parent must exist).
+    pub fn create(dest: &Path) -> std::io::Result<AtomicDir> {
+        Self::check(dest)?;
+        let parent = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempdir_in(parent)?;
+        std::fs::write(tmp.path().join(DIR_MARKER), b"written by reprint\n")?;
+        Ok(AtomicDir {
+            tmp: Some(tmp),
+            dest: dest.to_path_buf(),
+        })
+    }
+
+    /// The temporary directory to fill.
+    pub fn path(&self) -> &Path {
+        self.tmp.as_ref().expect("not committed").path()
+    }
+
+    /// Renames the filled directory into place; a previous one (reprint's) is moved aside
+    /// first and removed after, so the final name never shows a half directory.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let tmp = self.tmp.take().expect("not committed").keep();
+        let old = if self.dest.exists() {
+            Self::check(&self.dest)?;
+            let aside = tmp.with_extension("old");
+            std::fs::rename(&self.dest, &aside)?;
+            Some(aside)
+        } else {
+            None
+        };
+        if let Err(e) = std::fs::rename(&tmp, &self.dest) {
+            if let Some(old) = &old {
+                let _ = std::fs::rename(old, &self.dest);
+            }
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        if let Some(old) = old {
+            std::fs::remove_dir_all(old)?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes `bytes` to `dest` whole or not at all.
 pub fn write_whole(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = AtomicFile::create(dest)?;

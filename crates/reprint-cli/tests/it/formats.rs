@@ -127,7 +127,51 @@ fn write_kept_txt_and_jsonl() {
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     names.sort();
-    assert_eq!(names, ["000.txt", "002.txt", "003.txt", "004.txt"]);
+    assert_eq!(
+        names,
+        [
+            ".reprint-output",
+            "000.txt",
+            "002.txt",
+            "003.txt",
+            "004.txt"
+        ]
+    );
+    // A rerun replaces the directory it wrote, whole; nothing temporary is left beside it.
+    std::fs::write(kept.join("stale.txt"), "from an older run").unwrap();
+    records(&[
+        "dedup",
+        &news_dir(),
+        "-q",
+        "--write-kept",
+        kept.to_str().unwrap(),
+    ]);
+    assert!(!kept.join("stale.txt").exists());
+    assert!(kept.join("000.txt").is_file());
+    let beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(beside, ["kept"]);
+    // A directory reprint did not write is never replaced: refused before the work.
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let o = crate::reprint(&[
+        "dedup",
+        &news_dir(),
+        "-q",
+        "--write-kept",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("reprint did not write"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    std::fs::remove_dir_all(&foreign).unwrap();
 
     let input = dir.path().join("in.jsonl");
     let text = "one two three four five six seven eight nine ten";
