@@ -96,7 +96,9 @@ class Corpus:
 
 
 def run_reprint(corpus, extra):
-    cmd = [str(REPRINT_BIN), "dedup", str(corpus.dir / "docs.jsonl"), "--quiet"] + extra
+    # Pairs are scored on the full listing (--all-pairs): the default lists a group of exact
+    # copies as a star and a near pair once between first copies, the same pairs compressed.
+    cmd = [str(REPRINT_BIN), "dedup", str(corpus.dir / "docs.jsonl"), "--quiet", "--all-pairs"] + extra
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - t0

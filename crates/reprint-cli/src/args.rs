@@ -298,6 +298,12 @@ pub struct DedupOptions {
     /// LSH buckets larger than this are linked as chains, not all pairs.
     #[arg(long, default_value_t = dflt().dedup.max_bucket)]
     pub max_bucket: usize,
+    /// List every duplicate pair: all pairs of a group of exact copies (up to
+    /// --max-bucket copies) and each near pair repeated for every copy of its documents.
+    /// By default a group of exact copies is one star on its first copy and a near pair is
+    /// listed once, between first copies: the same clusters, output linear in the input.
+    #[arg(long)]
+    pub all_pairs: bool,
     /// Input that cannot be read twice (compressed, stdin, CSV, Parquet) keeps its shingle
     /// sets for verification; above this many MiB they spill to a temporary file. Plain
     /// files keep none: candidates are read again.

@@ -156,6 +156,7 @@ pub(crate) fn config(
             },
             banding: opts.bands.zip(opts.rows),
             max_bucket: opts.max_bucket,
+            all_pairs: opts.all_pairs,
         },
         report_duplicates: true,
         reuse: reuse.map(|o| ReuseConfig {

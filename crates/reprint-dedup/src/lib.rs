@@ -56,6 +56,20 @@ pub struct DedupConfig {
     pub sample_rate: u32,
     /// Sampled shingles found in more documents than this are ignored. Default 200.
     pub sample_max_df: usize,
+    /// List every pair: all pairs of a group of exact copies (up to `max_bucket` copies),
+    /// and each near-duplicate pair repeated for every exact copy of its two documents.
+    /// Off by default: a group of exact copies is listed as a star on its first copy (one
+    /// pair per copy) and a near-duplicate pair once, between first copies — the same
+    /// clusters and keep decisions, in output linear in the documents. The full listing is
+    /// the star one expanded (exact copies have the same shingle set).
+    pub all_pairs: bool,
+}
+
+impl DedupConfig {
+    /// Whether a group of `copies` exact copies is listed as a star on its first copy.
+    pub fn exact_star(&self, copies: usize) -> bool {
+        !self.all_pairs || copies > self.max_bucket
+    }
 }
 
 impl Default for DedupConfig {
@@ -67,6 +81,7 @@ impl Default for DedupConfig {
             max_bucket: 200,
             sample_rate: 8,
             sample_max_df: 200,
+            all_pairs: false,
         }
     }
 }
@@ -401,15 +416,15 @@ pub fn distinct_count(set: &[u32], table: &mut Vec<u32>) -> u32 {
 }
 
 /// The pairs of a group of exact copies (ascending, first copy first), each with `len`
-/// distinct shingles: every pair, unless the group has more than `max_bucket` members —
-/// then a star on the first copy (the cluster is the same either way).
-pub fn exact_pairs(group: &[Doc], max_bucket: usize, len: u32, mut emit: impl FnMut(Pair)) {
+/// distinct shingles: a star on the first copy when `star` ([`DedupConfig::exact_star`]),
+/// else every pair (the cluster is the same either way).
+pub fn exact_pairs(group: &[Doc], star: bool, len: u32, mut emit: impl FnMut(Pair)) {
     let overlap = Overlap {
         shared: len,
         a: len,
         b: len,
     };
-    let all = group.len() <= max_bucket;
+    let all = !star;
     for (i, &x) in group.iter().enumerate() {
         for &y in &group[i + 1..] {
             if all || i == 0 {
@@ -578,7 +593,7 @@ impl Candidates {
             m
         };
         let mut expanded = Vec::with_capacity(pairs.len());
-        for p in &pairs {
+        for p in pairs.iter().filter(|_| self.cfg.all_pairs) {
             let (ma, mb) = (members(p.a), members(p.b));
             for &x in &ma {
                 for &y in &mb {
@@ -600,12 +615,15 @@ impl Candidates {
                 }
             }
         }
-        let mut pairs = expanded;
+        let mut pairs = if self.cfg.all_pairs { expanded } else { pairs };
         let mut firsts: Vec<Doc> = copies.keys().copied().collect();
         firsts.sort_unstable();
         for first in firsts {
             let len = self.exact_len[&first];
-            exact_pairs(&members(first), self.cfg.max_bucket, len, |p| pairs.push(p));
+            let group = members(first);
+            exact_pairs(&group, self.cfg.exact_star(group.len()), len, |p| {
+                pairs.push(p)
+            });
         }
         pairs.sort_by_key(|p| (p.a, p.b));
         let clusters = clusters(

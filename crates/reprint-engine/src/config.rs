@@ -41,6 +41,24 @@ pub struct DedupSettings {
     pub banding: Option<(usize, usize)>,
     /// LSH buckets larger than this are linked as chains. Default 200.
     pub max_bucket: usize,
+    /// List every pair (see [`DedupConfig::all_pairs`]); off by default: exact copies as
+    /// a star on the first copy, near pairs between first copies.
+    #[serde(default)]
+    pub all_pairs: bool,
+}
+
+impl DedupSettings {
+    /// The deduper's settings these give.
+    pub fn dedup_config(&self) -> DedupConfig {
+        DedupConfig {
+            threshold: self.threshold,
+            containment: self.containment,
+            keep: self.keep,
+            max_bucket: self.max_bucket,
+            all_pairs: self.all_pairs,
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for DedupSettings {
@@ -58,6 +76,7 @@ impl Default for DedupSettings {
             sketch: k.kind,
             banding: None,
             max_bucket: d.max_bucket,
+            all_pairs: d.all_pairs,
         }
     }
 }
@@ -258,13 +277,7 @@ impl Config {
             shingler,
             sketcher,
             lsh,
-            dedup: DedupConfig {
-                threshold: d.threshold,
-                containment: d.containment,
-                keep: d.keep,
-                max_bucket: d.max_bucket,
-                ..Default::default()
-            },
+            dedup: d.dedup_config(),
         })
     }
 }
@@ -308,6 +321,11 @@ impl ConfigBuilder {
     /// Which cluster member is kept.
     pub fn keep(mut self, k: KeepPolicy) -> Self {
         self.0.dedup.keep = k;
+        self
+    }
+    /// List every pair instead of stars on first copies (see [`DedupSettings::all_pairs`]).
+    pub fn all_pairs(mut self, all: bool) -> Self {
+        self.0.dedup.all_pairs = all;
         self
     }
     /// Tokens per shingle and their unit.

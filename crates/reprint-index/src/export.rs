@@ -62,15 +62,21 @@ pub(crate) fn export<S: Sink>(
         }
         groups.get(&m.exact).map_or(&[], |g| g.as_slice())
     };
-    let max_bucket = index.cfg.dedup.max_bucket;
+    let dedup = index.cfg.dedup.dedup_config();
     let mut pairs: Vec<Pair> = Vec::new();
     for e in pairs_t.iter()? {
         let (k, v) = e?;
         let (a, b) = k.value();
         let (shared, la, lb) = pair_counts(a, b, v.value())?;
         let (a, b) = (at(a)?, at(b)?);
-        for &x in group_of(a) {
-            for &y in group_of(b) {
+        // Without the full listing, a near pair is listed once, between first copies.
+        let (ga, gb) = if dedup.all_pairs {
+            (group_of(a), group_of(b))
+        } else {
+            (std::slice::from_ref(&a), std::slice::from_ref(&b))
+        };
+        for &x in ga {
+            for &y in gb {
                 let overlap = if x < y {
                     Overlap {
                         shared,
@@ -101,7 +107,7 @@ pub(crate) fn export<S: Sink>(
             .map(|&x| metas[x as usize].shingles)
             .max()
             .unwrap_or(0);
-        reprint_dedup::exact_pairs(g, max_bucket, len, |p| pairs.push(p));
+        reprint_dedup::exact_pairs(g, dedup.exact_star(g.len()), len, |p| pairs.push(p));
     }
     pairs.sort_by_key(|p| (p.a, p.b));
     let keys: Vec<KeepKey> = metas
@@ -363,7 +369,7 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
     };
     let mut out = Vec::new();
     let cluster = view.cluster_of(&m, index.cfg.dedup.keep)?;
-    let pairs = view.pairs_of(d, &m, index.cfg.dedup.max_bucket)?;
+    let pairs = view.pairs_of(d, &m, &index.cfg.dedup.dedup_config())?;
     crate::duplicate_records(&m.id, d, &pairs, cluster.as_ref(), &mut name, &mut out)?;
     let text = view.text(d)?;
     if let Some(rc) = &index.cfg.reuse {

@@ -927,7 +927,7 @@ impl Index {
         }
 
         let keep = self.cfg.dedup.keep;
-        let max_bucket = self.cfg.dedup.max_bucket;
+        let listing = self.cfg.dedup.dedup_config();
         let cluster = if alone {
             None
         } else {
@@ -952,7 +952,7 @@ impl Index {
         let pairs = if alone {
             Vec::new()
         } else {
-            t.view.pairs_of(d, &meta, max_bucket)?
+            t.view.pairs_of(d, &meta, &listing)?
         };
         duplicate_records(&doc.id, d, &pairs, cluster.as_ref(), &mut name, out)?;
 

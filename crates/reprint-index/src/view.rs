@@ -81,20 +81,21 @@ where
         Ok(out)
     }
 
-    /// Every verified pair of `d` (exact copies and near-duplicates, expanded to copies), as
-    /// the batch reports them.
+    /// Every verified pair of `d` as the batch lists them: exact copies (a star on the
+    /// first copy unless `cfg.all_pairs`) and near-duplicates (between first copies, or
+    /// expanded to every copy with `cfg.all_pairs`).
     pub fn pairs_of(
         &self,
         d: u32,
         m: &DocMeta,
-        max_bucket: usize,
+        cfg: &reprint_dedup::DedupConfig,
     ) -> Result<Vec<Pair>, IndexError> {
         let group = self.group(m)?;
         let mut out = Vec::new();
         let Some(&first) = group.first() else {
             return Ok(out);
         };
-        let star = group.len() > max_bucket;
+        let star = cfg.exact_star(group.len());
         // A first copy counted nothing when it arrived alone; its copies did.
         let mut len = m.shingles;
         // Every copy has the same count: the first one that counted it will do.
@@ -121,8 +122,15 @@ where
             }
         }
         for (p, shared, mine, theirs) in self.near(first)? {
-            let pm = self.meta(p)?;
-            for q in self.group(&pm)? {
+            // Without the full listing, near pairs are listed between first copies only.
+            let partners = if cfg.all_pairs {
+                self.group(&self.meta(p)?)?
+            } else if d == first {
+                vec![p]
+            } else {
+                Vec::new()
+            };
+            for q in partners {
                 let overlap = if d < q {
                     Overlap {
                         shared,

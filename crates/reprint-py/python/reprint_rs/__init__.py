@@ -355,7 +355,9 @@ def dedup(
     Returns a :class:`Result` with ``documents`` (keep, cluster, duplicate_of per document),
     ``pairs`` and ``clusters``. ``keep`` is ``"first"``, ``"longest"`` or ``"earliest"``
     (by ``date``). ``containment`` also reports a document lying that much inside another.
-    Further settings (``slots``, ``sketch``, ``banding``, ``max_bucket``) go in ``options``.
+    Further settings (``slots``, ``sketch``, ``banding``, ``max_bucket``, ``all_pairs``: list
+    every pair instead of a star per exact group, as ``reprint dedup --all-pairs``) go in
+    ``options``.
     ``threads``: ``None`` = every core, 1 = the calling thread only.
 
     >>> import reprint_rs as rp

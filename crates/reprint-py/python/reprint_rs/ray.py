@@ -286,11 +286,13 @@ def dedup(ds, text: str = "text", id: str = "id", threshold: float = 0.8, keep: 
 
 def pairs(ds, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
           shingle_size: int = 5, shingle_unit: str = "word", partitions: int | None = None,
-          order: str | None = None, **options: Any) -> pa.Table:
-    """Every verified pair with the CLI's columns (``a``, ``b`` as ids, ``jaccard``,
+          order: str | None = None, all_pairs: bool = False, **options: Any) -> pa.Table:
+    """The verified pairs with the CLI's columns (``a``, ``b`` as ids, ``jaccard``,
     containment both ways, ``exact``, shingle counts), as a ``pyarrow.Table`` sorted as
-    the CLI writes them. Exact groups give their pairs (a star past ``max_bucket``); each
-    verified pair of first copies stands for every pair of their copies."""
+    the CLI writes them: a group of exact copies as a star on its first copy, each verified
+    pair of first copies once. ``all_pairs=True`` (``--all-pairs``): every pair of an exact
+    group (a star past ``max_bucket``), and each verified pair of first copies for every
+    pair of their copies."""
     plan = _Plan(ds, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit,
                  partitions, order, options).run()
     near = plan._local(plan.near, ["a", "b", "jaccard", "containment_a_in_b", "containment_b_in_a",
@@ -305,13 +307,15 @@ def pairs(ds, text: str = "text", id: str = "id", threshold: float = 0.8, max_bu
         n, length = len(g), g[0]["shingles"]
         for i, x in enumerate(g):
             for y in g[i + 1:]:
-                if n <= max_bucket or i == 0:
+                if (all_pairs and n <= max_bucket) or i == 0:
                     out.append({"a": x["member"], "b": y["member"], "jaccard": 1.0,
                                 "containment_a_in_b": 1.0, "containment_b_in_a": 1.0, "exact": True,
                                 "shared_shingles": length, "shingles_a": length, "shingles_b": length})
     for p in near:
-        for x in groups[p["a"]]:
-            for y in groups[p["b"]]:
+        xs = groups[p["a"]] if all_pairs else [{"member": p["a"]}]
+        ys = groups[p["b"]] if all_pairs else [{"member": p["b"]}]
+        for x in xs:
+            for y in ys:
                 x_, y_ = x["member"], y["member"]
                 swap = x_ > y_
                 out.append({

@@ -19,9 +19,10 @@ The work runs where the data is, in Spark stages named for what they do (see the
 6. **keep**: the first (or longest) document of each cluster is kept; the result is joined
    back onto the input.
 
-:func:`pairs` lists every pair as the CLI does: each verified pair of first copies stands for
-every pair of their copies, and every exact group for its own pairs (a star on the first copy
-past `max_bucket`).
+:func:`pairs` lists pairs as the CLI does: a group of exact copies as a star on its first
+copy, each verified pair of first copies once. With ``all_pairs=True`` (``--all-pairs``)
+each verified pair stands for every pair of their copies, and every exact group gives all
+its pairs (a star past `max_bucket`).
 
 Input order decides "first": it is the order Spark reads the rows in
 (`monotonically_increasing_id`, which follows partition order), so the same input gives the
@@ -63,7 +64,7 @@ class _Plan:
     """The frames of one deduplication: documents with their order, pairs, components."""
 
     def __init__(self, df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
-                 order, options):
+                 order, options, all_pairs=False):
         from pyspark.sql import functions as F
 
         if text not in df.columns:
@@ -77,6 +78,7 @@ class _Plan:
         self.spark = df.sparkSession
         self.sc = self.spark.sparkContext
         self.text, self.id, self.keep, self.max_bucket = text, id, keep, max_bucket
+        self.list_all = bool(all_pairs)
         self.settings = _settings(threshold, shingle_size, shingle_unit, options)
         # Fail early, on the driver, for a bad setting.
         _batch.fingerprints([""], **self.settings)
@@ -115,12 +117,15 @@ class _Plan:
         groups = grouped.groupBy("exact").agg(F.min(_ORD).alias("first"), F.count("*").alias("n"))
         members = grouped.join(groups, "exact").select(F.col("first"), F.col(_ORD).alias("member"),
                                                        "n", "shingles")
-        small = members.where(F.col("n") <= max_bucket)
+        # All pairs of a group only when asked for (and up to max_bucket copies); else a
+        # star on the first copy, as the CLI lists them.
+        all_up_to = max_bucket if self.list_all else 1
+        small = members.where(F.col("n") <= all_up_to)
         exact_all = (small.alias("x").join(small.alias("y"), "first")
                      .where(F.col("x.member") < F.col("y.member"))
                      .select(F.col("x.member").alias("a"), F.col("y.member").alias("b"),
                              F.col("x.shingles").alias("len")))
-        exact_star = (members.where((F.col("n") > max_bucket) & (F.col("member") != F.col("first")))
+        exact_star = (members.where((F.col("n") > all_up_to) & (F.col("member") != F.col("first")))
                       .select(F.col("first").alias("a"), F.col("member").alias("b"),
                               F.col("shingles").alias("len")))
         exact_pairs = exact_all.unionByName(exact_star).select(
@@ -184,8 +189,13 @@ class _Plan:
 
     def all_pairs(self):
         """Every pair the CLI reports: exact groups' pairs, and each verified pair of first
-        copies for every pair of their copies."""
+        copies (for every pair of their copies with ``all_pairs=True``)."""
         from pyspark.sql import functions as F
+
+        if not self.list_all:
+            return self.exact_pairs.unionByName(self.near.select(
+                "a", "b", "jaccard", "containment_a_in_b", "containment_b_in_a", "exact",
+                "shared_shingles", "shingles_a", "shingles_b"))
 
         _stage(self.sc, "expand verified pairs to exact copies")
         mem = self.members
@@ -317,20 +327,23 @@ def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: 
 
 def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
           shingle_size: int = 5, shingle_unit: str = "word", order: str | None = None,
-          **options: Any):
+          all_pairs: bool = False, **options: Any):
     """The verified pairs with the CLI's columns: ``a``, ``b`` (ids, ``a`` first in input
     order), ``jaccard``, ``containment_a_in_b``, ``containment_b_in_a``, ``exact``,
-    ``shared_shingles``, ``shingles_a``, ``shingles_b``."""
+    ``shared_shingles``, ``shingles_a``, ``shingles_b``. As the CLI lists them: a group of
+    exact copies as a star on its first copy and a near pair once, between first copies;
+    ``all_pairs=True`` lists every pair (``reprint dedup --all-pairs``)."""
     plan = _Plan(df, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit, order,
-                 options).run()
+                 options, all_pairs).run()
     return _pairs(plan, id)
 
 
 def dedup_with_pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8,
                      keep: str = "first", max_bucket: int = 200, shingle_size: int = 5,
-                     shingle_unit: str = "word", order: str | None = None, **options: Any):
+                     shingle_unit: str = "word", order: str | None = None,
+                     all_pairs: bool = False, **options: Any):
     """Both :func:`dedup`'s marked frame and :func:`pairs`, from one pass over the data
     (what `reprint dedup` writes)."""
     plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
-                 options).run().mark()
+                 options, all_pairs).run().mark()
     return _marked(plan, df, id), _pairs(plan, id)
