@@ -86,3 +86,26 @@ def generated(tmp_path_factory, cli):
     table = table.append_column("row", pa.array(range(table.num_rows), pa.int64()))
     pq.write_table(table, parquet, row_group_size=25_000)
     return {"jsonl": jsonl, "parquet": parquet, "expect": cli("dedup", str(jsonl))}
+
+
+@pytest.fixture(scope="session")
+def copy_groups(tmp_path_factory, cli):
+    """Exact groups and a near pair between two groups: 250 copies of one text (past
+    ``max_bucket``), 3 copies of a, 4 copies of b (a near copy of a), interleaved; with the
+    CLI's records for the default listing and for ``--all-pairs``."""
+    def words(seed, n):
+        return " ".join(f"w{(i * 7919 + seed * 104729) % 100003}" for i in range(n))
+
+    a = words(1, 200)
+    b = a[: len(a) - 40] + " changed words here " + words(9, 3)
+    c = words(2, 200)
+    docs = []
+    for i in range(250):
+        docs.append({"id": f"c{i}", "text": c})
+        if i < 3:
+            docs.append({"id": f"a{i}", "text": a})
+        if i < 4:
+            docs.append({"id": f"b{i}", "text": b})
+    path = tmp_path_factory.mktemp("groups") / "groups.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    return docs, cli("dedup", str(path)), cli("dedup", str(path), "--all-pairs")

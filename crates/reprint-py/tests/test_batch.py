@@ -11,9 +11,10 @@ import reprint_rs as rp
 from reprint_rs import batch
 
 
-def dedup_by_batches(texts):
+def dedup_by_batches(texts, all_pairs):
     """Exact groups by hash first, LSH candidates among first copies, exact verification,
-    then every copy gets its first copy's pairs — the CLI's order of work."""
+    then the pairs listed as the CLI lists them: a star on each group's first copy and near
+    pairs between first copies, or (``all_pairs``) every copy with its first copy's pairs."""
     fp = batch.fingerprints(texts)
     exact = fp.column("exact").to_pylist()
     tokens = fp.column("tokens").to_pylist()
@@ -36,6 +37,10 @@ def dedup_by_batches(texts):
     for i, f in first.items():
         copies[f].append(i)
     pairs = set()
+    if not all_pairs:
+        for g in groups.values():
+            pairs |= {(g[0], y) for y in g[1:]}
+        return sorted(pairs | set(near))
     for g in groups.values():
         pairs |= {(x, y) for n, x in enumerate(g) for y in g[n + 1 :]}
     for x, y in near:
@@ -43,12 +48,13 @@ def dedup_by_batches(texts):
     return sorted(pairs)
 
 
-def test_batches_give_the_one_call_pairs_and_clusters(newsgroups):
+@pytest.mark.parametrize("all_pairs", [False, True])
+def test_batches_give_the_one_call_pairs_and_clusters(newsgroups, all_pairs):
     texts = [d["text"] for d in newsgroups]
-    whole = rp.dedup(texts, threads=1)
+    whole = rp.dedup(texts, threads=1, all_pairs=all_pairs)
     expect = sorted((int(a), int(b)) for a, b in zip(whole.pairs.column("a").to_pylist(),
                                                      whole.pairs.column("b").to_pylist()))
-    got = dedup_by_batches(texts)
+    got = dedup_by_batches(texts, all_pairs)
     assert got == expect
     comps = batch.connected_components([a for a, _ in got], [b for _, b in got])
     by_root = defaultdict(list)

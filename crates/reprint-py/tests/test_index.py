@@ -39,10 +39,14 @@ def test_batches_query_remove_reopen_equal_one_call(tmp_path, newsgroups):
         assert exported.pairs.to_pylist() == whole.pairs.to_pylist()
         assert exported.clusters.to_pylist() == whole.clusters.to_pylist()
         assert exported.documents.to_pylist() == whole.documents.to_pylist()
-        # A query finds each copy's earlier copies, and stores nothing.
+        # A query finds the probe's cluster (an exact copy: paired with the first copy of
+        # its text, as pairs are listed), and stores nothing.
         dup = whole.pairs.to_pylist()[0]
         q = ix.query([texts[ids.index(dup["b"])]], ["probe"])
-        assert dup["a"] in {p["a"] for p in q.pairs.to_pylist()}
+        cluster = {d["id"]: d["cluster"] for d in whole.documents.to_pylist()}
+        found = {p["a"] for p in q.pairs.to_pylist()}
+        assert found and all(cluster[x] == cluster[dup["b"]] for x in found)
+        assert all(p["b"] == "probe" and p["exact"] for p in q.pairs.to_pylist())
         assert len(ix) == len(docs)
         assert ix.text(ids[7]) == texts[7]
         got = ix.get(dup["b"])

@@ -70,3 +70,15 @@ def test_skewed_input_has_one_cluster(ray_session, seeds):
     for m in marked:
         counts[(m["cluster"], m["keep"])] = counts.get((m["cluster"], m["keep"]), 0) + 1
     assert counts == {(0, True): 1, (0, False): 24_999, (None, True): 1}
+
+
+@pytest.mark.parametrize("all_pairs", [False, True])
+def test_exact_groups_are_listed_as_the_cli_lists_them(ray_session, copy_groups, all_pairs):
+    import ray.data
+
+    docs, star, every = copy_groups
+    expect = every if all_pairs else star
+    ds = ray.data.from_items(docs)
+    got = rpr.pairs(ds, all_pairs=all_pairs).to_pylist()
+    assert got == expect["pair"]
+    assert len(got) == (249 + 3 + 6 + 12 if all_pairs else 249 + 2 + 3 + 1)

@@ -131,3 +131,17 @@ def test_generated_100k_equal_the_cli(session, generated):
            marked.select("id", "cluster", "keep", "duplicate_of").collect()}
     want = {d["id"]: (d["cluster"], d["keep"], d["duplicate_of"]) for d in generated["expect"]["document"]}
     assert got == want
+
+
+@pytest.mark.parametrize("all_pairs", [False, True])
+def test_exact_groups_are_listed_as_the_cli_lists_them(session, copy_groups, all_pairs):
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    docs, star, every = copy_groups
+    expect = every if all_pairs else star
+    schema = StructType([StructField("id", StringType()), StructField("text", StringType())])
+    df = ordered_frame(session, [(d["id"], d["text"]) for d in docs], schema, 2)
+    got = [r.asDict() for r in rps.pairs(df, all_pairs=all_pairs).collect()]
+    assert got == expect["pair"]
+    # 249 + 2 + 3 exact pairs and one near pair as stars; 249 + 3 + 6 and 12 with every pair.
+    assert len(got) == (249 + 3 + 6 + 12 if all_pairs else 249 + 2 + 3 + 1)

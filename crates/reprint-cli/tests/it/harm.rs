@@ -394,3 +394,98 @@ fn a_small_memory_budget_spills_and_finds_the_same() {
     assert_eq!(small["memory"]["budget_bytes"], 1 << 20);
     assert_eq!(small["memory"]["over_budget"], true, "{}", small["memory"]);
 }
+
+/// Groups of exact copies are listed as a star on the first copy and a near pair once,
+/// between first copies: output linear in the copies. `--all-pairs` lists every pair (the
+/// star listing expanded); clusters and keep decisions are the same. The index lists them
+/// as the batch does, in both modes.
+#[test]
+fn exact_groups_are_stars_unless_every_pair_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = |seed: usize, n: usize| -> String {
+        (0..n)
+            .map(|i| format!("w{}", (i * 7919 + seed * 104_729) % 100_003))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let a = words(1, 200);
+    // b: a near copy of a (Jaccard about 0.9).
+    let b = format!("{} changed words here {}", &a[..a.len() - 40], words(9, 3));
+    let c = words(2, 200);
+    let mut lines = Vec::new();
+    // 300 copies of c (past --max-bucket 200), 3 copies of a, 4 copies of b, interleaved.
+    for i in 0..300 {
+        lines.push(format!(r#"{{"id":"c{i}","text":"{c}"}}"#));
+        if i < 3 {
+            lines.push(format!(r#"{{"id":"a{i}","text":"{a}"}}"#));
+        }
+        if i < 4 {
+            lines.push(format!(r#"{{"id":"b{i}","text":"{b}"}}"#));
+        }
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let input = jsonl(dir.path(), "groups.jsonl", &refs);
+    let i = input.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["dedup", &i, "-q"];
+        args.extend_from_slice(extra);
+        crate::records(&args)
+    };
+    let pairs = |recs: &[serde_json::Value]| -> Vec<(String, String, bool)> {
+        crate::of_type(recs, "pair")
+            .iter()
+            .map(|p| {
+                (
+                    p["a"].as_str().unwrap().to_string(),
+                    p["b"].as_str().unwrap().to_string(),
+                    p["exact"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let docs = |recs: &[serde_json::Value]| -> Vec<String> {
+        crate::of_type(recs, "document")
+            .iter()
+            .map(|d| d.to_string())
+            .collect()
+    };
+    let star = run(&[]);
+    let all = run(&["--all-pairs"]);
+    let (sp, ap) = (pairs(&star), pairs(&all));
+    // Star: 299 + 2 + 3 exact pairs, one near pair (a0, b0).
+    assert_eq!(sp.iter().filter(|p| p.2).count(), 299 + 2 + 3);
+    let near: Vec<_> = sp.iter().filter(|p| !p.2).collect();
+    assert_eq!(near, [&("a0".to_string(), "b0".to_string(), false)]);
+    assert!(sp
+        .iter()
+        .filter(|p| p.2)
+        .all(|p| p.0 == "c0" || p.0 == "a0" || p.0 == "b0"));
+    // Every pair: c is past --max-bucket (still a star), a has 3 pairs, b 6, and the near
+    // pair stands for 3 x 4 pairs of copies.
+    assert_eq!(ap.iter().filter(|p| p.2).count(), 299 + 3 + 6);
+    assert_eq!(ap.iter().filter(|p| !p.2).count(), 12);
+    assert!(
+        sp.iter().all(|p| ap.contains(p)),
+        "the star listing is part of the full one"
+    );
+    assert_eq!(docs(&star), docs(&all), "same clusters and keep decisions");
+    assert_eq!(star.last().unwrap()["clusters"], 2);
+
+    // The index lists pairs the way the batch does, in both modes.
+    for (mode, expect) in [(None, &star), (Some("--all-pairs"), &all)] {
+        let store = dir.path().join(format!("s{}.idx", mode.is_some()));
+        let s = store.display().to_string();
+        let mut create = vec!["index", "create", &s];
+        create.extend(mode);
+        let out = reprint(&create);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        crate::records(&["index", "add", &s, &i, "-q"]);
+        let exported = crate::records(&["index", "export", &s]);
+        assert_eq!(pairs(&exported), pairs(expect), "index export, {mode:?}");
+        assert_eq!(docs(&exported), docs(expect), "index export, {mode:?}");
+    }
+}
