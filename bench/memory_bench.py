@@ -98,6 +98,47 @@ def corpus(work, docs):
     return path
 
 
+def tiny_groups(work, docs, texts=20_000):
+    """`docs` tiny documents drawn from `texts` distinct 8-word texts (groups of ~docs/texts
+    exact copies), deterministic."""
+    import random
+
+    path = work / f"tiny{docs // 1000}k.jsonl"
+    if not path.exists():
+        r = random.Random(5)
+        pool = [" ".join(f"w{r.randrange(5000)}" for _ in range(8)) for _ in range(texts)]
+        tmp = path.with_suffix(".part")
+        with open(tmp, "w") as f:
+            for i in range(docs):
+                f.write(json.dumps({"id": f"d{i}", "text": pool[r.randrange(texts)]}) + "\n")
+        tmp.rename(path)
+    return path
+
+
+def groups_rows(args, reprint):
+    """Output size of exact-duplicate groups: the default star listing against --all-pairs."""
+    rows = []
+    path = tiny_groups(args.work, args.groups_docs)
+    out = args.work / "groups-out.jsonl"
+    for listing in ("star", "all"):
+        cmd = [reprint, "dedup", str(path), "--threads", str(args.threads), "-o", str(out), "--quiet"]
+        if listing == "all":
+            cmd.append("--all-pairs")
+        runs = []
+        for r in range(args.repeats):
+            wall, peaks, _, _ = run_sampled(cmd)
+            summary = json.loads(out.read_text().splitlines()[-1]) if r == 0 else summary
+            runs.append((wall, peaks, out.stat().st_size))
+            log(f"groups {listing}: run {r + 1}: {wall:.1f} s, RSS {peaks['VmRSS']:.0f} MiB")
+        rows.append({"listing": listing, "docs": args.groups_docs, "pairs": summary["pairs"],
+                     "clusters": summary["clusters"], "dropped": summary["dropped"],
+                     "output_bytes": runs[0][2],
+                     "wall_s": statistics.median(w for w, _, _ in runs),
+                     "rss_mib": statistics.median(p["VmRSS"] for _, p, _ in runs)})
+    out.unlink(missing_ok=True)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, nargs="+", default=[100_000, 300_000, 600_000])
@@ -108,6 +149,9 @@ def main():
     ap.add_argument("--analyze-docs", type=int, nargs="*", default=[20_000, 50_000],
                     help="corpus sizes for analyze (its story level is quadratic, issue #12)")
     ap.add_argument("--analyze-repeats", type=int, default=1)
+    ap.add_argument("--groups-docs", type=int, default=1_000_000,
+                    help="tiny documents in groups of exact copies (0: skip that table)")
+    ap.add_argument("--only-groups", action="store_true")
     ap.add_argument("--work", type=Path, default=Path("/tmp/reprint-mem"))
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
@@ -118,7 +162,8 @@ def main():
     args.work.mkdir(parents=True, exist_ok=True)
     reprint = str(RELEASE / "reprint")
     rows = []
-    plan = [(d, "dedup", args.dedup_mib) for d in args.docs] + \
+    groups = groups_rows(args, reprint) if args.groups_docs else []
+    plan = [] if args.only_groups else [(d, "dedup", args.dedup_mib) for d in args.docs] + \
         [(d, "analyze", args.analyze_mib) for d in args.analyze_docs]
     for docs, command, budget in plan:
         path = corpus(args.work, docs)
@@ -173,12 +218,31 @@ def main():
             f"{r['anon_mib']:.0f} | {r['file_mib']:.0f} | {r['rss_mib'] / r['memory_mib']:.2f} | {r['wall_s']:.1f} | "
             + (f"{u['rss_mib']:.0f} | {u['wall_s']:.1f} | {r['wall_s'] / u['wall_s']:.2f} |" if u else "— | — | — |")
         )
+    if not rows:
+        lines = [f"# Listing groups of exact copies ({datetime.date.today()})", "",
+                 f"Machine: {platform.machine()}, {os.cpu_count()} cores; {args.threads} threads; "
+                 f"medians of {args.repeats} runs."]
+    if groups:
+        lines += [
+            "",
+            f"## Groups of exact copies ({args.groups_docs:,} tiny documents, {20_000:,} distinct texts)",
+            "",
+            "The default lists a group as a star on its first copy; `--all-pairs` lists every pair "
+            "(up to `--max-bucket` copies), as before this change.",
+            "",
+            "| listing | pairs | clusters | dropped | output MB | time s | peak RSS MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for g in groups:
+            lines.append(f"| {g['listing']} | {g['pairs']:,} | {g['clusters']:,} | {g['dropped']:,} | "
+                         f"{g['output_bytes'] / 1e6:,.0f} | {g['wall_s']:.1f} | {g['rss_mib']:.0f} |")
     text = "\n".join(lines) + "\n"
     print(text)
     day = datetime.date.today().isoformat()
     results = ROOT / "bench" / "results"
-    (results / f"{day}-memory.md").write_text(text)
-    (results / f"{day}-memory.json").write_text(json.dumps(rows, indent=1) + "\n")
+    name = "groups" if args.only_groups else "memory"
+    (results / f"{day}-{name}.md").write_text(text)
+    (results / f"{day}-{name}.json").write_text(json.dumps({"memory": rows, "groups": groups}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
