@@ -1,7 +1,7 @@
 //! `reprint index …`: the persistent index on the command line.
 
 use crate::args::{self, IndexCommand, IndexShape, Level};
-use crate::progress::Progress;
+use crate::progress::{group_digits, Progress};
 use anyhow::{bail, Context, Result};
 use reprint_engine::{Finding, Observer};
 use reprint_index::{Index, NewDoc};
@@ -307,11 +307,13 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
-            "reprint: {} {docs} documents ({:.1} MB) in {secs:.2} s ({:.0} documents/s), {skipped} bad records skipped; the index holds {}",
+            "reprint: {} {} documents ({:.1} MB) in {secs:.2} s ({} documents/s), {} bad records skipped; the index holds {}",
             if commit { "added" } else { "queried" },
+            group_digits(docs),
             bytes as f64 / 1e6,
-            docs as f64 / secs.max(1e-9),
-            index.len()?
+            group_digits((docs as f64 / secs.max(1e-9)).round() as u64),
+            group_digits(skipped),
+            group_digits(index.len()?)
         );
     }
     Ok(())

@@ -387,33 +387,34 @@ fn run(job: Job) -> Result<()> {
         "mb_per_second".into(),
         serde_json::json!(round3(analysis.bytes() as f64 / 1e6 / total.max(1e-9))),
     );
-    let dropped = summary["dropped"].clone();
+    let dropped = summary["dropped"].as_u64().unwrap_or(0) as usize;
     writer.write(&Finding::Summary(summary))?;
     writer.finish()?;
     observer.finish();
     if !out.quiet {
+        let n = |x: usize| progress::group_digits(x as u64);
         let reuse_note = analysis
             .reuse()
             .map(|r| {
                 format!(
                     ", {} reused passages ({} boilerplate)",
-                    r.passages.len(),
-                    r.passages.iter().filter(|p| p.boilerplate).count()
+                    n(r.passages.len()),
+                    n(r.passages.iter().filter(|p| p.boilerplate).count())
                 )
             })
             .unwrap_or_default();
         let stories_note = analysis
             .stories()
-            .map(|r| format!(", {} stories", r.stories.len()))
+            .map(|r| format!(", {} stories", n(r.stories.len())))
             .unwrap_or_default();
         eprintln!(
             "reprint: {} documents ({:.1} MB), {} duplicate clusters, {} dropped as duplicates, {} pairs{reuse_note}{stories_note}, {} bad records skipped, {:.2} s",
-            analysis.len(),
+            n(analysis.len()),
             analysis.bytes() as f64 / 1e6,
-            analysis.duplicates().clusters.len(),
-            dropped,
-            analysis.duplicates().pairs.len(),
-            analysis.skipped(),
+            n(analysis.duplicates().clusters.len()),
+            n(dropped),
+            n(analysis.duplicates().pairs.len()),
+            n(analysis.skipped() as usize),
             total
         );
         if let Some(p) = &report {

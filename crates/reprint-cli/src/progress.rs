@@ -114,8 +114,9 @@ impl Observer for Progress {
     }
 }
 
-/// 1234567 → "1,234,567", as indicatif's `human_pos` shows counts.
-fn group_digits(n: u64) -> String {
+/// 1234567 → "1,234,567", as indicatif's `human_pos` shows counts: every count the CLI
+/// prints on standard error is written this way.
+pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -20,6 +20,7 @@ mod compress;
 mod error;
 mod format;
 mod kept;
+mod quiet_panic;
 mod read_csv;
 mod read_jsonl;
 mod read_parquet;

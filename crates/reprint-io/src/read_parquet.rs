@@ -54,32 +54,63 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
         .unwrap_or_default();
     let mut row = 0u64;
     let path = path.to_path_buf();
-    let iter = reader.flat_map(move |batch| -> Vec<Result<Record, ReadError>> {
+    // A damaged row group ends the file: the reader would give the same error again and
+    // again (found by fuzzing: a caller that skips errors never finished).
+    let mut failed = false;
+    let iter = reader.map_while(move |batch| -> Option<Vec<Result<Record, ReadError>>> {
+        if failed {
+            return None;
+        }
         let batch = match batch {
             Ok(b) => b,
             Err(e) => {
-                return vec![Err(ReadError::Format {
+                failed = true;
+                return Some(vec![Err(ReadError::Format {
                     path: path.clone(),
                     reason: e.to_string(),
-                })]
+                })]);
             }
         };
         let out = batch_records(&batch, text_col, &cfg, &name, &stem, row);
         row += batch.num_rows() as u64;
-        out
+        Some(out)
     });
-    Ok(Box::new(iter))
+    Ok(Box::new(iter.flatten()))
+}
+
+/// A reader of `path`'s row groups. The Arrow schema a writer may embed in the file's
+/// metadata is decoded by the `arrow-ipc` crate, which panics on some damaged ones (found by
+/// fuzzing): that panic is caught, and the file is read by its Parquet schema alone.
+fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, ReadError> {
+    use parquet::arrow::arrow_reader::ArrowReaderOptions;
+    let fmt = |e: parquet::errors::ParquetError| ReadError::Format {
+        path: path.into(),
+        reason: format!("not a readable Parquet file: {e}"),
+    };
+    let open = |skip_arrow: bool| {
+        let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(skip_arrow);
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(fmt)
+    };
+    match crate::quiet_panic::catch(|| open(false)) {
+        Some(built) => built,
+        None => crate::quiet_panic::catch(|| open(true)).unwrap_or_else(|| {
+            Err(ReadError::Format {
+                path: path.into(),
+                reason: "not a readable Parquet file: its metadata is damaged".into(),
+            })
+        }),
+    }
 }
 
 /// Batches of only the columns a run uses: the text, the id and the metadata it keeps
 /// (a wide binary column beside the text is never decoded).
 fn open_columns(path: &Path, cfg: &InputConfig) -> Result<ParquetRecordBatchReader, ReadError> {
-    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
     let fmt = |e: parquet::errors::ParquetError| ReadError::Format {
         path: path.into(),
         reason: format!("not a readable Parquet file: {e}"),
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(fmt)?;
+    let builder = builder(path)?;
     if builder.schema().index_of(&cfg.text_field).is_err() {
         return Err(ReadError::Format {
             path: path.into(),
@@ -116,24 +147,18 @@ fn open_columns(path: &Path, cfg: &InputConfig) -> Result<ParquetRecordBatchRead
 }
 
 pub(crate) fn open_batches(path: &Path) -> Result<ParquetRecordBatchReader, ReadError> {
-    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?;
     let fmt = |e: parquet::errors::ParquetError| ReadError::Format {
         path: path.into(),
         reason: format!("not a readable Parquet file: {e}"),
     };
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(fmt)?
-        .with_batch_size(4096)
-        .build()
-        .map_err(fmt)
+    builder(path)?.with_batch_size(4096).build().map_err(fmt)
 }
 
 /// The compression of a Parquet file's first column chunk (UNCOMPRESSED when it has none):
 /// the kept corpus is written with the input's compression.
 pub(crate) fn compression_of(path: &Path) -> parquet::basic::Compression {
-    std::fs::File::open(path)
+    builder(path)
         .ok()
-        .and_then(|f| ParquetRecordBatchReaderBuilder::try_new(f).ok())
         .and_then(|b| {
             let m = b.metadata();
             (m.num_row_groups() > 0 && m.row_group(0).num_columns() > 0)

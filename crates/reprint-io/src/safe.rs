@@ -6,6 +6,19 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The directory a path lies in (`.` for a bare name) and its file name.
+fn parent_and_name(dest: &Path) -> (&Path, String) {
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    (dir, name)
+}
+
 /// A file that appears under its name only when [`AtomicFile::commit`] is called; dropped
 /// without it, nothing is left behind.
 pub struct AtomicFile {
@@ -16,14 +29,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `dest` (its directory must exist).
     pub fn create(dest: &Path) -> std::io::Result<AtomicFile> {
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let (dir, name) = parent_and_name(dest);
         if !dir.is_dir() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -116,14 +122,7 @@ impl AtomicDir {
     /// Starts filling `dest` (its parent must exist).
     pub fn create(dest: &Path) -> std::io::Result<AtomicDir> {
         Self::check(dest)?;
-        let parent = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let (parent, name) = parent_and_name(dest);
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".partial")

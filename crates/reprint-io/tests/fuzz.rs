@@ -93,3 +93,19 @@ proptest! {
         }
     }
 }
+
+/// Found by `cargo fuzz run read_parquet`: a Parquet file whose embedded Arrow schema is
+/// damaged made the `arrow-ipc` crate panic; read by its Parquet schema alone, its damaged
+/// row group is one error, and reading ends there (it used to give that error forever).
+#[test]
+fn a_damaged_embedded_arrow_schema_is_read_without_it() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/damaged-arrow-schema.parquet");
+    let cfg = InputConfig::default();
+    let got: Vec<_> = Inputs::open(std::slice::from_ref(&path), &cfg)
+        .unwrap()
+        .collect();
+    assert_eq!(got.len(), 1);
+    let e = got[0].as_ref().unwrap_err().to_string();
+    assert!(e.contains("damaged-arrow-schema.parquet"), "{e}");
+}
