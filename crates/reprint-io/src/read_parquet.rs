@@ -55,20 +55,31 @@ pub(crate) fn open(path: &Path, cfg: Arc<InputConfig>) -> Result<RecordIter, Rea
     let mut row = 0u64;
     let path = path.to_path_buf();
     // A damaged row group ends the file: the reader would give the same error again and
-    // again (found by fuzzing: a caller that skips errors never finished).
+    // again (found by fuzzing: a caller that skips errors never finished). The decoder
+    // panics on some damaged pages instead of returning an error (found by fuzzing too):
+    // that panic is caught and reported as the damaged file it is.
     let mut failed = false;
-    let iter = reader.map_while(move |batch| -> Option<Vec<Result<Record, ReadError>>> {
+    let mut reader = reader;
+    let iter = std::iter::from_fn(move || -> Option<Vec<Result<Record, ReadError>>> {
         if failed {
             return None;
         }
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
+        let damaged = |reason: String| ReadError::Format {
+            path: path.clone(),
+            reason,
+        };
+        let batch = match crate::quiet_panic::catch(|| reader.next()) {
+            None => {
                 failed = true;
-                return Some(vec![Err(ReadError::Format {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })]);
+                return Some(vec![Err(damaged(format!(
+                    "damaged data after row {row}: the Parquet decoder failed"
+                )))]);
+            }
+            Some(None) => return None,
+            Some(Some(Ok(b))) => b,
+            Some(Some(Err(e))) => {
+                failed = true;
+                return Some(vec![Err(damaged(e.to_string()))]);
             }
         };
         let out = batch_records(&batch, text_col, &cfg, &name, &stem, row);

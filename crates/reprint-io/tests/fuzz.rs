@@ -109,3 +109,21 @@ fn a_damaged_embedded_arrow_schema_is_read_without_it() {
     let e = got[0].as_ref().unwrap_err().to_string();
     assert!(e.contains("damaged-arrow-schema.parquet"), "{e}");
 }
+
+/// Found by `cargo fuzz run read_parquet`: a damaged page made the Parquet decoder panic
+/// (an assertion in its bit reader). The panic is caught: one error naming the file.
+#[test]
+fn a_page_that_panics_the_decoder_is_one_error() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/damaged-page.parquet");
+    let cfg = InputConfig::default();
+    let got: Vec<_> = Inputs::open(std::slice::from_ref(&path), &cfg)
+        .unwrap()
+        .collect();
+    let errors: Vec<String> = got
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("damaged-page.parquet"), "{}", errors[0]);
+}
