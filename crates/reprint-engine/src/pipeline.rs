@@ -295,12 +295,7 @@ pub(crate) fn run(
                     .or_insert(docs.len() as u32);
                 exacts.push(fp.exact);
                 bytes += rec.text.len() as u64;
-                doc_heap += rec.id.capacity()
-                    + if settings.keep_texts {
-                        rec.text.capacity() + std::mem::size_of::<KeptDoc>()
-                    } else {
-                        0
-                    };
+                doc_heap += rec.id.capacity();
                 let kept = settings.keep_texts.then(|| {
                     let meta_str = |field: &str| {
                         rec.meta
@@ -315,6 +310,13 @@ pub(crate) fn run(
                         text: rec.text,
                     })
                 });
+                if let Some(k) = &kept {
+                    doc_heap += std::mem::size_of::<KeptDoc>()
+                        + k.text.capacity()
+                        + k.title.as_ref().map_or(0, String::capacity)
+                        + k.meta_date.as_ref().map_or(0, String::capacity)
+                        + k.embedding.as_ref().map_or(0, |e| e.capacity() * 4);
+                }
                 docs.push(DocRow {
                     loc: rec.loc,
                     id: rec.id,
@@ -330,7 +332,7 @@ pub(crate) fn run(
         // What every document costs is taken from the budget first; shingle sets get the
         // rest (all of them go to disk once nothing is left).
         let held = held_bytes(
-            deduper.memory_bytes(),
+            deduper.memory_bytes() + arena.offsets_bytes(),
             &docs,
             doc_heap,
             &ids,
@@ -444,7 +446,7 @@ pub(crate) fn run(
     }
     skipped += late_skipped;
     let held_at_end = held_bytes(
-        deduper.memory_bytes(),
+        deduper.memory_bytes() + arena.offsets_bytes(),
         &docs,
         doc_heap,
         &ids,
@@ -474,8 +476,9 @@ pub(crate) fn run(
         candidates.involved().len()
     ));
     let t_sets = Instant::now();
+    // An arena that did not spill still holds its sets: they count too.
     let held = held_bytes(
-        candidates.memory_bytes(),
+        candidates.memory_bytes() + arena.memory_bytes(),
         &docs,
         doc_heap,
         &ids,

@@ -576,6 +576,11 @@ impl Index {
         )?;
         differ("keep", format!("{:?}", s.keep), format!("{:?}", a.keep))?;
         differ(
+            "all_pairs",
+            s.all_pairs.to_string(),
+            a.all_pairs.to_string(),
+        )?;
+        differ(
             "containment",
             format!("{:?}", s.containment),
             format!("{:?}", a.containment),

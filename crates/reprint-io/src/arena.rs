@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 pub struct SetArena {
     offsets: Vec<u64>,
     mem: Vec<u32>,
-    /// Words already written to the spill file (the first `flushed` values of the arena).
-    flushed: u64,
     spill: Option<BufWriter<File>>,
     file: Option<File>,
     budget_words: usize,
@@ -28,7 +26,6 @@ impl SetArena {
         SetArena {
             offsets: vec![0],
             mem: Vec::new(),
-            flushed: 0,
             spill: None,
             file: None,
             budget_words: budget_bytes / 4,
@@ -83,7 +80,6 @@ impl SetArena {
         for v in &self.mem {
             w.write_all(&v.to_le_bytes())?;
         }
-        self.flushed += self.mem.len() as u64;
         self.mem.clear();
         Ok(())
     }
@@ -117,6 +113,11 @@ impl SetArena {
     /// Whether there are no sets.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes of the per-set offsets (8 per set, whatever the budget).
+    pub fn offsets_bytes(&self) -> usize {
+        self.offsets.capacity() * 8
     }
 
     /// Bytes held in memory (offsets plus in-memory sets).

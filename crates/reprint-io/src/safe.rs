@@ -97,6 +97,13 @@ pub struct AtomicDir {
 impl AtomicDir {
     /// Whether `dest` may be written: absent, an empty directory, or one reprint wrote.
     pub fn check(dest: &Path) -> std::io::Result<()> {
+        let (parent, _) = parent_and_name(dest);
+        if !parent.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("the directory {} does not exist", parent.display()),
+            ));
+        }
         match std::fs::symlink_metadata(dest) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),
@@ -144,9 +151,13 @@ impl AtomicDir {
     pub fn commit(mut self) -> std::io::Result<()> {
         let tmp = self.tmp.take().expect("not committed").keep();
         let old = if self.dest.exists() {
-            Self::check(&self.dest)?;
             let aside = tmp.with_extension("old");
-            std::fs::rename(&self.dest, &aside)?;
+            if let Err(e) =
+                Self::check(&self.dest).and_then(|()| std::fs::rename(&self.dest, &aside))
+            {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
             Some(aside)
         } else {
             None
@@ -159,7 +170,8 @@ impl AtomicDir {
             return Err(e);
         }
         if let Some(old) = old {
-            std::fs::remove_dir_all(old)?;
+            // The new directory is in place: the old one going is only tidying up.
+            let _ = std::fs::remove_dir_all(old);
         }
         Ok(())
     }
