@@ -231,6 +231,7 @@ impl Engine {
                     &outcome.docs,
                     &dates,
                     reuse.as_ref(),
+                    &outcome.result,
                     &s.config,
                     s.stream,
                 )?)

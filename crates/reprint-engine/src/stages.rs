@@ -5,7 +5,8 @@ use crate::pipeline::DocRow;
 use crate::EngineError;
 use reprint_reuse::{find_reuse, DocRef, ReuseConfig, ReuseResult, Span};
 use reprint_stories::dates::{resolve_dates, DocDate};
-use reprint_stories::{cluster, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
+use reprint_dedup::DedupResult;
+use reprint_stories::{cluster_linked, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
 
 fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
@@ -22,6 +23,14 @@ fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
 pub(crate) fn dates(docs: &[DocRow]) -> Vec<Option<DocDate>> {
     let story_docs: Vec<StoryDoc> = docs.iter().map(|d| story_doc(d, &[])).collect();
     resolve_dates(&story_docs)
+}
+
+/// Whether masking `spans` leaves a document of `len` bytes its own evidence: a passage
+/// that is most of the document (every copy of one syndicated article shares it) is the
+/// article, not boilerplate pasted into it.
+fn keeps_evidence(spans: &[Span], len: usize) -> bool {
+    let masked: usize = spans.iter().map(|s| s.len()).sum();
+    masked * 2 < len
 }
 
 /// Runs reuse detection over the documents' texts; `dates` (days) name the earliest source.
@@ -41,20 +50,28 @@ pub(crate) fn reuse(
     find_reuse(&refs, cfg).map_err(EngineError::Reuse)
 }
 
-/// Clusters the documents into stories, with boilerplate found by the reuse stage masked.
-/// `stream`: feed them one by one in date order (first-story detection) instead.
+/// Clusters the documents into stories, with boilerplate found by the reuse stage masked;
+/// the members of one duplicate cluster are one story. `stream`: feed them one by one in
+/// date order (first-story detection) instead.
 pub(crate) fn stories(
     docs: &[DocRow],
     dates: &[Option<DocDate>],
     reuse: Option<&ReuseResult>,
+    dups: &DedupResult,
     cfg: &StoriesConfig,
     stream: bool,
 ) -> Result<StoriesResult, EngineError> {
     let masks: Vec<Vec<Span>> = (0..docs.len())
         .map(|i| {
-            reuse
+            let spans = reuse
                 .map(|r| r.boilerplate_spans(i as u32))
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let text = docs[i].text().map_or(0, str::len);
+            if keeps_evidence(&spans, text) {
+                spans
+            } else {
+                Vec::new()
+            }
         })
         .collect();
     let story_docs: Vec<StoryDoc> = docs
@@ -63,7 +80,12 @@ pub(crate) fn stories(
         .map(|(d, m)| story_doc(d, m))
         .collect();
     if !stream {
-        return cluster(&story_docs, cfg).map_err(EngineError::Stories);
+        let linked: Vec<(u32, u32)> = dups
+            .clusters
+            .iter()
+            .flat_map(|c| c.members.iter().skip(1).map(|&m| (c.members[0], m)))
+            .collect();
+        return cluster_linked(&story_docs, cfg, &linked).map_err(EngineError::Stories);
     }
     // Arrival order: by date, undated last, ties in input order.
     let mut order: Vec<usize> = (0..docs.len()).collect();

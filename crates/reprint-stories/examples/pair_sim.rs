@@ -21,7 +21,13 @@ fn config(args: &[String]) -> StoriesConfig {
             "lead_sentences" => c.lead_sentences = v as usize,
             "idf_prior_docs" => c.idf_prior_docs = v,
             "join_threshold" => c.join_threshold = v,
-            "merge_threshold" => c.merge_threshold = v,
+            "link_threshold" => c.link_threshold = v,
+            "neighbors" => c.neighbors = v as usize,
+            "number_boost" => c.number_boost = v as f32,
+            "index_keys" => c.index_keys = v as usize,
+            "max_postings" => c.max_postings = v as usize,
+            "half_life_days" => c.half_life_days = v,
+
             "max_terms" => c.max_terms = v as usize,
             "time_floor" => c.time_floor = v,
             other => panic!("unknown config field {other}"),
@@ -44,6 +50,31 @@ fn main() {
         .collect();
     let out = std::io::stdout();
     let mut out = out.lock();
+    if args.iter().any(|a| a == "--evidence") {
+        // Every pair of documents with the same "group": i, j and the evidence as JSON.
+        let docs: Vec<StoryDoc> = lines
+            .iter()
+            .map(|v| StoryDoc {
+                text: s(v, "text").unwrap_or(""),
+                title: s(v, "title"),
+                date: s(v, "date"),
+                ..StoryDoc::default()
+            })
+            .collect();
+        let mut coll = Collection::new(cfg.clone()).expect("config");
+        docs.iter().for_each(|d| coll.add(d));
+        let dates = resolve_dates(&docs);
+        let f: Vec<_> = docs.iter().zip(&dates).map(|(d, &dt)| coll.features(d, dt)).collect();
+        for i in 0..docs.len() {
+            for j in i + 1..docs.len() {
+                if lines[i].get("group") == lines[j].get("group") {
+                    let e = reprint_stories::pair_evidence(&f[i], &f[j], &cfg);
+                    writeln!(out, "{i}\t{j}\t{}", serde_json::to_string(&e).unwrap()).unwrap();
+                }
+            }
+        }
+        return;
+    }
     if args.iter().any(|a| a == "--cluster") {
         let docs: Vec<StoryDoc> = lines
             .iter()

@@ -7,11 +7,10 @@
 //! number of active stories. The document joins the best story when the score reaches
 //! [`StoriesConfig::join_threshold`], else it starts a new one.
 
-use crate::dates::{doc_date, resolve_dates};
+use crate::dates::doc_date;
 use crate::features::{extract, Raw};
 use crate::model::{combine, dot, norm, time_factor, top, Collection, Cosines, DocFeatures};
 use crate::{StoriesConfig, StoriesError, StoryDoc};
-use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Stories scored in full per document (those sharing the most index keys with it).
@@ -75,7 +74,7 @@ struct State {
     keys: Vec<u64>,
 }
 
-fn add_sparse(acc: &[(u32, f32)], v: &[(u32, f32)], keep: usize) -> Vec<(u32, f32)> {
+pub(crate) fn add_sparse(acc: &[(u32, f32)], v: &[(u32, f32)], keep: usize) -> Vec<(u32, f32)> {
     let mut out = Vec::with_capacity(acc.len() + v.len());
     let (mut i, mut j) = (0, 0);
     while i < acc.len() || j < v.len() {
@@ -101,16 +100,9 @@ fn gap(first: Option<i64>, last: Option<i64>, day: Option<i64>) -> Option<i64> {
     }
 }
 
-fn interval_gap(a: &State, b: &State) -> Option<i64> {
-    match (a.first, a.last, b.first, b.last) {
-        (Some(af), Some(al), Some(bf), Some(bl)) => Some((bf - al).max(af - bl).max(0)),
-        _ => None,
-    }
-}
-
 const ENTITY_TAG: u64 = 1 << 32;
 
-fn index_keys(terms: &[(u32, f32)], entities: &[(u32, f32)], n: usize) -> Vec<u64> {
+pub(crate) fn index_keys(terms: &[(u32, f32)], entities: &[(u32, f32)], n: usize) -> Vec<u64> {
     let heaviest = |v: &[(u32, f32)], n: usize| {
         let mut v = v.to_vec();
         v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -324,56 +316,7 @@ impl Engine {
     }
 
     fn label(&self, st: &State) -> (String, Vec<String>, Vec<String>) {
-        let heaviest = |v: &[(u32, f32)]| {
-            let mut v = v.to_vec();
-            v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            v
-        };
-        let names: Vec<&str> = heaviest(&st.entities)
-            .iter()
-            .take(24)
-            .filter_map(|(k, _)| self.entity_names.get(k).map(String::as_str))
-            .collect();
-        let mut ents: Vec<String> = Vec::new();
-        for n in &names {
-            // Prefer "Vladimir Putin" over its alias "Putin".
-            let full = if n.contains(' ') {
-                n
-            } else {
-                names
-                    .iter()
-                    .find(|m| m.contains(' ') && m.rsplit(' ').next() == Some(n))
-                    .unwrap_or(n)
-            };
-            if !ents.iter().any(|e| e == full) {
-                ents.push(full.to_string());
-            }
-            if ents.len() == 3 {
-                break;
-            }
-        }
-        let in_names: Vec<String> = ents
-            .iter()
-            .flat_map(|e| e.split(' '))
-            .map(str::to_lowercase)
-            .collect();
-        let terms: Vec<String> = heaviest(&st.terms)
-            .iter()
-            .filter_map(|(k, _)| self.term_names.get(k))
-            .filter(|t| {
-                !in_names
-                    .iter()
-                    .any(|n| n == *t || n.starts_with(t.as_str()))
-            })
-            .take(5)
-            .cloned()
-            .collect();
-        let label = match (ents.is_empty(), terms.is_empty()) {
-            (false, false) => format!("{} — {}", ents.join(", "), terms.join(", ")),
-            (false, true) => ents.join(", "),
-            _ => terms.join(", "),
-        };
-        (label, ents, terms)
+        label(&self.term_names, &self.entity_names, &st.terms, &st.entities)
     }
 
     fn story(&self, id: u32, st: &State) -> Story {
@@ -390,53 +333,66 @@ impl Engine {
             top_terms,
         }
     }
+}
 
-    /// Merges stories whose centroids reach `merge_threshold`; returns each story's root.
-    fn merge(&mut self) -> Vec<u32> {
-        let n = self.stories.len();
-        let mut uf = reprint_text::UnionFind::new(n);
-        if self.cfg.merge_threshold > 1.0 {
-            return (0..n as u32).collect();
-        }
-        for i in 0..n {
-            let a = &self.stories[i];
-            let mut cands: Vec<u32> = a
-                .keys
+/// A story's label from its centroid: up to three entity names (full names preferred over
+/// their last word), then up to five terms not already in those names.
+pub(crate) fn label(
+    term_names: &HashMap<u32, String>,
+    entity_names: &HashMap<u32, String>,
+    terms: &[(u32, f32)],
+    entities: &[(u32, f32)],
+) -> (String, Vec<String>, Vec<String>) {
+    let heaviest = |v: &[(u32, f32)]| {
+        let mut v = v.to_vec();
+        v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    };
+    let names: Vec<&str> = heaviest(entities)
+        .iter()
+        .take(24)
+        .filter_map(|(k, _)| entity_names.get(k).map(String::as_str))
+        .collect();
+    let mut ents: Vec<String> = Vec::new();
+    for n in &names {
+        // Prefer "Vladimir Putin" over its alias "Putin".
+        let full = if n.contains(' ') {
+            n
+        } else {
+            names
                 .iter()
-                .filter_map(|k| self.postings.get(k))
-                .flat_map(|l| l.iter().copied())
-                .filter(|&j| j as usize > i)
-                .collect();
-            cands.sort_unstable();
-            cands.dedup();
-            for j in cands {
-                let b = &self.stories[j as usize];
-                if !b.keys.iter().any(|k| a.keys.binary_search(k).is_ok()) {
-                    continue;
-                }
-                let g = interval_gap(a, b);
-                if g.is_some_and(|g| g > self.cfg.window_days) {
-                    continue;
-                }
-                let terms = if a.terms_norm > 0.0 && b.terms_norm > 0.0 {
-                    dot(&a.terms, &b.terms) / (a.terms_norm * b.terms_norm)
-                } else {
-                    0.0
-                };
-                let entities = (a.entities_norm > 0.0 && b.entities_norm > 0.0)
-                    .then(|| dot(&a.entities, &b.entities) / (a.entities_norm * b.entities_norm));
-                let c = Cosines {
-                    terms,
-                    entities,
-                    embedding: None,
-                };
-                if combine(&c, time_factor(g, &self.cfg), &self.cfg) >= self.cfg.merge_threshold {
-                    uf.union(i as u32, j);
-                }
-            }
+                .find(|m| m.contains(' ') && m.rsplit(' ').next() == Some(n))
+                .unwrap_or(n)
+        };
+        if !ents.iter().any(|e| e == full) {
+            ents.push(full.to_string());
         }
-        (0..n as u32).map(|x| uf.find(x)).collect()
+        if ents.len() == 3 {
+            break;
+        }
     }
+    let in_names: Vec<String> = ents
+        .iter()
+        .flat_map(|e| e.split(' '))
+        .map(str::to_lowercase)
+        .collect();
+    let terms: Vec<String> = heaviest(terms)
+        .iter()
+        .filter_map(|(k, _)| term_names.get(k))
+        .filter(|t| {
+            !in_names
+                .iter()
+                .any(|n| n == *t || n.starts_with(t.as_str()))
+        })
+        .take(5)
+        .cloned()
+        .collect();
+    let label = match (ents.is_empty(), terms.is_empty()) {
+        (false, false) => format!("{} — {}", ents.join(", "), terms.join(", ")),
+        (false, true) => ents.join(", "),
+        _ => terms.join(", "),
+    };
+    (label, ents, terms)
 }
 
 fn st_has_key(st: &State, key: u64) -> bool {
@@ -593,83 +549,6 @@ impl StoryStream {
     }
 }
 
-/// Stories of a whole collection.
-///
-/// Documents are dated with [`crate::dates::resolve_dates`], weighted with the document
-/// frequencies of the whole collection, streamed in date order (undated last, ties by
-/// input index), and stories whose centroids reach [`StoriesConfig::merge_threshold`] are
-/// merged. Story ids are renumbered in timeline order. Feature extraction runs on rayon;
-/// the result does not depend on the number of threads.
-pub fn cluster(docs: &[StoryDoc], cfg: &StoriesConfig) -> Result<StoriesResult, StoriesError> {
-    let mut collection = Collection::new(cfg.clone())?;
-    let dates = resolve_dates(docs);
-    let raws: Vec<Raw> = docs.par_iter().map(|d| extract(d, cfg)).collect();
-    for r in &raws {
-        collection.add_raw(r);
-    }
-    let feats: Vec<DocFeatures> = raws
-        .par_iter()
-        .zip(docs.par_iter())
-        .zip(dates.par_iter())
-        .map(|((r, d), date)| collection.weigh(r, date.map(|x| x.days), d.embedding))
-        .collect();
-    let mut engine = Engine::new(cfg.clone());
-    for r in &raws {
-        engine.learn_names(r);
-    }
-    let mut order: Vec<usize> = (0..docs.len()).collect();
-    order.sort_by_key(|&i| (feats[i].date.is_none(), feats[i].date, i));
-    let mut joined = vec![(0u32, 0.0f64, false); docs.len()];
-    let mut feats: Vec<Option<DocFeatures>> = feats.into_iter().map(Some).collect();
-    for i in order {
-        let f = feats[i].take().unwrap_or_default();
-        joined[i] = engine.push(i as u32, f);
-    }
-    let root = engine.merge();
-    // Union the merged stories' states.
-    let mut merged: HashMap<u32, State> = HashMap::new();
-    for (s, st) in engine.stories.iter().enumerate() {
-        let r = root[s];
-        match merged.get_mut(&r) {
-            None => {
-                merged.insert(r, st.clone());
-            }
-            Some(m) => {
-                m.members.extend_from_slice(&st.members);
-                m.first = match (m.first, st.first) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                m.last = m.last.max(st.last);
-                m.terms = add_sparse(&m.terms, &st.terms, cfg.max_story_terms);
-                m.entities = add_sparse(&m.entities, &st.entities, cfg.max_story_terms);
-            }
-        }
-    }
-    let mut roots: Vec<(Option<i64>, u32)> = merged.iter().map(|(&r, st)| (st.first, r)).collect();
-    roots.sort_by_key(|&(first, r)| (first.is_none(), first, r));
-    let mut new_id: HashMap<u32, u32> = HashMap::new();
-    let mut stories = Vec::with_capacity(roots.len());
-    for (id, &(_, r)) in roots.iter().enumerate() {
-        new_id.insert(r, id as u32);
-        stories.push(engine.story(id as u32, &merged[&r]));
-    }
-    let assignments = joined
-        .iter()
-        .enumerate()
-        .map(|(doc, &(s, score, started))| Assignment {
-            doc: doc as u32,
-            story: new_id[&root[s as usize]],
-            score,
-            started,
-        })
-        .collect();
-    Ok(StoriesResult {
-        stories,
-        assignments,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,9 +569,4 @@ mod tests {
         assert_eq!(gap(None, None, Some(7)), None);
     }
 
-    #[test]
-    fn empty_collection() {
-        let r = cluster(&[], &StoriesConfig::default()).unwrap();
-        assert!(r.stories.is_empty() && r.assignments.is_empty());
-    }
 }

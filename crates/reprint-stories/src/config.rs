@@ -30,11 +30,22 @@ pub struct StoriesConfig {
     /// pseudo-documents that contain nothing, so a handful of documents still give
     /// useful weights.
     pub idf_prior_docs: f64,
-    /// A document joins the best story when its similarity reaches this threshold.
+    /// [`crate::StoryStream`]: a document joins the best story when its similarity to the
+    /// story's centroid reaches this threshold.
     pub join_threshold: f64,
-    /// In [`crate::cluster`], two stories whose centroids reach this similarity are merged.
-    /// Values above `1.0` turn the merge pass off.
-    pub merge_threshold: f64,
+    /// [`crate::cluster`]: two stories are linked while the average similarity over all
+    /// pairs of their documents reaches this threshold (average-link clustering; a pair that
+    /// was not retrieved as a candidate counts as 0).
+    #[serde(default = "defaults::link_threshold")]
+    pub link_threshold: f64,
+    /// [`crate::cluster`]: most similar documents kept per document in the similarity graph.
+    #[serde(default = "defaults::neighbors")]
+    pub neighbors: usize,
+    /// Term multiplier for numbers of two or more digits (years, counts, scores): specifics
+    /// that tell two events of one kind apart. `0` leaves numbers out (and is what a stored
+    /// configuration from before this setting reads as).
+    #[serde(default)]
+    pub number_boost: f32,
     /// Only stories seen within this many days of a document are candidates for it.
     pub window_days: i64,
     /// Keys (top terms and entities) of a story put into the candidate index.
@@ -58,12 +69,25 @@ impl Default for StoriesConfig {
             max_story_terms: 200,
             idf_prior_docs: 2.0,
             join_threshold: 0.4,
-            merge_threshold: 0.55,
+            link_threshold: defaults::link_threshold(),
+            neighbors: defaults::neighbors(),
+            number_boost: 0.0,
             window_days: 7,
             index_keys: 12,
             max_postings: 256,
         }
     }
+}
+
+mod defaults {
+    pub fn link_threshold() -> f64 {
+        0.425
+    }
+    pub fn neighbors() -> usize {
+        24
+    }
+
+
 }
 
 /// What can go wrong in this crate.
@@ -116,8 +140,14 @@ impl StoriesConfig {
         if !(self.join_threshold.is_finite() && self.join_threshold >= 0.0) {
             return bad("join_threshold", "must be >= 0");
         }
-        if self.merge_threshold.is_nan() {
-            return bad("merge_threshold", "must be a number");
+        if !(self.link_threshold.is_finite() && self.link_threshold > 0.0) {
+            return bad("link_threshold", "must be > 0");
+        }
+        if self.neighbors == 0 {
+            return bad("neighbors", "must be > 0");
+        }
+        if !(self.number_boost.is_finite() && self.number_boost >= 0.0) {
+            return bad("number_boost", "must be >= 0");
         }
         if self.window_days < 0 {
             return bad("window_days", "must be >= 0");

@@ -9,7 +9,7 @@
 use crate::stopwords::is_stopword;
 use crate::{StoriesConfig, StoryDoc};
 use reprint_text::Span;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 const TERM_SEED: u64 = 0x7465_726d;
@@ -176,6 +176,10 @@ struct Builder<'a> {
     term_names: HashMap<u32, String>,
     entity_names: HashMap<u32, &'a str>,
     buf: String,
+    number_boost: f32,
+    /// Words the document also writes in lowercase: capitalized, they start a sentence or a
+    /// headline ("Lohan Checks Into Rehab"), they do not name anyone.
+    common: HashSet<&'a str>,
 }
 
 impl<'a> Builder<'a> {
@@ -202,7 +206,13 @@ impl<'a> Builder<'a> {
         } else {
             normalize_term(word, &mut buf);
             let chars = buf.chars().count();
-            if chars >= 2 && !buf.chars().all(|c| c.is_ascii_digit()) && !is_stopword(&buf) {
+            if buf.chars().all(|c| c.is_ascii_digit()) {
+                // Numbers are specifics ("2013", "90-day", "6.1"): their own key space.
+                if chars >= 2 && self.number_boost > 0.0 {
+                    buf.insert(0, '#');
+                    self.term(&buf, w * self.number_boost);
+                }
+            } else if chars >= 2 && !is_stopword(&buf) {
                 self.term(&buf, w);
             }
         }
@@ -280,8 +290,16 @@ impl<'a> Builder<'a> {
                 return;
             }
             self.add_word(w.s, weight);
-            if capital {
-                if is_role(&w.s.to_lowercase()) {
+            let lower = if capital {
+                w.s.to_lowercase()
+            } else {
+                String::new()
+            };
+            if capital && self.common.contains(strip_possessive(&lower)) {
+                self.flush(text, &run, run_w);
+                run.clear();
+            } else if capital {
+                if is_role(&lower) {
                     // "Russian President", "Kremlin Spokesman": one word before a role is a
                     // descriptor, not a name of its own.
                     if run.len() > 1 {
@@ -322,7 +340,16 @@ pub fn extract<'a>(doc: &StoryDoc<'a>, cfg: &StoriesConfig) -> Raw<'a> {
         term_names: HashMap::new(),
         entity_names: HashMap::new(),
         buf: String::new(),
+        number_boost: cfg.number_boost,
+        common: HashSet::new(),
     };
+    for zone in doc.title.into_iter().chain([doc.text]) {
+        scan(zone, 0, &[], |w| {
+            if w.s.chars().next().is_some_and(char::is_lowercase) {
+                b.common.insert(w.s);
+            }
+        });
+    }
     if let Some(title) = doc.title {
         b.zone(title, 0, &[], 0, cfg.title_boost, cfg.title_boost);
     }
@@ -380,17 +407,23 @@ mod tests {
     }
 
     #[test]
-    fn terms_skip_stopwords_digits_and_mask() {
+    fn terms_skip_stopwords_and_mask_and_numbers_are_their_own_terms() {
         let text = "The leaders discussed 2022 gas supplies. Pasted background paragraph here.";
         let start = text.find("Pasted").unwrap();
         let mask = [Span::new(start, text.len())];
+        let on = StoriesConfig {
+            number_boost: 1.0,
+            ..StoriesConfig::default()
+        };
+        let raw = extract(&StoryDoc::new(text).with_mask(&mask), &on);
+        let mut names: Vec<&str> = raw.term_names.values().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, vec!["#2022", "discussed", "gas", "leader", "supply"]);
         let raw = extract(
             &StoryDoc::new(text).with_mask(&mask),
             &StoriesConfig::default(),
         );
-        let mut names: Vec<&str> = raw.term_names.values().map(String::as_str).collect();
-        names.sort();
-        assert_eq!(names, vec!["discussed", "gas", "leader", "supply"]);
+        assert_eq!(raw.terms.len(), 4, "number_boost 0 leaves numbers out");
     }
 
     #[test]

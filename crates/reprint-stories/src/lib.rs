@@ -45,6 +45,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod batch;
 mod cluster;
 mod config;
 pub mod dates;
@@ -52,10 +53,11 @@ mod features;
 mod model;
 mod stopwords;
 
-pub use cluster::{cluster, Assignment, StoriesResult, Story, StoryStream};
+pub use batch::{cluster, cluster_linked};
+pub use cluster::{Assignment, StoriesResult, Story, StoryStream};
 pub use config::{StoriesConfig, StoriesError};
 pub use dates::{DateSource, DocDate, YearFrom};
-pub use model::{pair_similarity, Collection, DocFeatures};
+pub use model::{pair_evidence, pair_similarity, Collection, DocFeatures, Evidence};
 pub use reprint_text::Span;
 
 /// One input document: its text and what the caller knows about it.

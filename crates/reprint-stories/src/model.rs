@@ -76,11 +76,15 @@ impl Collection {
     }
 
     pub(crate) fn add_raw(&mut self, raw: &Raw) {
+        self.add_counts(&raw.terms, &raw.entities);
+    }
+
+    pub(crate) fn add_counts(&mut self, terms: &[(u32, f32)], entities: &[(u32, f32)]) {
         self.docs += 1;
-        for &(k, _) in &raw.terms {
+        for &(k, _) in terms {
             *self.term_df.entry(k).or_insert(0) += 1;
         }
-        for &(k, _) in &raw.entities {
+        for &(k, _) in entities {
             *self.entity_df.entry(k).or_insert(0) += 1;
         }
     }
@@ -124,6 +128,16 @@ impl Collection {
         date: Option<i64>,
         embedding: Option<&[f32]>,
     ) -> DocFeatures {
+        self.weigh_counts(&raw.terms, &raw.entities, date, embedding)
+    }
+
+    pub(crate) fn weigh_counts(
+        &self,
+        terms: &[(u32, f32)],
+        entities: &[(u32, f32)],
+        date: Option<i64>,
+        embedding: Option<&[f32]>,
+    ) -> DocFeatures {
         let weigh = |counts: &[(u32, f32)], df: &HashMap<u32, u32>, keep: usize| {
             let v: Vec<(u32, f32)> = counts
                 .iter()
@@ -134,10 +148,11 @@ impl Collection {
                 .collect();
             unit(top(v, keep))
         };
+        let entities = weigh(entities, &self.entity_df, self.cfg.max_terms);
         DocFeatures {
             date,
-            terms: weigh(&raw.terms, &self.term_df, self.cfg.max_terms),
-            entities: weigh(&raw.entities, &self.entity_df, self.cfg.max_terms),
+            terms: weigh(terms, &self.term_df, self.cfg.max_terms),
+            entities,
             embedding: embedding.and_then(|e| {
                 let norm = e.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
                 (norm > 0.0 && norm.is_finite())
@@ -243,6 +258,26 @@ pub(crate) fn combine(c: &Cosines, time: f64, cfg: &StoriesConfig) -> f64 {
 /// sample, Pearson r with human ratings is 0.78 with them and 0.74 without (see
 /// `bench/results/`).
 pub fn pair_similarity(a: &DocFeatures, b: &DocFeatures, cfg: &StoriesConfig) -> f64 {
+    pair_evidence(a, b, cfg).similarity
+}
+
+/// What a pair's similarity is made of: the reason two documents are (or are not) one story.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Evidence {
+    /// Cosine of the TF-IDF term vectors.
+    pub terms: f64,
+    /// Cosine of the entity vectors, when both documents name entities.
+    pub entities: Option<f64>,
+    /// Cosine of the embeddings, when both documents have one.
+    pub embedding: Option<f64>,
+    /// Days between the two dates, when both are dated.
+    pub days_apart: Option<i64>,
+    /// The similarity these make ([`pair_similarity`]).
+    pub similarity: f64,
+}
+
+/// The parts of [`pair_similarity`] and the result.
+pub fn pair_evidence(a: &DocFeatures, b: &DocFeatures, cfg: &StoriesConfig) -> Evidence {
     let c = Cosines {
         terms: dot(&a.terms, &b.terms),
         entities: (!a.entities.is_empty() && !b.entities.is_empty())
@@ -255,7 +290,13 @@ pub fn pair_similarity(a: &DocFeatures, b: &DocFeatures, cfg: &StoriesConfig) ->
         },
     };
     let gap = a.date.zip(b.date).map(|(x, y)| x - y);
-    combine(&c, time_factor(gap, cfg), cfg)
+    Evidence {
+        terms: c.terms,
+        entities: c.entities,
+        embedding: c.embedding,
+        days_apart: gap.map(i64::abs),
+        similarity: combine(&c, time_factor(gap, cfg), cfg),
+    }
 }
 
 #[cfg(test)]

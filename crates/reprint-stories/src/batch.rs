@@ -1,0 +1,525 @@
+//! Batch stories: every document weighed against the whole collection at once.
+//!
+//! 1. Features for every document (in parallel), weighted by the document frequencies of the
+//!    whole collection.
+//! 2. A sparse similarity graph: each document's heaviest keys (terms and entities) are
+//!    posted; documents sharing keys are candidates, the ones sharing the most are scored
+//!    with [`crate::pair_similarity`], and the [`StoriesConfig::neighbors`] most similar are
+//!    kept. A key held by very many documents is read only around the document (in date
+//!    order, then content order), so no document reads more than
+//!    [`StoriesConfig::max_postings`] entries per key: the work is linear in the collection.
+//! 3. Average-link clustering of that graph (nearest-neighbour chains), stopped at
+//!    [`StoriesConfig::link_threshold`]: two stories are linked while the average similarity
+//!    over all pairs of their documents reaches the threshold, a pair the graph does not hold
+//!    counting as 0. Documents the caller links (copies of one article) start as one story.
+//!
+//! Nothing depends on the order of the input: ties are broken by a hash of the content,
+//! never by position, and sums run in an order fixed by the merge tree.
+
+use crate::cluster::{add_sparse, index_keys, label, Assignment, StoriesResult, Story};
+use crate::dates::resolve_dates;
+use crate::features::extract;
+use crate::model::{pair_similarity, Collection, DocFeatures};
+use crate::{StoriesConfig, StoriesError, StoryDoc};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Candidates scored in full per document (those sharing the most keys with it).
+const MAX_SCORED: usize = 96;
+/// A document queries this many times the keys it posts.
+const QUERY_KEYS: usize = 3;
+/// Documents whose features are extracted together (bounds the names held at once).
+const CHUNK: usize = 4096;
+
+/// Stories of a whole collection; see [`cluster_linked`].
+pub fn cluster(docs: &[StoryDoc], cfg: &StoriesConfig) -> Result<StoriesResult, StoriesError> {
+    cluster_linked(docs, cfg, &[])
+}
+
+/// Stories of a whole collection, with `linked` pairs of documents (input indices) always in
+/// one story — e.g. the copies the duplicate level found.
+///
+/// Documents are dated with [`crate::dates::resolve_dates`]. Story ids follow the timeline:
+/// by first date (undated last), then by content. Feature extraction and the graph run on
+/// rayon; the result does not depend on the number of threads or on the input order.
+pub fn cluster_linked(
+    docs: &[StoryDoc],
+    cfg: &StoriesConfig,
+    linked: &[(u32, u32)],
+) -> Result<StoriesResult, StoriesError> {
+    let mut collection = Collection::new(cfg.clone())?;
+    let n = docs.len();
+    if let Some(&(a, b)) = linked.iter().find(|&&(a, b)| a as usize >= n || b as usize >= n) {
+        panic!("linked pair ({a}, {b}) names a document past the {n} given");
+    }
+    let dates = resolve_dates(docs);
+    // Pass 1: counts per document (kept compact) and the surface names of every key.
+    let mut names = Names::default();
+    let mut raws: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = Vec::with_capacity(n);
+    for chunk in docs.chunks(CHUNK) {
+        let (counts, chunk_names) = chunk
+            .par_iter()
+            .map(|d| {
+                let r = extract(d, cfg);
+                let mut nm = Names::default();
+                nm.learn(&r);
+                ((r.terms, r.entities), nm)
+            })
+            .fold(
+                || (Vec::new(), Names::default()),
+                |(mut v, mut acc), (c, nm)| {
+                    v.push(c);
+                    acc.merge(nm);
+                    (v, acc)
+                },
+            )
+            .reduce(
+                || (Vec::new(), Names::default()),
+                |(mut a, mut na), (b, nb)| {
+                    a.extend(b);
+                    na.merge(nb);
+                    (a, na)
+                },
+            );
+        for (t, e) in &counts {
+            collection.add_counts(t, e);
+        }
+        raws.extend(counts);
+        names.merge(chunk_names);
+    }
+    // Pass 2: weights from the whole collection.
+    let feats: Vec<DocFeatures> = raws
+        .into_par_iter()
+        .zip(docs.par_iter())
+        .zip(dates.par_iter())
+        .map(|(((t, e), d), date)| {
+            collection.weigh_counts(&t, &e, date.map(|x| x.days), d.embedding)
+        })
+        .collect();
+    // Content keys: the order-free identity used for every tie.
+    let keys: Vec<u64> = docs
+        .par_iter()
+        .map(|d| {
+            let t = xxh3_64(d.text.as_bytes());
+            d.title.map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1))
+        })
+        .collect();
+    let edges = graph(&feats, &keys, cfg);
+    let clusters = average_link(n, &keys, &edges, linked, cfg.link_threshold);
+    Ok(assemble(&feats, &keys, &edges, clusters, &names, cfg))
+}
+
+/// Surface names of term and entity keys. When two documents write one key differently
+/// ("PUTIN", "Putin"), the form with more lowercase letters wins, then the smaller string:
+/// the choice does not depend on which document came first.
+#[derive(Default)]
+struct Names {
+    terms: HashMap<u32, String>,
+    entities: HashMap<u32, String>,
+}
+
+fn better(new: &str, old: &str) -> bool {
+    let lower = |s: &str| s.chars().filter(|c| c.is_lowercase()).count();
+    (lower(new), std::cmp::Reverse(new)) > (lower(old), std::cmp::Reverse(old))
+}
+
+fn put(map: &mut HashMap<u32, String>, k: u32, v: &str) {
+    match map.get_mut(&k) {
+        Some(old) if better(v, old) => *old = v.to_string(),
+        Some(_) => {}
+        None => {
+            map.insert(k, v.to_string());
+        }
+    }
+}
+
+impl Names {
+    fn learn(&mut self, raw: &crate::features::Raw) {
+        for (&k, v) in &raw.term_names {
+            put(&mut self.terms, k, v);
+        }
+        for (&k, v) in &raw.entity_names {
+            put(&mut self.entities, k, v);
+        }
+    }
+
+    fn merge(&mut self, other: Names) {
+        let (mut a, b) = if self.terms.len() + self.entities.len()
+            >= other.terms.len() + other.entities.len()
+        {
+            (std::mem::take(self), other)
+        } else {
+            (other, std::mem::take(self))
+        };
+        for (k, v) in b.terms {
+            put(&mut a.terms, k, &v);
+        }
+        for (k, v) in b.entities {
+            put(&mut a.entities, k, &v);
+        }
+        *self = a;
+    }
+}
+
+/// One edge of the similarity graph: documents `a < b` and their similarity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Edge {
+    a: u32,
+    b: u32,
+    sim: f64,
+}
+
+/// The similarity graph: for every document, the [`StoriesConfig::neighbors`] most similar
+/// candidates at or above half the link threshold; an edge is kept when either end keeps it.
+fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> {
+    let n = feats.len();
+    // Posting order: by date (undated last), then content key, then position (only identical
+    // documents tie there, and they are interchangeable).
+    let mut rank_order: Vec<u32> = (0..n as u32).collect();
+    rank_order.par_sort_unstable_by_key(|&i| {
+        let f = &feats[i as usize];
+        (f.date.is_none(), f.date, keys[i as usize], i)
+    });
+    let mut rank = vec![0u32; n];
+    for (r, &i) in rank_order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    let doc_keys: Vec<Vec<u64>> = feats
+        .par_iter()
+        .map(|f| index_keys(&f.terms, &f.entities, cfg.index_keys))
+        .collect();
+    // A document looks further than it posts: it finds another when one of its heavier keys
+    // is among the other's heaviest.
+    let query_keys: Vec<Vec<u64>> = feats
+        .par_iter()
+        .map(|f| index_keys(&f.terms, &f.entities, QUERY_KEYS * cfg.index_keys))
+        .collect();
+    // (key, rank) for every posted key, sorted: each key's list is in posting order.
+    let rank_ref = &rank;
+    let mut postings: Vec<(u64, u32)> = doc_keys
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, ks)| ks.iter().map(move |&k| (k, rank_ref[i])))
+        .collect();
+    postings.par_sort_unstable();
+    let half = cfg.max_postings.div_ceil(2);
+    let floor = cfg.link_threshold / 2.0;
+    let mut edges: Vec<Edge> = (0..n)
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let mut cands: Vec<u32> = Vec::new();
+            for &k in &query_keys[i] {
+                let lo = postings.partition_point(|&(pk, _)| pk < k);
+                let hi = postings.partition_point(|&(pk, _)| pk <= k);
+                let list = &postings[lo..hi];
+                let (from, to) = if list.len() <= cfg.max_postings {
+                    (0, list.len())
+                } else {
+                    let at = list.partition_point(|&(_, r)| r < rank[i]);
+                    let from = at.saturating_sub(half).min(list.len() - cfg.max_postings);
+                    (from, from + cfg.max_postings)
+                };
+                cands.extend(list[from..to].iter().map(|&(_, r)| rank_order[r as usize]));
+            }
+            cands.retain(|&j| j as usize != i);
+            cands.sort_unstable();
+            // (shared keys, content key, doc) — most shared first, ties by content.
+            let mut counted: Vec<(u32, u64, u32)> = Vec::new();
+            for run in cands.chunk_by(|a, b| a == b) {
+                counted.push((run.len() as u32, keys[run[0] as usize], run[0]));
+            }
+            counted.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            counted.truncate(MAX_SCORED);
+            let fi = &feats[i];
+            let mut scored: Vec<(f64, u64, u32)> = counted
+                .into_iter()
+                .filter(|&(_, _, j)| {
+                    let fj = &feats[j as usize];
+                    fi.date
+                        .zip(fj.date)
+                        .is_none_or(|(x, y)| (x - y).abs() <= cfg.window_days)
+                })
+                .map(|(_, key, j)| (pair_similarity(fi, &feats[j as usize], cfg), key, j))
+                .filter(|&(s, _, _)| s >= floor)
+                .collect();
+            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            scored.truncate(cfg.neighbors);
+            let i = i as u32;
+            scored.into_iter().map(move |(sim, _, j)| Edge {
+                a: i.min(j),
+                b: i.max(j),
+                sim,
+            })
+        })
+        .collect();
+    edges.par_sort_unstable_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    edges.dedup_by(|x, y| x.a == y.a && x.b == y.b);
+    edges
+}
+
+/// A cluster during average-link clustering.
+struct Node {
+    size: u32,
+    /// Smallest (content key, document) of its members: the cluster's order-free identity.
+    key: (u64, u32),
+    /// Neighbouring cluster → sum of the similarities of their document pairs.
+    sums: HashMap<u32, f64>,
+}
+
+/// Average-link clustering of the graph by nearest-neighbour chains; returns each
+/// document's cluster root.
+fn average_link(
+    n: usize,
+    keys: &[u64],
+    edges: &[Edge],
+    linked: &[(u32, u32)],
+    threshold: f64,
+) -> Vec<u32> {
+    let mut nodes: Vec<Node> = (0..n)
+        .map(|i| Node {
+            size: 1,
+            key: (keys[i], i as u32),
+            sums: HashMap::new(),
+        })
+        .collect();
+    for e in edges {
+        nodes[e.a as usize].sums.insert(e.b, e.sim);
+        nodes[e.b as usize].sums.insert(e.a, e.sim);
+    }
+    let mut uf = reprint_text::UnionFind::new(n);
+    // Slot of each live cluster's root (the slot holds the merged node).
+    let mut alive = vec![true; n];
+    let merge = |nodes: &mut Vec<Node>, alive: &mut Vec<bool>, uf: &mut reprint_text::UnionFind, x: u32, y: u32| -> u32 {
+        // Keep the node with more neighbours; move the other into it.
+        let (keep, gone) = if nodes[x as usize].sums.len() >= nodes[y as usize].sums.len() {
+            (x, y)
+        } else {
+            (y, x)
+        };
+        let moved = std::mem::take(&mut nodes[gone as usize].sums);
+        for (c, s) in moved {
+            if c == keep {
+                continue;
+            }
+            *nodes[keep as usize].sums.entry(c).or_insert(0.0) += s;
+            let cs = &mut nodes[c as usize].sums;
+            cs.remove(&gone);
+            *cs.entry(keep).or_insert(0.0) += s;
+        }
+        nodes[keep as usize].sums.remove(&gone);
+        let (gs, gk) = (nodes[gone as usize].size, nodes[gone as usize].key);
+        let k = &mut nodes[keep as usize];
+        k.size += gs;
+        k.key = k.key.min(gk);
+        alive[gone as usize] = false;
+        uf.union(keep, gone);
+        keep
+    };
+    // Linked documents start as one cluster.
+    let mut slot: Vec<u32> = (0..n as u32).collect();
+    for &(a, b) in linked {
+        let (ra, rb) = (find_slot(&mut slot, a), find_slot(&mut slot, b));
+        if ra != rb {
+            let k = merge(&mut nodes, &mut alive, &mut uf, ra, rb);
+            slot[ra as usize] = k;
+            slot[rb as usize] = k;
+        }
+    }
+    let best = |nodes: &Vec<Node>, x: u32| -> Option<u32> {
+        let nx = &nodes[x as usize];
+        let mut best: Option<(f64, (u64, u32), u32)> = None;
+        for (&c, &s) in &nx.sums {
+            let nc = &nodes[c as usize];
+            let avg = s / (nx.size as f64 * nc.size as f64);
+            if avg < threshold {
+                continue;
+            }
+            if best.is_none_or(|(b, bk, _)| avg > b || (avg == b && nc.key < bk)) {
+                best = Some((avg, nc.key, c));
+            }
+        }
+        best.map(|(_, _, c)| c)
+    };
+    let mut done = vec![false; n];
+    let mut starts: Vec<u32> = (0..n as u32).collect();
+    starts.sort_unstable_by_key(|&i| (keys[i as usize], i));
+    let mut chain: Vec<u32> = Vec::new();
+    for s in starts {
+        let s = find_slot(&mut slot, s);
+        if !alive[s as usize] || done[s as usize] {
+            continue;
+        }
+        chain.push(s);
+        while let Some(&x) = chain.last() {
+            match best(&nodes, x) {
+                None => {
+                    done[x as usize] = true;
+                    chain.pop();
+                }
+                Some(y) if chain.len() >= 2 && chain[chain.len() - 2] == y => {
+                    chain.truncate(chain.len() - 2);
+                    let k = merge(&mut nodes, &mut alive, &mut uf, x, y);
+                    slot[x as usize] = k;
+                    slot[y as usize] = k;
+                    // The merged cluster may be someone's nearest neighbour again later.
+                    done[k as usize] = false;
+                }
+                Some(y) => chain.push(y),
+            }
+        }
+    }
+    (0..n as u32).map(|i| uf.find(i)).collect()
+}
+
+fn find_slot(slot: &mut [u32], mut x: u32) -> u32 {
+    while slot[x as usize] != x {
+        let next = slot[x as usize];
+        slot[x as usize] = slot[next as usize];
+        x = next;
+    }
+    x
+}
+
+/// Stories from the clusters: members, dates, a centroid label; each document's score is its
+/// strongest link inside its story.
+fn assemble(
+    feats: &[DocFeatures],
+    keys: &[u64],
+    edges: &[Edge],
+    root: Vec<u32>,
+    names: &Names,
+    cfg: &StoriesConfig,
+) -> StoriesResult {
+    let n = feats.len();
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, &r) in root.iter().enumerate() {
+        members.entry(r).or_default().push(i as u32);
+    }
+    let mut strongest = vec![f64::NAN; n];
+    for e in edges {
+        if root[e.a as usize] == root[e.b as usize] {
+            for d in [e.a, e.b] {
+                let s = &mut strongest[d as usize];
+                if s.is_nan() || e.sim > *s {
+                    *s = e.sim;
+                }
+            }
+        }
+    }
+    // Order-free story order: first date (undated last), then smallest content key.
+    let mut groups: Vec<Vec<u32>> = members.into_values().collect();
+    let sort_key = |g: &Vec<u32>| {
+        let first = g.iter().filter_map(|&d| feats[d as usize].date).min();
+        let key = g.iter().map(|&d| (keys[d as usize], d)).min();
+        (first.is_none(), first, key)
+    };
+    groups.par_sort_unstable_by_key(sort_key);
+    let mut assignments = vec![
+        Assignment {
+            doc: 0,
+            story: 0,
+            score: 1.0,
+            started: false
+        };
+        n
+    ];
+    let stories: Vec<Story> = groups
+        .par_iter()
+        .enumerate()
+        .map(|(id, g)| {
+            let mut g = g.clone();
+            g.sort_unstable();
+            // The centroid, summed in document order (a fixed order).
+            let mut terms: Vec<(u32, f32)> = Vec::new();
+            let mut entities: Vec<(u32, f32)> = Vec::new();
+            for &d in &g {
+                let f = &feats[d as usize];
+                terms = add_sparse(&terms, &f.terms, cfg.max_story_terms);
+                entities = add_sparse(&entities, &f.entities, cfg.max_story_terms);
+            }
+            let (lab, top_entities, top_terms) =
+                label(&names.terms, &names.entities, &terms, &entities);
+            let dates = g.iter().filter_map(|&d| feats[d as usize].date);
+            Story {
+                id: id as u32,
+                first_seen: dates.clone().min(),
+                last_seen: dates.max(),
+                members: g,
+                label: lab,
+                top_entities,
+                top_terms,
+            }
+        })
+        .collect();
+    for s in &stories {
+        let first = s
+            .members
+            .iter()
+            .min_by_key(|&&d| {
+                let f = &feats[d as usize];
+                (f.date.is_none(), f.date, keys[d as usize], d)
+            })
+            .copied();
+        for &d in &s.members {
+            let st = strongest[d as usize];
+            assignments[d as usize] = Assignment {
+                doc: d,
+                story: s.id,
+                score: if st.is_nan() { 1.0 } else { st },
+                started: Some(d) == first,
+            };
+        }
+    }
+    StoriesResult {
+        stories,
+        assignments,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(a: u32, b: u32, sim: f64) -> Edge {
+        Edge { a, b, sim }
+    }
+
+    #[test]
+    fn average_link_uses_all_pairs() {
+        // 0-1 strongly, 2 linked to 0 only: average of {0,1}×{2} = 0.5 / 2 = 0.25.
+        let keys = [10, 20, 30];
+        let edges = [edge(0, 1, 0.9), edge(0, 2, 0.5)];
+        let r = average_link(3, &keys, &edges, &[], 0.3);
+        assert_eq!(r[0], r[1]);
+        assert_ne!(r[0], r[2]);
+        let r = average_link(3, &keys, &edges, &[], 0.2);
+        assert!(r[0] == r[1] && r[1] == r[2]);
+    }
+
+    #[test]
+    fn linked_documents_stay_together() {
+        let keys = [1, 2, 3];
+        let r = average_link(3, &keys, &[], &[(0, 2)], 0.5);
+        assert_eq!(r[0], r[2]);
+        assert_ne!(r[0], r[1]);
+    }
+
+    #[test]
+    fn empty_collection() {
+        let r = cluster(&[], &StoriesConfig::default()).unwrap();
+        assert!(r.stories.is_empty() && r.assignments.is_empty());
+    }
+
+    #[test]
+    fn names_prefer_mixed_case_whatever_the_order() {
+        let mut a = HashMap::new();
+        put(&mut a, 1, "PUTIN");
+        put(&mut a, 1, "Putin");
+        let mut b = HashMap::new();
+        put(&mut b, 1, "Putin");
+        put(&mut b, 1, "PUTIN");
+        assert_eq!(a[&1], "Putin");
+        assert_eq!(b[&1], "Putin");
+    }
+}
