@@ -6,8 +6,8 @@
 //!    posted; documents sharing keys are candidates, the ones sharing the most are scored
 //!    with [`crate::pair_similarity`], and the [`StoriesConfig::neighbors`] most similar are
 //!    kept. A key held by very many documents is read only around the document (in date
-//!    order, then content order), so no document reads more than
-//!    [`StoriesConfig::max_postings`] entries per key: the work is linear in the collection.
+//!    order, then content order), so no document reads more than 64 entries per key: the
+//!    work is linear in the collection.
 //! 3. Average-link clustering of that graph (nearest-neighbour chains), stopped at
 //!    [`StoriesConfig::link_threshold`]: two stories are linked while the average similarity
 //!    over all pairs of their documents reaches the threshold, a pair the graph does not hold
@@ -18,7 +18,7 @@
 
 use crate::cluster::{add_sparse, index_keys, label, Assignment, StoriesResult, Story};
 use crate::dates::resolve_dates;
-use crate::features::extract;
+use crate::features::{extract_into, name_term, KeyMap};
 use crate::model::{pair_similarity, Collection, DocFeatures};
 use crate::{StoriesConfig, StoriesError, StoryDoc};
 use rayon::prelude::*;
@@ -26,9 +26,15 @@ use std::collections::HashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Candidates scored in full per document (those sharing the most keys with it).
-const MAX_SCORED: usize = 96;
-/// A document queries this many times the keys it posts.
-const QUERY_KEYS: usize = 3;
+const MAX_SCORED: usize = 32;
+/// Keys a document posts (its heaviest terms, and half as many entities).
+const POST_KEYS: usize = 8;
+/// Keys a document looks up: it finds another when one of its heavier keys is among the
+/// other's heaviest.
+const QUERY_KEYS: usize = 24;
+/// Entries read from one key's list: all of a short list, else this many around the
+/// document in posting order (date, then content). Bounds the work per document.
+const WINDOW: usize = 64;
 /// Documents whose features are extracted together (bounds the names held at once).
 const CHUNK: usize = 4096;
 
@@ -60,17 +66,12 @@ pub fn cluster_linked(
     for chunk in docs.chunks(CHUNK) {
         let (counts, chunk_names) = chunk
             .par_iter()
-            .map(|d| {
-                let r = extract(d, cfg);
-                let mut nm = Names::default();
-                nm.learn(&r);
-                ((r.terms, r.entities), nm)
-            })
             .fold(
                 || (Vec::new(), Names::default()),
-                |(mut v, mut acc), (c, nm)| {
-                    v.push(c);
-                    acc.merge(nm);
+                |(mut v, mut acc), d| {
+                    let r = extract_into(d, cfg, &mut acc.terms);
+                    acc.learn(&r);
+                    v.push((r.terms, r.entities));
                     (v, acc)
                 },
             )
@@ -115,8 +116,8 @@ pub fn cluster_linked(
 /// the choice does not depend on which document came first.
 #[derive(Default)]
 struct Names {
-    terms: HashMap<u32, String>,
-    entities: HashMap<u32, String>,
+    terms: KeyMap<u32, String>,
+    entities: KeyMap<u32, String>,
 }
 
 fn better(new: &str, old: &str) -> bool {
@@ -124,9 +125,9 @@ fn better(new: &str, old: &str) -> bool {
     (lower(new), std::cmp::Reverse(new)) > (lower(old), std::cmp::Reverse(old))
 }
 
-fn put(map: &mut HashMap<u32, String>, k: u32, v: &str) {
+fn put(map: &mut KeyMap<u32, String>, k: u32, v: &str) {
     match map.get_mut(&k) {
-        Some(old) if better(v, old) => *old = v.to_string(),
+        Some(old) if old != v && better(v, old) => *old = v.to_string(),
         Some(_) => {}
         None => {
             map.insert(k, v.to_string());
@@ -135,10 +136,8 @@ fn put(map: &mut HashMap<u32, String>, k: u32, v: &str) {
 }
 
 impl Names {
+    /// Learns a document's entity names (its terms were named while it was read).
     fn learn(&mut self, raw: &crate::features::Raw) {
-        for (&k, v) in &raw.term_names {
-            put(&mut self.terms, k, v);
-        }
         for (&k, v) in &raw.entity_names {
             put(&mut self.entities, k, v);
         }
@@ -153,7 +152,7 @@ impl Names {
             (other, std::mem::take(self))
         };
         for (k, v) in b.terms {
-            put(&mut a.terms, k, &v);
+            name_term(&mut a.terms, k, &v);
         }
         for (k, v) in b.entities {
             put(&mut a.entities, k, &v);
@@ -185,52 +184,80 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
     for (r, &i) in rank_order.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
-    let doc_keys: Vec<Vec<u64>> = feats
-        .par_iter()
-        .map(|f| index_keys(&f.terms, &f.entities, cfg.index_keys))
-        .collect();
-    // A document looks further than it posts: it finds another when one of its heavier keys
-    // is among the other's heaviest.
-    let query_keys: Vec<Vec<u64>> = feats
-        .par_iter()
-        .map(|f| index_keys(&f.terms, &f.entities, QUERY_KEYS * cfg.index_keys))
-        .collect();
     // (key, rank) for every posted key, sorted: each key's list is in posting order.
-    let rank_ref = &rank;
-    let mut postings: Vec<(u64, u32)> = doc_keys
+    let mut postings: Vec<(u64, u32)> = feats
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, ks)| ks.iter().map(move |&k| (k, rank_ref[i])))
+        .flat_map_iter(|(i, f)| {
+            let r = rank[i];
+            index_keys(&f.terms, &f.entities, POST_KEYS)
+                .into_iter()
+                .map(move |k| (k, r))
+        })
         .collect();
     postings.par_sort_unstable();
-    let half = cfg.max_postings.div_ceil(2);
+    // Where each key's list starts and ends.
+    let mut lists: HashMap<u64, (u32, u32)> = HashMap::new();
+    for (at, run) in postings.chunk_by(|x, y| x.0 == y.0).scan(0usize, |at, run| {
+        let start = *at;
+        *at += run.len();
+        Some((start, run))
+    }) {
+        lists.insert(run[0].0, (at as u32, (at + run.len()) as u32));
+    }
+    let ranks: Vec<u32> = postings.iter().map(|p| p.1).collect();
+    drop(postings);
     let floor = cfg.link_threshold / 2.0;
+    // Few, long tasks: each allocates its scratch arrays once.
+    let min_len = (n / 64).max(256);
     let mut edges: Vec<Edge> = (0..n)
         .into_par_iter()
-        .flat_map_iter(|i| {
-            let mut cands: Vec<u32> = Vec::new();
-            for &k in &query_keys[i] {
-                let lo = postings.partition_point(|&(pk, _)| pk < k);
-                let hi = postings.partition_point(|&(pk, _)| pk <= k);
-                let list = &postings[lo..hi];
-                let (from, to) = if list.len() <= cfg.max_postings {
-                    (0, list.len())
-                } else {
-                    let at = list.partition_point(|&(_, r)| r < rank[i]);
-                    let from = at.saturating_sub(half).min(list.len() - cfg.max_postings);
-                    (from, from + cfg.max_postings)
-                };
-                cands.extend(list[from..to].iter().map(|&(_, r)| rank_order[r as usize]));
-            }
-            cands.retain(|&j| j as usize != i);
-            cands.sort_unstable();
-            // (shared keys, content key, doc) — most shared first, ties by content.
-            let mut counted: Vec<(u32, u64, u32)> = Vec::new();
-            for run in cands.chunk_by(|a, b| a == b) {
-                counted.push((run.len() as u32, keys[run[0] as usize], run[0]));
-            }
-            counted.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-            counted.truncate(MAX_SCORED);
+        .with_min_len(min_len)
+        .map_init(
+            || (vec![0u32; n], vec![0u32; n]),
+            |(stamp, hits), i| {
+                // Documents sharing keys with `i`, counted in scratch arrays stamped by `i`.
+                let mark = i as u32 + 1;
+                let mut touched: Vec<u32> = Vec::new();
+                let f = &feats[i];
+                for k in index_keys(&f.terms, &f.entities, QUERY_KEYS) {
+                    let Some(&(lo, hi)) = lists.get(&k) else {
+                        continue;
+                    };
+                    let list = &ranks[lo as usize..hi as usize];
+                    let (from, to) = if list.len() <= WINDOW {
+                        (0, list.len())
+                    } else {
+                        let at = list.partition_point(|&r| r < rank[i]);
+                        let from = at.saturating_sub(WINDOW / 2).min(list.len() - WINDOW);
+                        (from, from + WINDOW)
+                    };
+                    for &r in &list[from..to] {
+                        let j = rank_order[r as usize];
+                        if j as usize == i {
+                            continue;
+                        }
+                        if stamp[j as usize] != mark {
+                            stamp[j as usize] = mark;
+                            hits[j as usize] = 0;
+                            touched.push(j);
+                        }
+                        hits[j as usize] += 1;
+                    }
+                }
+                // (shared keys, content key, doc): most shared first, ties by content.
+                let mut counted: Vec<(std::cmp::Reverse<u32>, u64, u32)> = touched
+                    .iter()
+                    .map(|&j| (std::cmp::Reverse(hits[j as usize]), keys[j as usize], j))
+                    .collect();
+                if counted.len() > MAX_SCORED {
+                    counted.select_nth_unstable(MAX_SCORED);
+                    counted.truncate(MAX_SCORED);
+                }
+                (i, counted)
+            },
+        )
+        .flat_map_iter(|(i, counted)| {
             let fi = &feats[i];
             let mut scored: Vec<(f64, u64, u32)> = counted
                 .into_iter()
@@ -513,10 +540,10 @@ mod tests {
 
     #[test]
     fn names_prefer_mixed_case_whatever_the_order() {
-        let mut a = HashMap::new();
+        let mut a = KeyMap::default();
         put(&mut a, 1, "PUTIN");
         put(&mut a, 1, "Putin");
-        let mut b = HashMap::new();
+        let mut b = KeyMap::default();
         put(&mut b, 1, "Putin");
         put(&mut b, 1, "PUTIN");
         assert_eq!(a[&1], "Putin");

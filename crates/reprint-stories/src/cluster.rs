@@ -337,9 +337,9 @@ impl Engine {
 
 /// A story's label from its centroid: up to three entity names (full names preferred over
 /// their last word), then up to five terms not already in those names.
-pub(crate) fn label(
-    term_names: &HashMap<u32, String>,
-    entity_names: &HashMap<u32, String>,
+pub(crate) fn label<S: std::hash::BuildHasher, T: std::hash::BuildHasher>(
+    term_names: &HashMap<u32, String, S>,
+    entity_names: &HashMap<u32, String, T>,
     terms: &[(u32, f32)],
     entities: &[(u32, f32)],
 ) -> (String, Vec<String>, Vec<String>) {

@@ -10,10 +10,38 @@ use crate::stopwords::is_stopword;
 use crate::{StoriesConfig, StoryDoc};
 use reprint_text::Span;
 use std::collections::{HashMap, HashSet};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use std::hash::{BuildHasherDefault, Hasher};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 const TERM_SEED: u64 = 0x7465_726d;
 const ENTITY_SEED: u64 = 0x656e_7469;
+
+/// A hasher for keys that are already hashes (term and entity keys): one multiply.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by term or entity keys.
+pub type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 /// Key of a normalized term.
 pub fn term_key(norm: &str) -> u32 {
@@ -33,9 +61,9 @@ pub struct Raw<'a> {
     /// (entity key, weighted count).
     pub entities: Vec<(u32, f32)>,
     /// Surface form of each term key (lowercase normalized form).
-    pub term_names: HashMap<u32, String>,
+    pub term_names: KeyMap<u32, String>,
     /// Surface form of each entity key (as written, possessive stripped).
-    pub entity_names: HashMap<u32, &'a str>,
+    pub entity_names: KeyMap<u32, &'a str>,
 }
 
 /// One word as the scanner sees it.
@@ -135,9 +163,9 @@ coach captain officer minister's presidents";
 fn is_role(lower: &str) -> bool {
     use std::collections::HashSet;
     use std::sync::OnceLock;
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| ROLES.split_whitespace().collect())
-        .contains(lower)
+    static SET: OnceLock<HashSet<u64, BuildHasherDefault<KeyHasher>>> = OnceLock::new();
+    SET.get_or_init(|| ROLES.split_whitespace().map(|r| xxh3_64(r.as_bytes())).collect())
+        .contains(&xxh3_64(lower.as_bytes()))
 }
 
 fn is_calendar(lower: &str) -> bool {
@@ -170,23 +198,23 @@ fn normalize_term(word: &str, out: &mut String) {
     }
 }
 
-struct Builder<'a> {
-    terms: HashMap<u32, f32>,
-    entities: HashMap<u32, f32>,
-    term_names: HashMap<u32, String>,
-    entity_names: HashMap<u32, &'a str>,
+struct Builder<'a, 'm> {
+    terms: KeyMap<u32, f32>,
+    entities: KeyMap<u32, f32>,
+    term_names: &'m mut KeyMap<u32, String>,
+    entity_names: KeyMap<u32, &'a str>,
     buf: String,
     number_boost: f32,
     /// Words the document also writes in lowercase: capitalized, they start a sentence or a
     /// headline ("Lohan Checks Into Rehab"), they do not name anyone.
-    common: HashSet<&'a str>,
+    common: HashSet<u64, BuildHasherDefault<KeyHasher>>,
 }
 
-impl<'a> Builder<'a> {
+impl<'a> Builder<'a, '_> {
     fn term(&mut self, norm: &str, w: f32) {
         let k = term_key(norm);
         *self.terms.entry(k).or_insert(0.0) += w;
-        self.term_names.entry(k).or_insert_with(|| norm.to_string());
+        name_term(self.term_names, k, norm);
     }
 
     fn add_word(&mut self, word: &str, w: f32) {
@@ -295,7 +323,7 @@ impl<'a> Builder<'a> {
             } else {
                 String::new()
             };
-            if capital && self.common.contains(strip_possessive(&lower)) {
+            if capital && self.common.contains(&xxh3_64(strip_possessive(&lower).as_bytes())) {
                 self.flush(text, &run, run_w);
                 run.clear();
             } else if capital {
@@ -324,29 +352,53 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn sorted(map: HashMap<u32, f32>) -> Vec<(u32, f32)> {
+fn sorted(map: KeyMap<u32, f32>) -> Vec<(u32, f32)> {
     let mut v: Vec<(u32, f32)> = map.into_iter().collect();
     v.sort_unstable_by_key(|&(k, _)| k);
     v
+}
+
+/// Names `k` by `norm` unless it has a name already; of two names for one key (a hash
+/// collision) the smaller wins, whatever the order they come in.
+pub(crate) fn name_term(names: &mut KeyMap<u32, String>, k: u32, norm: &str) {
+    match names.get(&k) {
+        Some(old) if old.as_str() <= norm => {}
+        _ => {
+            names.insert(k, norm.to_string());
+        }
+    }
 }
 
 /// Counts of one document: title words weighted by `title_boost`, lead sentences by
 /// `lead_boost`; words inside `doc.mask` are skipped. A leading `date YYYY-MM-DD` header is
 /// not content.
 pub fn extract<'a>(doc: &StoryDoc<'a>, cfg: &StoriesConfig) -> Raw<'a> {
+    let mut names = KeyMap::default();
+    let mut raw = extract_into(doc, cfg, &mut names);
+    raw.term_names = names;
+    raw
+}
+
+/// [`extract`], naming the document's terms in `term_names` (shared by many documents)
+/// instead of in the result.
+pub fn extract_into<'a>(
+    doc: &StoryDoc<'a>,
+    cfg: &StoriesConfig,
+    term_names: &mut KeyMap<u32, String>,
+) -> Raw<'a> {
     let mut b = Builder {
-        terms: HashMap::new(),
-        entities: HashMap::new(),
-        term_names: HashMap::new(),
-        entity_names: HashMap::new(),
+        terms: KeyMap::with_capacity_and_hasher(doc.text.len() / 12, Default::default()),
+        entities: KeyMap::with_capacity_and_hasher(doc.text.len() / 64, Default::default()),
+        term_names,
+        entity_names: KeyMap::with_capacity_and_hasher(doc.text.len() / 64, Default::default()),
         buf: String::new(),
         number_boost: cfg.number_boost,
-        common: HashSet::new(),
+        common: HashSet::with_capacity_and_hasher(doc.text.len() / 8, Default::default()),
     };
     for zone in doc.title.into_iter().chain([doc.text]) {
         scan(zone, 0, &[], |w| {
             if w.s.chars().next().is_some_and(char::is_lowercase) {
-                b.common.insert(w.s);
+                b.common.insert(xxh3_64(w.s.as_bytes()));
             }
         });
     }
@@ -369,7 +421,7 @@ pub fn extract<'a>(doc: &StoryDoc<'a>, cfg: &StoriesConfig) -> Raw<'a> {
     Raw {
         terms: sorted(b.terms),
         entities: sorted(b.entities),
-        term_names: b.term_names,
+        term_names: KeyMap::default(),
         entity_names: b.entity_names,
     }
 }

@@ -1,8 +1,7 @@
 //! Collection statistics, weighted document features and pair similarity.
 
-use crate::features::{extract, Raw};
+use crate::features::{extract, KeyMap, Raw};
 use crate::{DocDate, StoriesConfig, StoriesError, StoryDoc};
-use std::collections::HashMap;
 
 /// Document frequencies of terms and entities in a collection, for IDF weights.
 ///
@@ -11,8 +10,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Collection {
     cfg: StoriesConfig,
-    term_df: HashMap<u32, u32>,
-    entity_df: HashMap<u32, u32>,
+    term_df: KeyMap<u32, u32>,
+    entity_df: KeyMap<u32, u32>,
     docs: u64,
 }
 
@@ -48,8 +47,8 @@ impl Collection {
         cfg.validate()?;
         Ok(Collection {
             cfg,
-            term_df: HashMap::new(),
-            entity_df: HashMap::new(),
+            term_df: KeyMap::default(),
+            entity_df: KeyMap::default(),
             docs: 0,
         })
     }
@@ -138,7 +137,7 @@ impl Collection {
         date: Option<i64>,
         embedding: Option<&[f32]>,
     ) -> DocFeatures {
-        let weigh = |counts: &[(u32, f32)], df: &HashMap<u32, u32>, keep: usize| {
+        let weigh = |counts: &[(u32, f32)], df: &KeyMap<u32, u32>, keep: usize| {
             let v: Vec<(u32, f32)> = counts
                 .iter()
                 .map(|&(k, tf)| {
