@@ -413,9 +413,11 @@ pub struct StoriesArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct StoriesOptions {
-    /// Lowest similarity for a document to join a story (else it starts a new one).
-    #[arg(long, default_value_t = stories_dflt().join_threshold)]
-    pub join_threshold: f64,
+    /// Lowest similarity for documents to form one story. Batch: the average similarity
+    /// over all pairs of two groups' documents [default: 0.425]. With --stream: a
+    /// document's similarity to a story's centroid [default: 0.4].
+    #[arg(long)]
+    pub join_threshold: Option<f64>,
     /// Days after which the time factor of a similarity has halved.
     #[arg(long, default_value_t = stories_dflt().half_life_days)]
     pub half_life_days: f64,
@@ -424,8 +426,9 @@ pub struct StoriesOptions {
     pub window_days: i64,
     /// Streaming mode: documents arrive in date order (undated last, then input order);
     /// each joins a story or starts one, using only what came before it (first-story
-    /// detection). Without it, the whole collection is clustered at once and a final pass
-    /// may merge stories.
+    /// detection). Without it, the whole collection is clustered at once (average link over
+    /// each document's most similar others), and the result does not depend on the order
+    /// of the input.
     #[arg(long)]
     pub stream: bool,
     /// Metadata field holding a dense embedding of each document (a JSON array of numbers,

@@ -169,11 +169,21 @@ pub(crate) fn config(
             ..ReuseConfig::default()
         }),
         stories: stories.map(|o| StoriesSettings {
-            config: StoriesConfig {
-                join_threshold: o.join_threshold,
-                half_life_days: o.half_life_days,
-                window_days: o.window_days,
-                ..StoriesConfig::default()
+            config: {
+                let d = StoriesConfig::default();
+                StoriesConfig {
+                    join_threshold: o
+                        .join_threshold
+                        .filter(|_| o.stream)
+                        .unwrap_or(d.join_threshold),
+                    link_threshold: o
+                        .join_threshold
+                        .filter(|_| !o.stream)
+                        .unwrap_or(d.link_threshold),
+                    half_life_days: o.half_life_days,
+                    window_days: o.window_days,
+                    ..d
+                }
             },
             stream: o.stream,
             embedding_field: o.embedding_field.clone(),

@@ -127,8 +127,26 @@ pub fn date_basis(d: &DocDate) -> String {
     }
 }
 
-/// The `story` record.
-pub fn story_record(s: &Story, id: impl Fn(u32) -> String) -> StoryRecord {
+/// Titles a story record shows.
+const STORY_TITLES: usize = 10;
+
+/// The `story` record; `title` gives a member's metadata title.
+pub fn story_record(
+    s: &Story,
+    id: impl Fn(u32) -> String,
+    title: impl Fn(u32) -> Option<String>,
+) -> StoryRecord {
+    let mut titles: Vec<String> = Vec::new();
+    for &m in &s.members {
+        if titles.len() == STORY_TITLES {
+            break;
+        }
+        if let Some(t) = title(m).filter(|t| !t.trim().is_empty()) {
+            if !titles.contains(&t) {
+                titles.push(t);
+            }
+        }
+    }
     StoryRecord {
         id: s.id,
         size: s.members.len() as u64,
@@ -138,6 +156,7 @@ pub fn story_record(s: &Story, id: impl Fn(u32) -> String) -> StoryRecord {
         label: s.label.clone(),
         top_entities: s.top_entities.clone(),
         top_terms: s.top_terms.clone(),
+        titles,
     }
 }
 

@@ -253,6 +253,10 @@ impl Engine {
     }
 }
 
+/// What the summary and the report say when no document has a date.
+pub const UNDATED_STORIES: &str = "no document has a date: stories are grouped without time \
+and may be broader than single events (give dates with --date-field, a `date` header line or a dateline)";
+
 /// Runs `f` on the calling thread as the only worker of a one-thread pool: parallel
 /// iterators inside run sequentially, and no thread is spawned.
 fn caller_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
@@ -424,7 +428,9 @@ impl Analysis {
         }
         if let Some(st) = &self.stories {
             for s in &st.stories {
-                sink.write(&Finding::Story(findings::story_record(s, &id)))?;
+                sink.write(&Finding::Story(findings::story_record(s, &id, |m| {
+                    self.outcome.docs[m as usize].title().map(str::to_string)
+                })))?;
             }
             for a in &st.assignments {
                 let date = self.dates[a.doc as usize].as_ref();
@@ -481,10 +487,19 @@ impl Analysis {
                 "candidate_pairs": r.stats.candidates.candidate_pairs,
                 "aligned_pairs": r.stats.aligned_pairs,
             })),
-            "stories": self.stories.as_ref().map(|r| json!({
-                "stories": r.stories.len(),
-                "largest": r.stories.iter().map(|s| s.members.len()).max().unwrap_or(0),
-            })),
+            "stories": self.stories.as_ref().map(|r| {
+                let dated = self.dates.iter().filter(|d| d.is_some()).count();
+                let mut v = json!({
+                    "stories": r.stories.len(),
+                    "largest": r.stories.iter().map(|s| s.members.len()).max().unwrap_or(0),
+                    "mode": if self.cfg.stories.as_ref().is_some_and(|s| s.stream) { "stream" } else { "batch" },
+                    "dated_documents": dated,
+                });
+                if dated == 0 && !r.assignments.is_empty() {
+                    v["note"] = json!(UNDATED_STORIES);
+                }
+                v
+            }),
             "seconds": {
                 "read_and_fingerprint": round3(out.seconds_fingerprint),
                 "candidates_verify_cluster": round3(out.seconds_dedup),

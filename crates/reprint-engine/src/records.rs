@@ -150,6 +150,10 @@ pub struct StoryRecord {
     pub top_entities: Vec<String>,
     /// Most weighted terms.
     pub top_terms: Vec<String>,
+    /// Titles (metadata `title`) of the members that have one, in member order, distinct,
+    /// at most ten.
+    #[serde(default)]
+    pub titles: Vec<String>,
 }
 
 /// A document's place in a story.
@@ -307,6 +311,7 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("label", Col::Str),
             ("top_entities", Col::StrList),
             ("top_terms", Col::StrList),
+            ("titles", Col::StrList),
         ],
     ),
     (

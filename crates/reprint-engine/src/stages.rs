@@ -3,9 +3,9 @@
 
 use crate::pipeline::DocRow;
 use crate::EngineError;
+use reprint_dedup::DedupResult;
 use reprint_reuse::{find_reuse, DocRef, ReuseConfig, ReuseResult, Span};
 use reprint_stories::dates::{resolve_dates, DocDate};
-use reprint_dedup::DedupResult;
 use reprint_stories::{cluster_linked, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
 
 fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {

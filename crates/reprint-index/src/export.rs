@@ -220,7 +220,9 @@ pub(crate) fn export<S: Sink>(
                 }
                 let mut s = s;
                 s.members = members;
-                put!(Finding::Story(findings::story_record(&s, id)));
+                put!(Finding::Story(findings::story_record(&s, id, |m| {
+                    metas[m as usize].title.clone()
+                })));
             }
             for (i, m) in metas.iter().enumerate() {
                 if let Some((story, score, started)) = m.story {
@@ -401,7 +403,11 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
     if let Some((story, score, started)) = m.story {
         let guard = index.stories.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(st) = guard.as_ref().and_then(|s| s.story(story)) {
-            let mut rec = findings::story_record(&st, |_| String::new());
+            let mut rec = findings::story_record(
+                &st,
+                |_| String::new(),
+                |x| view.meta(x).ok().and_then(|m| m.title),
+            );
             rec.members = st.members.iter().filter_map(|&x| name(x).ok()).collect();
             rec.size = rec.members.len() as u64;
             out.push(Finding::Story(rec));

@@ -1016,7 +1016,17 @@ impl Index {
                         members.push(n);
                     }
                 }
-                let mut rec = findings::story_record(&st, |_| String::new());
+                let mut rec = findings::story_record(
+                    &st,
+                    |_| String::new(),
+                    |x| {
+                        if x == d {
+                            doc.title.clone()
+                        } else {
+                            t.view.meta(x).ok().and_then(|m| m.title)
+                        }
+                    },
+                );
                 rec.members = members;
                 rec.size = rec.members.len() as u64;
                 out.push(Finding::Story(rec));

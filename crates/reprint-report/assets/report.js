@@ -195,9 +195,11 @@ window.addEventListener('error', e => {
         el('h3', null, s.label, ' ', el('span', { class: 'muted' }, `story #${s.id} · ${s.members.length} documents · ${s.first_seen || '?'} → ${s.last_seen || '?'}`)),
         bar,
         s.top_entities.length ? el('div', { class: 'chips' }, s.top_entities.map(e => el('span', { class: 'chip entity' }, e))) : null,
+        (s.titles || []).length ? el('ul', { class: 'titles' }, s.titles.map(t => el('li', null, t))) : null,
         chips(members, dateOf));
     }),
-    { extra: () => times.length ? el('div', { class: 'axis' }, el('span', null, new Date(tMin).toISOString().slice(0, 10)), el('span', null, new Date(tMax).toISOString().slice(0, 10))) : '' });
+    { extra: () => times.length ? el('div', { class: 'axis' }, el('span', null, new Date(tMin).toISOString().slice(0, 10)), el('span', null, new Date(tMax).toISOString().slice(0, 10)))
+      : D.stories.length ? el('p', { class: 'note undated' }, 'No document has a date: stories are grouped without time and may be broader than single events.') : '' });
 
   // ---- passages and boilerplate ---------------------------------------------------------
   let passageKind = 'all';

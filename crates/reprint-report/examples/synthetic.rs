@@ -151,6 +151,7 @@ fn synthetic(n: usize, text_bytes: usize) -> ReportData {
             top_entities: (0..5)
                 .map(|k| WORDS[(s + k) % WORDS.len()].to_string())
                 .collect(),
+            titles: Vec::new(),
         })
         .collect();
     ReportData {

@@ -148,4 +148,7 @@ pub struct StoryView {
     pub last_seen: Option<String>,
     /// The entities most characteristic of the story, most important first.
     pub top_entities: Vec<String>,
+    /// Titles of members (metadata `title`), distinct, in member order.
+    #[serde(default)]
+    pub titles: Vec<String>,
 }

@@ -126,6 +126,7 @@ fn seeds() -> ReportData {
             first_seen: Some("2022-02-01".into()),
             last_seen: Some("2022-02-02".into()),
             top_entities: vec!["Putin".into(), "Draghi".into(), "Kiev".into()],
+            titles: vec!["Putin and Draghi discuss gas".into()],
         }],
     }
 }

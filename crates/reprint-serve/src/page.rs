@@ -186,6 +186,7 @@ fn report_data(
                         first_seen: s.first_seen.clone(),
                         last_seen: s.last_seen.clone(),
                         top_entities: s.top_entities.clone(),
+                        titles: s.titles.clone(),
                     });
                 }
             }

@@ -64,7 +64,11 @@ fn main() {
         let mut coll = Collection::new(cfg.clone()).expect("config");
         docs.iter().for_each(|d| coll.add(d));
         let dates = resolve_dates(&docs);
-        let f: Vec<_> = docs.iter().zip(&dates).map(|(d, &dt)| coll.features(d, dt)).collect();
+        let f: Vec<_> = docs
+            .iter()
+            .zip(&dates)
+            .map(|(d, &dt)| coll.features(d, dt))
+            .collect();
         for i in 0..docs.len() {
             for j in i + 1..docs.len() {
                 if lines[i].get("group") == lines[j].get("group") {

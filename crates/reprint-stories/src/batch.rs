@@ -38,6 +38,9 @@ const WINDOW: usize = 64;
 /// Documents whose features are extracted together (bounds the names held at once).
 const CHUNK: usize = 4096;
 
+/// A document's weighted counts: terms, entities (key-sorted).
+type Counts = (Vec<(u32, f32)>, Vec<(u32, f32)>);
+
 /// Stories of a whole collection; see [`cluster_linked`].
 pub fn cluster(docs: &[StoryDoc], cfg: &StoriesConfig) -> Result<StoriesResult, StoriesError> {
     cluster_linked(docs, cfg, &[])
@@ -56,13 +59,16 @@ pub fn cluster_linked(
 ) -> Result<StoriesResult, StoriesError> {
     let mut collection = Collection::new(cfg.clone())?;
     let n = docs.len();
-    if let Some(&(a, b)) = linked.iter().find(|&&(a, b)| a as usize >= n || b as usize >= n) {
+    if let Some(&(a, b)) = linked
+        .iter()
+        .find(|&&(a, b)| a as usize >= n || b as usize >= n)
+    {
         panic!("linked pair ({a}, {b}) names a document past the {n} given");
     }
     let dates = resolve_dates(docs);
     // Pass 1: counts per document (kept compact) and the surface names of every key.
     let mut names = Names::default();
-    let mut raws: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = Vec::with_capacity(n);
+    let mut raws: Vec<Counts> = Vec::with_capacity(n);
     for chunk in docs.chunks(CHUNK) {
         let (counts, chunk_names) = chunk
             .par_iter()
@@ -103,7 +109,8 @@ pub fn cluster_linked(
         .par_iter()
         .map(|d| {
             let t = xxh3_64(d.text.as_bytes());
-            d.title.map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1))
+            d.title
+                .map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1))
         })
         .collect();
     let edges = graph(&feats, &keys, cfg);
@@ -144,13 +151,12 @@ impl Names {
     }
 
     fn merge(&mut self, other: Names) {
-        let (mut a, b) = if self.terms.len() + self.entities.len()
-            >= other.terms.len() + other.entities.len()
-        {
-            (std::mem::take(self), other)
-        } else {
-            (other, std::mem::take(self))
-        };
+        let (mut a, b) =
+            if self.terms.len() + self.entities.len() >= other.terms.len() + other.entities.len() {
+                (std::mem::take(self), other)
+            } else {
+                (other, std::mem::take(self))
+            };
         for (k, v) in b.terms {
             name_term(&mut a.terms, k, &v);
         }
@@ -198,11 +204,14 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
     postings.par_sort_unstable();
     // Where each key's list starts and ends.
     let mut lists: HashMap<u64, (u32, u32)> = HashMap::new();
-    for (at, run) in postings.chunk_by(|x, y| x.0 == y.0).scan(0usize, |at, run| {
-        let start = *at;
-        *at += run.len();
-        Some((start, run))
-    }) {
+    for (at, run) in postings
+        .chunk_by(|x, y| x.0 == y.0)
+        .scan(0usize, |at, run| {
+            let start = *at;
+            *at += run.len();
+            Some((start, run))
+        })
+    {
         lists.insert(run[0].0, (at as u32, (at + run.len()) as u32));
     }
     let ranks: Vec<u32> = postings.iter().map(|p| p.1).collect();
@@ -270,7 +279,9 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
                 .map(|(_, key, j)| (pair_similarity(fi, &feats[j as usize], cfg), key, j))
                 .filter(|&(s, _, _)| s >= floor)
                 .collect();
-            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            scored.sort_unstable_by(|a, b| {
+                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+            });
             scored.truncate(cfg.neighbors);
             let i = i as u32;
             scored.into_iter().map(move |(sim, _, j)| Edge {
@@ -317,7 +328,12 @@ fn average_link(
     let mut uf = reprint_text::UnionFind::new(n);
     // Slot of each live cluster's root (the slot holds the merged node).
     let mut alive = vec![true; n];
-    let merge = |nodes: &mut Vec<Node>, alive: &mut Vec<bool>, uf: &mut reprint_text::UnionFind, x: u32, y: u32| -> u32 {
+    let merge = |nodes: &mut Vec<Node>,
+                 alive: &mut Vec<bool>,
+                 uf: &mut reprint_text::UnionFind,
+                 x: u32,
+                 y: u32|
+     -> u32 {
         // Keep the node with more neighbours; move the other into it.
         let (keep, gone) = if nodes[x as usize].sums.len() >= nodes[y as usize].sums.len() {
             (x, y)

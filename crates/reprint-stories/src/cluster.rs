@@ -316,7 +316,12 @@ impl Engine {
     }
 
     fn label(&self, st: &State) -> (String, Vec<String>, Vec<String>) {
-        label(&self.term_names, &self.entity_names, &st.terms, &st.entities)
+        label(
+            &self.term_names,
+            &self.entity_names,
+            &st.terms,
+            &st.entities,
+        )
     }
 
     fn story(&self, id: u32, st: &State) -> Story {
@@ -568,5 +573,4 @@ mod tests {
         assert_eq!(gap(Some(10), Some(12), Some(7)), Some(3));
         assert_eq!(gap(None, None, Some(7)), None);
     }
-
 }

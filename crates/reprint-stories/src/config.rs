@@ -86,8 +86,6 @@ mod defaults {
     pub fn neighbors() -> usize {
         24
     }
-
-
 }
 
 /// What can go wrong in this crate.

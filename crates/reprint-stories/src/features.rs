@@ -164,8 +164,13 @@ fn is_role(lower: &str) -> bool {
     use std::collections::HashSet;
     use std::sync::OnceLock;
     static SET: OnceLock<HashSet<u64, BuildHasherDefault<KeyHasher>>> = OnceLock::new();
-    SET.get_or_init(|| ROLES.split_whitespace().map(|r| xxh3_64(r.as_bytes())).collect())
-        .contains(&xxh3_64(lower.as_bytes()))
+    SET.get_or_init(|| {
+        ROLES
+            .split_whitespace()
+            .map(|r| xxh3_64(r.as_bytes()))
+            .collect()
+    })
+    .contains(&xxh3_64(lower.as_bytes()))
 }
 
 fn is_calendar(lower: &str) -> bool {
@@ -302,6 +307,7 @@ impl<'a> Builder<'a, '_> {
         let mut run: Vec<(usize, usize, bool)> = Vec::new();
         let mut run_w = body_w;
         let text_start = text.as_ptr() as usize;
+        let headlines = headline_lines(text);
         scan(text, base, mask, |w| {
             if w.ends_sentence_before {
                 sentences += 1;
@@ -323,7 +329,13 @@ impl<'a> Builder<'a, '_> {
             } else {
                 String::new()
             };
-            if capital && self.common.contains(&xxh3_64(strip_possessive(&lower).as_bytes())) {
+            let in_headline = headlines.iter().any(|&(a, b)| a <= s && s < b);
+            if capital
+                && in_headline
+                && self
+                    .common
+                    .contains(&xxh3_64(strip_possessive(&lower).as_bytes()))
+            {
                 self.flush(text, &run, run_w);
                 run.clear();
             } else if capital {
@@ -350,6 +362,27 @@ impl<'a> Builder<'a, '_> {
             self.add_name(text, run, w);
         }
     }
+}
+
+/// Byte ranges of the lines of `text` written in title case ("Lohan Checks Into Rehab"):
+/// most of their longer words capitalized. There a capital does not mark a name.
+fn headline_lines(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let (mut long, mut caps) = (0usize, 0usize);
+        for w in line.split(|c: char| !c.is_alphanumeric()) {
+            if w.chars().count() >= 4 {
+                long += 1;
+                caps += w.chars().next().is_some_and(char::is_uppercase) as usize;
+            }
+        }
+        if long >= 3 && caps * 4 >= long * 3 {
+            out.push((at, at + line.len()));
+        }
+        at += line.len();
+    }
+    out
 }
 
 fn sorted(map: KeyMap<u32, f32>) -> Vec<(u32, f32)> {

@@ -8,6 +8,7 @@ mod inputs;
 mod report;
 mod seeds;
 mod serve;
+mod stories;
 
 use serde_json::Value;
 use std::path::Path;

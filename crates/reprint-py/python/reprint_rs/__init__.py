@@ -422,8 +422,10 @@ def stories(
     """Documents about the same event, grouped: ``stories`` (members, first and last date,
     label) and ``story_assignments`` (each document's story and score). ``stream=True``
     takes documents in date order, each joining a story or starting one (as an index does).
-    Further settings of the stories level go in ``options`` (e.g. ``join_threshold``,
-    ``window_days``)."""
+    Without ``stream``, the whole collection is clustered at once and the stories do not
+    depend on the order of the documents. Further settings of the stories level go in
+    ``options`` (e.g. ``link_threshold`` for the batch clustering, ``join_threshold`` for
+    the stream, ``window_days``)."""
     cols = _columns(data, text=text, id=id, ids=ids, date=date, title=title)
     settings = dict(options)
     settings["stream"] = stream
