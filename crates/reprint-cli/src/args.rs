@@ -500,3 +500,29 @@ pub enum OutFormat {
     Csv,
     Parquet,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn join_threshold_help_states_the_engine_defaults() {
+        // The help names both defaults in words; they must be the engine's.
+        let d = stories_dflt();
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("stories")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(
+            help.contains(&format!("[default: {}]", d.link_threshold)),
+            "{help}"
+        );
+        assert!(
+            help.contains(&format!("[default: {}]", d.join_threshold)),
+            "{help}"
+        );
+    }
+}

@@ -1,10 +1,14 @@
 //! Words, terms and named entities of one document, before collection statistics.
 //!
-//! Terms are lowercased word unigrams without stopwords and digits, with a light English
-//! plural strip; scripts written without spaces give character bigrams. Entities are runs of
+//! Terms are lowercased word unigrams without stopwords, with a light English plural strip;
+//! numbers of two or more digits are terms of their own (`#2013`) when
+//! `StoriesConfig::number_boost` is above 0; scripts written without spaces give character
+//! bigrams. Entities are runs of
 //! capitalized words (not a lone word at a sentence start), split at role words such as
 //! `President` or `Minister`; a multi-word name also yields its last word, so "Putin"
-//! matches "Vladimir Putin".
+//! matches "Vladimir Putin". In a line written in title case (a headline) a capitalized word
+//! the document also writes in lowercase is not part of a name: "Lohan Checks Into Rehab"
+//! names Lohan only.
 
 use crate::stopwords::is_stopword;
 use crate::{StoriesConfig, StoryDoc};

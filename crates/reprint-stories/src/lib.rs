@@ -13,11 +13,15 @@
 //! 2. [`Collection`] turns a [`StoryDoc`] into [`DocFeatures`]: TF-IDF weighted word terms
 //!    (title and lead weighted higher, boilerplate spans masked), named entities as a
 //!    separate vector, the date, and an optional dense embedding supplied by the caller.
-//! 3. [`pair_similarity`] combines term cosine, entity cosine and a time decay.
-//! 4. [`StoryStream`] does streaming first-story detection: each document joins the most
-//!    similar recent story (found through an inverted index over story keys) or starts a
-//!    new one. [`cluster`] runs the stream over a whole collection in date order and merges
-//!    stories whose centroids turn out to be very similar.
+//! 3. [`pair_similarity`] combines term cosine, entity cosine and a time decay;
+//!    [`pair_evidence`] gives the parts, the explanation of a pair.
+//! 4. [`cluster`] (a whole collection) builds a sparse similarity graph from candidate
+//!    retrieval over each document's heaviest keys and clusters it by average link: every
+//!    piece of evidence counts at once, and the result does not depend on the input order.
+//!    [`cluster_linked`] also keeps given pairs (duplicates) in one story.
+//!    [`StoryStream`] does streaming first-story detection for arriving documents: each
+//!    joins the most similar recent story (found through an inverted index over story keys)
+//!    or starts a new one.
 //!
 //! Everything is pure and deterministic: no IO, no clock, and the same input gives the same
 //! stories whatever the number of threads.
