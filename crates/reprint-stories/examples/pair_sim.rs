@@ -3,7 +3,8 @@
 //! stdin: JSON lines `{"text1", "text2", "title1"?, "title2"?, "date1"?, "date2"?}`.
 //! stdout: one similarity per line, in input order. Document frequencies come from all texts
 //! of the input. Flags: `--cluster` reads `{"text", "title"?, "date"?}` lines instead and
-//! prints the story id of each document; `key=value` arguments override config fields
+//! prints the story id of each document; `--evidence` reads the same lines with a "group"
+//! and prints the evidence of every pair within a group; `key=value` arguments override config fields
 //! (`join_threshold=0.3`).
 use reprint_stories::dates::resolve_dates;
 use reprint_stories::{cluster, pair_similarity, Collection, StoriesConfig, StoryDoc};
@@ -40,6 +41,30 @@ fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty())
 }
 
+/// `{"text", "title"?, "date"?}` lines as documents.
+fn story_docs(lines: &[serde_json::Value]) -> Vec<StoryDoc<'_>> {
+    lines
+        .iter()
+        .map(|v| StoryDoc {
+            text: s(v, "text").unwrap_or(""),
+            title: s(v, "title"),
+            date: s(v, "date"),
+            ..StoryDoc::default()
+        })
+        .collect()
+}
+
+/// Features of `docs`, weighted by their own document frequencies.
+fn features(docs: &[StoryDoc], cfg: &StoriesConfig) -> Vec<reprint_stories::DocFeatures> {
+    let mut coll = Collection::new(cfg.clone()).expect("config");
+    docs.iter().for_each(|d| coll.add(d));
+    let dates = resolve_dates(docs);
+    docs.iter()
+        .zip(&dates)
+        .map(|(d, &dt)| coll.features(d, dt))
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cfg = config(&args);
@@ -52,23 +77,8 @@ fn main() {
     let mut out = out.lock();
     if args.iter().any(|a| a == "--evidence") {
         // Every pair of documents with the same "group": i, j and the evidence as JSON.
-        let docs: Vec<StoryDoc> = lines
-            .iter()
-            .map(|v| StoryDoc {
-                text: s(v, "text").unwrap_or(""),
-                title: s(v, "title"),
-                date: s(v, "date"),
-                ..StoryDoc::default()
-            })
-            .collect();
-        let mut coll = Collection::new(cfg.clone()).expect("config");
-        docs.iter().for_each(|d| coll.add(d));
-        let dates = resolve_dates(&docs);
-        let f: Vec<_> = docs
-            .iter()
-            .zip(&dates)
-            .map(|(d, &dt)| coll.features(d, dt))
-            .collect();
+        let docs = story_docs(&lines);
+        let f = features(&docs, &cfg);
         for i in 0..docs.len() {
             for j in i + 1..docs.len() {
                 if lines[i].get("group") == lines[j].get("group") {
@@ -80,15 +90,7 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--cluster") {
-        let docs: Vec<StoryDoc> = lines
-            .iter()
-            .map(|v| StoryDoc {
-                text: s(v, "text").unwrap_or(""),
-                title: s(v, "title"),
-                date: s(v, "date"),
-                ..StoryDoc::default()
-            })
-            .collect();
+        let docs = story_docs(&lines);
         let r = cluster(&docs, &cfg).expect("config");
         for a in &r.assignments {
             writeln!(out, "{}", a.story).unwrap();
@@ -106,14 +108,7 @@ fn main() {
             });
         }
     }
-    let mut coll = Collection::new(cfg.clone()).expect("config");
-    docs.iter().for_each(|d| coll.add(d));
-    let dates = resolve_dates(&docs);
-    let f: Vec<_> = docs
-        .iter()
-        .zip(&dates)
-        .map(|(d, &dt)| coll.features(d, dt))
-        .collect();
+    let f = features(&docs, &cfg);
     for p in f.chunks(2) {
         writeln!(out, "{:.6}", pair_similarity(&p[0], &p[1], &cfg)).unwrap();
     }

@@ -64,3 +64,18 @@ pub fn data_dir() -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// The member ids of each story record, in output order.
+pub fn story_members(recs: &[serde_json::Value]) -> Vec<Vec<&str>> {
+    of_type(recs, "story")
+        .iter()
+        .map(|s| {
+            s["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect()
+        })
+        .collect()
+}

@@ -1,7 +1,7 @@
 //! The five seed news texts: 000 and 001 are one TASS story (001 adds a headline); 002, 003
 //! and 004 stand alone.
 
-use crate::{news_dir, of_type, records};
+use crate::{news_dir, of_type, records, story_members};
 
 fn check_seed_findings(recs: &[serde_json::Value]) {
     let pairs = of_type(recs, "pair");
@@ -134,21 +134,6 @@ fn reuse_reports_the_pasted_paragraph_with_byte_offsets_in_both() {
     let passages = of_type(&recs, "passage");
     assert_eq!(passages.len(), aligns.len());
     assert!(passages.iter().all(|p| p["boilerplate"] == false));
-}
-
-/// The member ids of each story record, in output order.
-fn story_members(recs: &[serde_json::Value]) -> Vec<Vec<&str>> {
-    of_type(recs, "story")
-        .iter()
-        .map(|s| {
-            s["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap())
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

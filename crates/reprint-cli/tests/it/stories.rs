@@ -1,22 +1,15 @@
 //! The story level on real collections: events rather than topics, the same stories whatever
 //! the input order, copies of one article kept in one story.
 
-use crate::{data_dir, of_type, records};
+use crate::{data_dir, of_type, records, story_members};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// Each story's members, as a set of sets (story numbers do not matter).
 fn partition(recs: &[Value]) -> BTreeSet<BTreeSet<String>> {
-    of_type(recs, "story")
-        .iter()
-        .map(|s| {
-            s["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_string())
-                .collect()
-        })
+    story_members(recs)
+        .into_iter()
+        .map(|s| s.into_iter().map(str::to_string).collect())
         .collect()
 }
 
