@@ -301,8 +301,47 @@ struct Node {
     size: u32,
     /// Smallest (content key, document) of its members: the cluster's order-free identity.
     key: (u64, u32),
-    /// Neighbouring cluster → sum of the similarities of their document pairs.
-    sums: HashMap<u32, f64>,
+    /// (neighbouring cluster, sum of the similarities of their document pairs), by cluster.
+    sums: Vec<(u32, f64)>,
+}
+
+/// Adds `s` to `c`'s sum in the sorted list `v`.
+fn add_sum(v: &mut Vec<(u32, f64)>, c: u32, s: f64) {
+    match v.binary_search_by_key(&c, |e| e.0) {
+        Ok(i) => v[i].1 += s,
+        Err(i) => v.insert(i, (c, s)),
+    }
+}
+
+/// Removes `c` from the sorted list `v`.
+fn take_sum(v: &mut Vec<(u32, f64)>, c: u32) {
+    if let Ok(i) = v.binary_search_by_key(&c, |e| e.0) {
+        v.remove(i);
+    }
+}
+
+/// The neighbour sums of two merged clusters `keep` and `gone`: both lists summed, without
+/// the two themselves. Each sum is `keep`'s + `gone`'s, as each neighbour's own list adds it.
+fn merge_sums(a: &[(u32, f64)], b: &[(u32, f64)], keep: u32, gone: u32) -> Vec<(u32, f64)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let e = if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            i += 1;
+            a[i - 1]
+        } else if i == a.len() || b[j].0 < a[i].0 {
+            j += 1;
+            b[j - 1]
+        } else {
+            i += 1;
+            j += 1;
+            (a[i - 1].0, a[i - 1].1 + b[j - 1].1)
+        };
+        if e.0 != keep && e.0 != gone {
+            out.push(e);
+        }
+    }
+    out
 }
 
 /// Average-link clustering of the graph by nearest-neighbour chains; returns each
@@ -314,16 +353,23 @@ fn average_link(
     linked: &[(u32, u32)],
     threshold: f64,
 ) -> Vec<u32> {
+    let mut degree = vec![0u32; n];
+    for e in edges {
+        degree[e.a as usize] += 1;
+        degree[e.b as usize] += 1;
+    }
     let mut nodes: Vec<Node> = (0..n)
         .map(|i| Node {
             size: 1,
             key: (keys[i], i as u32),
-            sums: HashMap::new(),
+            sums: Vec::with_capacity(degree[i] as usize),
         })
         .collect();
+    drop(degree);
+    // Edges come sorted by (a, b): each node receives its neighbours in ascending order.
     for e in edges {
-        nodes[e.a as usize].sums.insert(e.b, e.sim);
-        nodes[e.b as usize].sums.insert(e.a, e.sim);
+        nodes[e.a as usize].sums.push((e.b, e.sim));
+        nodes[e.b as usize].sums.push((e.a, e.sim));
     }
     let mut uf = reprint_text::UnionFind::new(n);
     // Slot of each live cluster's root (the slot holds the merged node).
@@ -341,16 +387,15 @@ fn average_link(
             (y, x)
         };
         let moved = std::mem::take(&mut nodes[gone as usize].sums);
-        for (c, s) in moved {
-            if c == keep {
-                continue;
+        for &(c, s) in &moved {
+            if c != keep {
+                let cs = &mut nodes[c as usize].sums;
+                take_sum(cs, gone);
+                add_sum(cs, keep, s);
             }
-            *nodes[keep as usize].sums.entry(c).or_insert(0.0) += s;
-            let cs = &mut nodes[c as usize].sums;
-            cs.remove(&gone);
-            *cs.entry(keep).or_insert(0.0) += s;
         }
-        nodes[keep as usize].sums.remove(&gone);
+        let kept = std::mem::take(&mut nodes[keep as usize].sums);
+        nodes[keep as usize].sums = merge_sums(&kept, &moved, keep, gone);
         let (gs, gk) = (nodes[gone as usize].size, nodes[gone as usize].key);
         let k = &mut nodes[keep as usize];
         k.size += gs;
@@ -372,7 +417,7 @@ fn average_link(
     let best = |nodes: &Vec<Node>, x: u32| -> Option<u32> {
         let nx = &nodes[x as usize];
         let mut best: Option<(f64, (u64, u32), u32)> = None;
-        for (&c, &s) in &nx.sums {
+        for &(c, s) in &nx.sums {
             let nc = &nodes[c as usize];
             let avg = s / (nx.size as f64 * nc.size as f64);
             if avg < threshold {
