@@ -86,3 +86,16 @@ def test_threads_do_not_change_the_answer(seeds):
     two = rp.analyze(texts, ids=ids, threads=2)
     for name, table in one.tables().items():
         assert table.equals(two.tables()[name]), name
+
+
+def test_batch_stories_do_not_depend_on_the_order(seeds):
+    ids, texts = seeds
+    def partition(order, **opts):
+        r = rp.stories([texts[i] for i in order], ids=[ids[i] for i in order], **opts)
+        return sorted(sorted(short(m) for m in s["members"]) for s in rows(r.stories))
+    forward = partition(range(5))
+    assert forward == partition([4, 2, 0, 3, 1]) == partition([1, 3, 0, 2, 4])
+    assert ["000", "001", "002"] in forward
+    # A higher link threshold keeps 002 (other wording) apart; the stream ignores it.
+    assert ["000", "001"] in partition(range(5), link_threshold=0.6)
+    assert partition(range(5), link_threshold=0.6, stream=True) == partition(range(5), stream=True)
