@@ -190,8 +190,14 @@ fn strip_possessive(s: &str) -> &str {
 /// Lowercase and light plural strip of an ASCII word.
 fn normalize_term(word: &str, out: &mut String) {
     out.clear();
-    for c in strip_possessive(word).chars() {
-        out.extend(c.to_lowercase());
+    let word = strip_possessive(word);
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        for c in word.chars() {
+            out.extend(c.to_lowercase());
+        }
     }
     if out.is_ascii() && out.len() > 4 {
         if out.ends_with("ies") {
@@ -430,9 +436,20 @@ pub fn extract_into<'a>(
         entity_names: KeyMap::with_capacity_and_hasher(doc.text.len() / 64, Default::default()),
         buf: String::new(),
         number_boost: cfg.number_boost,
-        common: HashSet::with_capacity_and_hasher(doc.text.len() / 8, Default::default()),
+        common: HashSet::default(),
     };
-    for zone in doc.title.into_iter().chain([doc.text]) {
+    // Only a headline needs to know which words the document writes in lowercase.
+    let any_headline = doc
+        .title
+        .into_iter()
+        .chain([doc.text])
+        .any(|z| !headline_lines(z).is_empty());
+    for zone in doc
+        .title
+        .into_iter()
+        .chain([doc.text])
+        .filter(|_| any_headline)
+    {
         scan(zone, 0, &[], |w| {
             if w.s.chars().next().is_some_and(char::is_lowercase) {
                 b.common.insert(xxh3_64(w.s.as_bytes()));
