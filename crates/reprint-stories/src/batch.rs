@@ -371,15 +371,10 @@ fn average_link(
         nodes[e.a as usize].sums.push((e.b, e.sim));
         nodes[e.b as usize].sums.push((e.a, e.sim));
     }
-    let mut uf = reprint_text::UnionFind::new(n);
-    // Slot of each live cluster's root (the slot holds the merged node).
-    let mut alive = vec![true; n];
-    let merge = |nodes: &mut Vec<Node>,
-                 alive: &mut Vec<bool>,
-                 uf: &mut reprint_text::UnionFind,
-                 x: u32,
-                 y: u32|
-     -> u32 {
+    // Where each document's cluster lives: a merged cluster's node stays in one of its two
+    // slots and the other points at it (a union-find; `find_slot` follows it).
+    let mut slot: Vec<u32> = (0..n as u32).collect();
+    let merge = |nodes: &mut Vec<Node>, slot: &mut Vec<u32>, x: u32, y: u32| -> u32 {
         // Keep the node with more neighbours; move the other into it.
         let (keep, gone) = if nodes[x as usize].sums.len() >= nodes[y as usize].sums.len() {
             (x, y)
@@ -400,18 +395,14 @@ fn average_link(
         let k = &mut nodes[keep as usize];
         k.size += gs;
         k.key = k.key.min(gk);
-        alive[gone as usize] = false;
-        uf.union(keep, gone);
+        slot[gone as usize] = keep;
         keep
     };
     // Linked documents start as one cluster.
-    let mut slot: Vec<u32> = (0..n as u32).collect();
     for &(a, b) in linked {
         let (ra, rb) = (find_slot(&mut slot, a), find_slot(&mut slot, b));
         if ra != rb {
-            let k = merge(&mut nodes, &mut alive, &mut uf, ra, rb);
-            slot[ra as usize] = k;
-            slot[rb as usize] = k;
+            merge(&mut nodes, &mut slot, ra, rb);
         }
     }
     let best = |nodes: &Vec<Node>, x: u32| -> Option<u32> {
@@ -435,7 +426,7 @@ fn average_link(
     let mut chain: Vec<u32> = Vec::new();
     for s in starts {
         let s = find_slot(&mut slot, s);
-        if !alive[s as usize] || done[s as usize] {
+        if done[s as usize] {
             continue;
         }
         chain.push(s);
@@ -446,18 +437,15 @@ fn average_link(
                     chain.pop();
                 }
                 Some(y) if chain.len() >= 2 && chain[chain.len() - 2] == y => {
+                    // Reciprocal nearest neighbours: merge; the chain below goes on.
                     chain.truncate(chain.len() - 2);
-                    let k = merge(&mut nodes, &mut alive, &mut uf, x, y);
-                    slot[x as usize] = k;
-                    slot[y as usize] = k;
-                    // The merged cluster may be someone's nearest neighbour again later.
-                    done[k as usize] = false;
+                    merge(&mut nodes, &mut slot, x, y);
                 }
                 Some(y) => chain.push(y),
             }
         }
     }
-    (0..n as u32).map(|i| uf.find(i)).collect()
+    (0..n as u32).map(|i| find_slot(&mut slot, i)).collect()
 }
 
 fn find_slot(slot: &mut [u32], mut x: u32) -> u32 {
