@@ -130,12 +130,9 @@ pub fn date_basis(d: &DocDate) -> String {
 /// Titles a story record shows.
 const STORY_TITLES: usize = 10;
 
-/// The `story` record; `title` gives a member's metadata title.
-pub fn story_record(
-    s: &Story,
-    id: impl Fn(u32) -> String,
-    title: impl Fn(u32) -> Option<String>,
-) -> StoryRecord {
+/// The titles a story shows: its members' (`title` gives a member's metadata title), in
+/// member order, distinct and not blank, at most ten.
+pub fn story_titles(s: &Story, title: impl Fn(u32) -> Option<String>) -> Vec<String> {
     let mut titles: Vec<String> = Vec::new();
     for &m in &s.members {
         if titles.len() == STORY_TITLES {
@@ -147,6 +144,15 @@ pub fn story_record(
             }
         }
     }
+    titles
+}
+
+/// The `story` record; `title` gives a member's metadata title.
+pub fn story_record(
+    s: &Story,
+    id: impl Fn(u32) -> String,
+    title: impl Fn(u32) -> Option<String>,
+) -> StoryRecord {
     StoryRecord {
         id: s.id,
         size: s.members.len() as u64,
@@ -156,7 +162,7 @@ pub fn story_record(
         label: s.label.clone(),
         top_entities: s.top_entities.clone(),
         top_terms: s.top_terms.clone(),
-        titles,
+        titles: story_titles(s, title),
     }
 }
 

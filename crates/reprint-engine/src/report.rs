@@ -41,12 +41,9 @@ fn stories_view(out: &Outcome, r: &StoriesResult) -> StoriesView {
                 first_seen: s.first_seen.map(format_days),
                 last_seen: s.last_seen.map(format_days),
                 top_entities: s.top_entities.clone(),
-                titles: crate::findings::story_record(
-                    s,
-                    |_| String::new(),
-                    |m| docs[m as usize].title().map(str::to_string),
-                )
-                .titles,
+                titles: crate::findings::story_titles(s, |m| {
+                    docs[m as usize].title().map(str::to_string)
+                }),
             })
             .collect(),
         story_of,
