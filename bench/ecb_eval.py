@@ -16,8 +16,13 @@ measured, 0.869), and the same baseline with its distance chosen by the same cro
 entity_weight stays at its default (0.25): 0.5 scores a little higher here but brings the
 SemEval-2022 English Pearson r below 0.78 (bench/stories_eval.py), a floor the issue sets.
 
-Usage: python bench/ecb_eval.py [--out bench/results/DATE-ecb.md]
-Needs numpy and scipy (for the baseline); builds the `pair_sim` example in release.
+With `--model PATH` (a static embedding model, as `reprint stories --model` takes), every
+document is embedded once by the `embed` example of reprint-embed and the grid gains
+`embedding_weight`; the table then shows the model's figures (cross-validated the same way)
+beside the model-free ones, and the model's speed.
+
+Usage: python bench/ecb_eval.py [--model PATH] [--out bench/results/DATE-ecb.md]
+Needs numpy and scipy (for the baseline); builds the `pair_sim` and `embed` examples in release.
 """
 import itertools, json, os, re, subprocess, sys
 
@@ -31,6 +36,8 @@ from scipy.spatial.distance import squareform
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "..", "shared", "data", "ecbplus-dev", "docs.jsonl")
 BIN = os.path.join(ROOT, "target", "release", "examples", "pair_sim")
+EMBED = os.path.join(ROOT, "target", "release", "examples", "embed")
+MODEL_GRID = {"embedding_weight": [0.1, 0.25, 0.5]}
 
 GRID = {
     "link_threshold": [round(0.30 + 0.025 * i, 3) for i in range(11)],
@@ -56,8 +63,17 @@ def f1(p, r):
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def reprint_stories(docs, setting):
+def embed(docs, model):
+    """Each document's embedding by the model (None when no token has a vector), and the
+    embed example's speed line."""
     inp = "".join(json.dumps({"text": d["text"]}) + "\n" for d in docs).encode()
+    out = subprocess.run([EMBED, model], input=inp, capture_output=True, check=True)
+    return [json.loads(l) for l in out.stdout.decode().splitlines()], out.stderr.decode().strip()
+
+
+def reprint_stories(docs, setting):
+    inp = "".join(json.dumps({"text": d["text"], **({"embedding": d["embedding"]} if d.get("embedding") else {})}) + "\n"
+                  for d in docs).encode()
     args = [f"{k}={v}" for k, v in setting.items()]
     out = subprocess.run([BIN, "--cluster"] + args, input=inp, capture_output=True, check=True)
     return out.stdout.decode().split()
@@ -83,7 +99,10 @@ def tfidf_average_link(docs, distance):
 
 def main():
     out_path = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else None
+    model = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else None
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-stories", "--example", "pair_sim"],
+                   cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-embed", "--example", "embed"],
                    cwd=ROOT, check=True)
     docs = [json.loads(l) for l in open(DATA)]
     topics = sorted({d["topic"] for d in docs})
@@ -125,6 +144,19 @@ def main():
         return (p, r, f1(p, r)), chosen, (sum(x[0] for x in tuned_res) / n, sum(x[1] for x in tuned_res) / n, tuned_f)
 
     ours, ours_chosen, ours_tuned = cross_validate(reprint_stories, points)
+    model_lines = []
+    if model:
+        vectors, speed = embed(docs, model)
+        with_model = [dict(d, embedding=v) for d, v in zip(docs, vectors)]
+        mkeys = keys + list(MODEL_GRID)
+        mpoints = [dict(zip(mkeys, v)) for v in itertools.product(*GRID.values(), *MODEL_GRID.values())]
+        mcv, mchosen, mtuned = cross_validate(lambda _docs, a: reprint_stories(with_model, a), mpoints)
+        model_lines = [
+            f"| reprint stories (batch) + `--model {os.path.basename(os.path.normpath(model))}` | cross-validated over topics (3 folds) | {mcv[0]:.3f} | {mcv[1]:.3f} | **{mcv[2]:.3f}** |",
+            f"| reprint stories (batch) + model | best grid point on all folds (tuned on what it reports) | {mtuned[0]:.3f} | {mtuned[1]:.3f} | {mtuned[2]:.3f} |"]
+        model_notes = ["", f"Model: {speed}.", "",
+                       "Settings chosen per held-out fold (with the model): " + "; ".join(
+                           f"fold {k}: " + ", ".join(f"{a}={b}" for a, b in c.items()) for k, c in enumerate(mchosen))]
     dists = [round(0.60 + 0.025 * i, 3) for i in range(13)]
     base_cv, base_chosen, base_tuned = cross_validate(tfidf_average_link, dists)
     base_fixed = score(tfidf_average_link, 0.80)
@@ -139,6 +171,7 @@ def main():
              "| system | how its settings were chosen | P | R | F1 |", "|---|---|---:|---:|---:|",
              f"| reprint stories (batch) | cross-validated over topics (3 folds) | {ours[0]:.3f} | {ours[1]:.3f} | **{ours[2]:.3f}** |",
              f"| reprint stories (batch) | best grid point on all folds (tuned on what it reports) | {ours_tuned[0]:.3f} | {ours_tuned[1]:.3f} | {ours_tuned[2]:.3f} |",
+             *model_lines,
              f"| TF-IDF + average link | cross-validated distance | {base_cv[0]:.3f} | {base_cv[1]:.3f} | {base_cv[2]:.3f} |",
              f"| TF-IDF + average link | distance 0.80 (the data README's) | {bp:.3f} | {br:.3f} | {f1(bp, br):.3f} |",
              f"| TF-IDF + average link | best distance on all folds (tuned on what it reports) | {base_tuned[0]:.3f} | {base_tuned[1]:.3f} | {base_tuned[2]:.3f} |",
@@ -150,7 +183,10 @@ def main():
              "",
              "Baseline distance chosen per held-out fold: " + ", ".join(str(c) for c in base_chosen),
              "",
-             "Grid: " + "; ".join(f"{k} ∈ {v}" for k, v in GRID.items()) + "."]
+             "Grid: " + "; ".join(f"{k} ∈ {v}" for k, v in GRID.items()) + "."
+             + (" With the model: " + "; ".join(f"{k} ∈ {v}" for k, v in MODEL_GRID.items()) + "." if model else "")]
+    if model:
+        lines += model_notes
     text = "\n".join(lines)
     print(text)
     if out_path:

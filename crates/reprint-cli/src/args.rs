@@ -436,6 +436,17 @@ pub struct StoriesOptions {
     /// without it are compared on the other features.
     #[arg(long)]
     pub embedding_field: Option<String>,
+    /// A static sentence-embedding model read from local files (nothing is downloaded): a
+    /// directory with tokenizer.json and model.safetensors (model2vec, e.g. potion-base-8M),
+    /// or WordLlama's .safetensors and tokenizer config. Each document's embedding is one
+    /// more story feature. Not with --embedding-field.
+    #[arg(long, value_name = "PATH", conflicts_with = "embedding_field")]
+    pub model: Option<PathBuf>,
+    /// Weight of the embedding cosine beside the word and name features (with --model or
+    /// --embedding-field). On ECB+ (events of one kind apart) cross-validation chose 0.1-0.25
+    /// with --join-threshold 0.45-0.475; on SemEval-2022 pair ratings 0.5 correlates best.
+    #[arg(long, default_value_t = stories_dflt().embedding_weight)]
+    pub embedding_weight: f64,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -182,11 +182,13 @@ pub(crate) fn config(
                         .unwrap_or(d.link_threshold),
                     half_life_days: o.half_life_days,
                     window_days: o.window_days,
+                    embedding_weight: o.embedding_weight,
                     ..d
                 }
             },
             stream: o.stream,
             embedding_field: o.embedding_field.clone(),
+            model: o.model.clone(),
         }),
         date_field: input
             .date_field
@@ -209,6 +211,8 @@ fn flag(field: &str) -> String {
         "reuse.boilerplate_min_docs" => "boilerplate-docs",
         "banding" => "bands/--rows",
         "slots" => "slots",
+        // Batch and --stream thresholds are one flag.
+        "link_threshold" | "join_threshold" => "join-threshold",
         other => other.strip_prefix("reuse.").unwrap_or(other),
     };
     format!("--{}", name.replace('_', "-"))

@@ -125,6 +125,9 @@ pub struct StoriesSettings {
     pub stream: bool,
     /// Metadata field with a dense embedding per document.
     pub embedding_field: Option<String>,
+    /// A static embedding model (model2vec or WordLlama files) that embeds every document's
+    /// text; loaded from local files when the engine is built. Not with `embedding_field`.
+    pub model: Option<std::path::PathBuf>,
 }
 
 /// Everything a run needs. Build it with [`Config::builder`] or fill the fields; then
@@ -264,9 +267,16 @@ impl Config {
             })?;
         }
         if let Some(s) = &self.stories {
-            s.config
-                .validate()
-                .map_err(|e| bad("stories", e.to_string()))?;
+            s.config.validate().map_err(|e| {
+                let reprint_stories::StoriesError::InvalidConfig { field, reason } = e;
+                bad(field, reason)
+            })?;
+            if s.model.is_some() && s.embedding_field.is_some() {
+                return Err(bad(
+                    "model",
+                    "an embedding field and a model are two sources of one feature: give one",
+                ));
+            }
         }
         if let Threads::Count(n) = self.threads {
             if n.get() > 4096 {

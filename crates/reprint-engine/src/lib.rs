@@ -68,6 +68,9 @@ pub enum EngineError {
     /// Story clustering refused its input.
     #[error("story clustering failed: {0}")]
     Stories(reprint_stories::StoriesError),
+    /// The embedding model could not be loaded.
+    #[error("cannot load the embedding model: {0}")]
+    Model(reprint_embed::ModelError),
     /// The thread pool could not start.
     #[error("cannot start the thread pool: {0}")]
     Threads(String),
@@ -132,6 +135,12 @@ impl Engine {
             input: InputConfig::default(),
             keep_texts,
             embedding_field: cfg.stories.as_ref().and_then(|s| s.embedding_field.clone()),
+            model: match cfg.stories.as_ref().and_then(|s| s.model.as_deref()) {
+                Some(p) => Some(std::sync::Arc::new(
+                    reprint_embed::StaticModel::load(p).map_err(EngineError::Model)?,
+                )),
+                None => None,
+            },
         };
         Ok(Engine {
             cfg,
@@ -497,6 +506,16 @@ impl Analysis {
                 });
                 if dated == 0 && !r.assignments.is_empty() {
                     v["note"] = json!(UNDATED_STORIES);
+                }
+                let settings = self.cfg.stories.as_ref();
+                let source = settings.and_then(|s| match (&s.model, &s.embedding_field) {
+                    (Some(m), _) => Some(format!("model {}", m.display())),
+                    (None, Some(f)) => Some(format!("field {f}")),
+                    (None, None) => None,
+                });
+                if let Some(source) = source {
+                    let embedded = out.docs.iter().filter(|d| d.embedding().is_some()).count();
+                    v["embeddings"] = json!({ "source": source, "documents": embedded });
                 }
                 v
             }),

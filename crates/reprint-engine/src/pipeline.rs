@@ -28,6 +28,8 @@ pub(crate) struct Settings {
     pub keep_texts: bool,
     /// Metadata field with a dense embedding per document (stories).
     pub embedding_field: Option<String>,
+    /// A static embedding model that embeds each text instead (stories).
+    pub model: Option<std::sync::Arc<reprint_embed::StaticModel>>,
 }
 
 /// One accepted document, as kept in memory for the output stage (small: a million of
@@ -352,6 +354,12 @@ pub(crate) fn run(
             let mut fp = settings.fingerprint(w, &r, batch);
             if let Some(field) = &settings.embedding_field {
                 fp.embedding = embedding(&r, field)?;
+            } else if let Some(model) = &settings.model {
+                fp.embedding = model.embed(&r.text).map_err(|e| ReadError::Record {
+                    file: r.loc.file.to_string(),
+                    line: r.loc.line,
+                    reason: e.to_string(),
+                })?;
             }
             Ok((r, fp))
         };
@@ -704,6 +712,7 @@ mod tests {
             input,
             keep_texts: false,
             embedding_field: None,
+            model: None,
         }
     }
 

@@ -1617,6 +1617,7 @@ fn config_of(s: &StoredSettings) -> Config {
             config,
             stream: true,
             embedding_field: None,
+            model: None,
         }),
         date_field: s.date_field.clone(),
         ..Config::default()

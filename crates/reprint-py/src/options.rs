@@ -31,14 +31,21 @@ pub(crate) fn config(
             Some(v) => v.extract::<bool>()?,
             None => false,
         };
+        let model = match s.get_item("model")? {
+            Some(v) if !v.is_none() => Some(v.extract::<std::path::PathBuf>()?),
+            _ => None,
+        };
         let rest = s.copy()?;
-        if rest.contains("stream")? {
-            rest.del_item("stream")?;
+        for key in ["stream", "model"] {
+            if rest.contains(key)? {
+                rest.del_item(key)?;
+            }
         }
         cfg.stories = Some(StoriesSettings {
             config: overlay::<StoriesConfig>("stories", StoriesConfig::default(), &rest)?,
             stream,
             embedding_field: None,
+            model,
         });
     }
     cfg.validate()

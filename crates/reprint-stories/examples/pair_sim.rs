@@ -1,8 +1,9 @@
 //! Pair similarities for an evaluation script.
 //!
-//! stdin: JSON lines `{"text1", "text2", "title1"?, "title2"?, "date1"?, "date2"?}`.
+//! stdin: JSON lines `{"text1", "text2", "title1"?, "title2"?, "date1"?, "date2"?,
+//! "embedding1"?, "embedding2"?}`.
 //! stdout: one similarity per line, in input order. Document frequencies come from all texts
-//! of the input. Flags: `--cluster` reads `{"text", "title"?, "date"?}` lines instead and
+//! of the input. Flags: `--cluster` reads `{"text", "title"?, "date"?, "embedding"?}` lines instead and
 //! prints the story id of each document; `--evidence` reads the same lines with a "group"
 //! and prints the evidence of every pair within a group; `key=value` arguments override config fields
 //! (`join_threshold=0.3`).
@@ -17,6 +18,7 @@ fn config(args: &[String]) -> StoriesConfig {
         match a.0 {
             "term_weight" => c.term_weight = v,
             "entity_weight" => c.entity_weight = v,
+            "embedding_weight" => c.embedding_weight = v,
             "title_boost" => c.title_boost = v as f32,
             "lead_boost" => c.lead_boost = v as f32,
             "lead_sentences" => c.lead_sentences = v as usize,
@@ -41,14 +43,33 @@ fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(|x| x.as_str()).filter(|x| !x.is_empty())
 }
 
-/// `{"text", "title"?, "date"?}` lines as documents.
-fn story_docs(lines: &[serde_json::Value]) -> Vec<StoryDoc<'_>> {
+/// The `"embedding"` array of each line, if it has one.
+fn embeddings(lines: &[serde_json::Value]) -> Vec<Option<Vec<f32>>> {
     lines
         .iter()
-        .map(|v| StoryDoc {
+        .map(|v| {
+            v.get("embedding")?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_f64().map(|f| f as f32))
+                .collect()
+        })
+        .collect()
+}
+
+/// `{"text", "title"?, "date"?, "embedding"?}` lines as documents.
+fn story_docs<'a>(
+    lines: &'a [serde_json::Value],
+    emb: &'a [Option<Vec<f32>>],
+) -> Vec<StoryDoc<'a>> {
+    lines
+        .iter()
+        .zip(emb)
+        .map(|(v, e)| StoryDoc {
             text: s(v, "text").unwrap_or(""),
             title: s(v, "title"),
             date: s(v, "date"),
+            embedding: e.as_deref(),
             ..StoryDoc::default()
         })
         .collect()
@@ -77,7 +98,8 @@ fn main() {
     let mut out = out.lock();
     if args.iter().any(|a| a == "--evidence") {
         // Every pair of documents with the same "group": i, j and the evidence as JSON.
-        let docs = story_docs(&lines);
+        let emb = embeddings(&lines);
+        let docs = story_docs(&lines, &emb);
         let f = features(&docs, &cfg);
         for i in 0..docs.len() {
             for j in i + 1..docs.len() {
@@ -90,20 +112,27 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--cluster") {
-        let docs = story_docs(&lines);
+        let emb = embeddings(&lines);
+        let docs = story_docs(&lines, &emb);
         let r = cluster(&docs, &cfg).expect("config");
         for a in &r.assignments {
             writeln!(out, "{}", a.story).unwrap();
         }
         return;
     }
+    let emb: Vec<Option<Vec<f32>>> = lines
+        .iter()
+        .flat_map(|v| ["embedding1", "embedding2"].map(|k| v.get(k).cloned()))
+        .map(|e| serde_json::from_value(e?).ok())
+        .collect();
     let mut docs: Vec<StoryDoc> = Vec::with_capacity(lines.len() * 2);
-    for v in &lines {
-        for i in ["1", "2"] {
+    for (n, v) in lines.iter().enumerate() {
+        for (k, i) in ["1", "2"].into_iter().enumerate() {
             docs.push(StoryDoc {
                 text: s(v, &format!("text{i}")).unwrap_or(""),
                 title: s(v, &format!("title{i}")),
                 date: s(v, &format!("date{i}")),
+                embedding: emb[2 * n + k].as_deref(),
                 ..StoryDoc::default()
             });
         }

@@ -2,6 +2,7 @@
 //! and 004 stand alone.
 
 use crate::{news_dir, of_type, records, story_members};
+use std::path::Path;
 
 fn check_seed_findings(recs: &[serde_json::Value]) {
     let pairs = of_type(recs, "pair");
@@ -189,4 +190,87 @@ fn streaming_stories_give_the_same_partition() {
         .map(|a| a["doc"].as_str().unwrap())
         .collect();
     assert_eq!(started, ["000", "003", "004"]);
+}
+
+/// The tiny static model the embedding crate's tests ship (word-level, seed vocabulary).
+fn tiny_model() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../reprint-embed/tests/fixtures/tiny-model")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn stories_with_a_model_keep_the_seed_partition_and_use_it() {
+    let model = tiny_model();
+    let plain = records(&["stories", &news_dir(), "--quiet"]);
+    for mode in [None, Some("--stream")] {
+        let mut args = vec!["stories", news_dir().leak(), "--quiet", "--model", &model];
+        args.extend(mode);
+        let recs = records(&args);
+        let mut groups = story_members(&recs);
+        groups.sort();
+        assert_eq!(
+            groups,
+            [vec!["000", "001", "002"], vec!["003"], vec!["004"]],
+            "{mode:?}"
+        );
+        let s = &of_type(&recs, "summary")[0]["stories"];
+        assert_eq!(s["embeddings"]["documents"], 5, "{s}");
+        assert!(s["embeddings"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("tiny-model"));
+        if mode.is_none() {
+            let score = |recs: &[serde_json::Value]| {
+                of_type(recs, "story_assignment")
+                    .into_iter()
+                    .find(|a| a["doc"] == "002")
+                    .unwrap()["score"]
+                    .as_f64()
+                    .unwrap()
+            };
+            assert_ne!(score(&recs), score(&plain), "the embedding is a feature");
+        }
+    }
+}
+
+#[test]
+fn a_bad_model_is_named_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::reprint(&["stories", &news_dir(), "--model", "no/such/model"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no/such/model") && err.contains("cannot open"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("model.safetensors"), b"not tensors").unwrap();
+    std::fs::copy(
+        Path::new(&tiny_model()).join("tokenizer.json"),
+        dir.path().join("tokenizer.json"),
+    )
+    .unwrap();
+    let out = crate::reprint(&[
+        "analyze",
+        &news_dir(),
+        "--model",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("model.safetensors") && err.contains("not a safetensors file"),
+        "{err}"
+    );
+    let out = crate::reprint(&[
+        "stories",
+        &news_dir(),
+        "--model",
+        &tiny_model(),
+        "--embedding-field",
+        "emb",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
