@@ -11,8 +11,10 @@
    and B-cubed over the documents of the positive pairs with connected components of
    positive pairs as (incomplete) gold stories.
 
-Usage: python3 bench/stories_eval.py [--out bench/results/DATE-stories.md] [key=value ...]
-(key=value pairs are passed to the pair_sim example as config overrides.)
+Usage: python3 bench/stories_eval.py [--model PATH] [--out bench/results/DATE-stories.md] [key=value ...]
+(key=value pairs are passed to the pair_sim example as config overrides; with --model every
+text is embedded once by reprint-embed's `embed` example and the embeddings join the
+features, and a column gives the embedding cosine alone.)
 """
 import csv, json, math, os, re, subprocess, sys
 from collections import Counter, defaultdict
@@ -20,6 +22,7 @@ from collections import Counter, defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = "/work/shared/data/semeval2022-task8-sample"
 BIN = os.path.join(ROOT, "target/release/examples/pair_sim")
+EMBED = os.path.join(ROOT, "target/release/examples/embed")
 
 
 def load():
@@ -106,27 +109,46 @@ def main():
     out_path = None
     if "--out" in sys.argv:
         out_path = sys.argv[sys.argv.index("--out") + 1]
+    model = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else None
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-stories", "--example", "pair_sim"], cwd=ROOT, check=True)
     rows = load()
-    ours = [float(x) for x in run(overrides, [{"text1": r["text1"], "text2": r["text2"]} for r in rows])]
+    vec = {}
+    if model:
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-embed", "--example", "embed"], cwd=ROOT, check=True)
+        texts = sorted({r[k] for r in rows for k in ("text1", "text2")})
+        out = subprocess.run([EMBED, model], input="".join(json.dumps({"text": t}) + "\n" for t in texts).encode(),
+                             capture_output=True, check=True)
+        vec = dict(zip(texts, (json.loads(l) for l in out.stdout.decode().splitlines())))
+        speed = out.stderr.decode().strip()
+    def emb(key, t):
+        return {key: vec[t]} if vec.get(t) else {}
+    ours = [float(x) for x in run(overrides, [{"text1": r["text1"], "text2": r["text2"],
+                                               **emb("embedding1", r["text1"]), **emb("embedding2", r["text2"])} for r in rows])]
+    def cos(a, b):
+        return sum(x * y for x, y in zip(a, b)) if a and b else 0.0
+    alone = [cos(vec.get(r["text1"]), vec.get(r["text2"])) for r in rows]
     base = char_tfidf_sims(rows)
     by = defaultdict(list)
     for i, r in enumerate(rows):
         by[f"{r['lang1']}-{r['lang2']}"].append(i)
     report = []
     report.append("## Pearson r with -Overall (higher is better)\n")
-    report.append("| pair | n | reprint-stories | char 3-5-gram TF-IDF |")
-    report.append("|---|---:|---:|---:|")
+    if model:
+        report.append(f"With `--model {os.path.basename(os.path.normpath(model))}`: {speed}.\n")
+    report.append("| pair | n | reprint-stories | char 3-5-gram TF-IDF |" + (" embedding cosine alone |" if model else ""))
+    report.append("|---|---:|---:|---:|" + ("---:|" if model else ""))
     gold = [-float(r["Overall"]) for r in rows]
     for lang in sorted(by, key=lambda k: -len(by[k])):
         idx = by[lang]
         r1 = pearson([ours[i] for i in idx], [gold[i] for i in idx])
         r2 = pearson([base[i] for i in idx], [gold[i] for i in idx])
-        report.append(f"| {lang} | {len(idx)} | {r1:.3f} | {r2:.3f} |")
+        r3 = f" {pearson([alone[i] for i in idx], [gold[i] for i in idx]):.3f} |" if model else ""
+        report.append(f"| {lang} | {len(idx)} | {r1:.3f} | {r2:.3f} |{r3}")
     mono = [i for i, r in enumerate(rows) if r["lang1"] == r["lang2"]]
+    extra = (lambda idx: f" {pearson([alone[i] for i in idx], [gold[i] for i in idx]):.3f} |") if model else (lambda idx: "")
     report.append(f"| all monolingual | {len(mono)} | {pearson([ours[i] for i in mono], [gold[i] for i in mono]):.3f} | "
-                  f"{pearson([base[i] for i in mono], [gold[i] for i in mono]):.3f} |")
-    report.append(f"| all | {len(rows)} | {pearson(ours, gold):.3f} | {pearson(base, gold):.3f} |")
+                  f"{pearson([base[i] for i in mono], [gold[i] for i in mono]):.3f} |{extra(mono)}")
+    report.append(f"| all | {len(rows)} | {pearson(ours, gold):.3f} | {pearson(base, gold):.3f} |{extra(range(len(rows)))}")
 
     report.append("\n## Story clustering of each language's documents (pairs <= 1.5 together, >= 3.5 apart)\n")
     report.append("| lang | docs | stories | pos pairs | neg pairs | pair P | pair R | pair F1 | B3 P | B3 R | B3 F1 |")
@@ -136,7 +158,7 @@ def main():
         rs = [r for r in rows if r["lang1"] == lang and r["lang2"] == lang]
         texts = sorted({r[k] for r in rs for k in ("text1", "text2")})
         ix = {t: i for i, t in enumerate(texts)}
-        story = [int(x) for x in run(["--cluster", "time_floor=1"] + overrides, [{"text": t} for t in texts])]
+        story = [int(x) for x in run(["--cluster", "time_floor=1"] + overrides, [{"text": t, **emb("embedding", t)} for t in texts])]
         pos = [(ix[r["text1"]], ix[r["text2"]]) for r in rs if float(r["Overall"]) <= 1.5]
         neg = [(ix[r["text1"]], ix[r["text2"]]) for r in rs if float(r["Overall"]) >= 3.5]
         tp = sum(story[a] == story[b] for a, b in pos)

@@ -147,6 +147,9 @@ pub(crate) fn engine_error(e: EngineError) -> PyErr {
     match e {
         EngineError::Config(c) => PyValueError::new_err(format!("invalid setting: {c}")),
         EngineError::Read(r) => read_error(r),
+        EngineError::Model(m) => {
+            PyOSError::new_err(format!("cannot load the embedding model: {m}"))
+        }
         other => PyRuntimeError::new_err(other.to_string()),
     }
 }

@@ -1,5 +1,8 @@
 """The five seed articles through the package give the CLI's findings."""
 
+import pathlib
+
+import pytest
 import reprint_rs as rp
 
 
@@ -99,3 +102,23 @@ def test_batch_stories_do_not_depend_on_the_order(seeds):
     # A higher link threshold keeps 002 (other wording) apart; the stream ignores it.
     assert ["000", "001"] in partition(range(5), link_threshold=0.6)
     assert partition(range(5), link_threshold=0.6, stream=True) == partition(range(5), stream=True)
+
+
+def test_stories_with_a_local_model(seeds):
+    ids, texts = seeds
+    model = pathlib.Path(__file__).resolve().parents[2] / "reprint-embed/tests/fixtures/tiny-model"
+    def partition(r):
+        return sorted(sorted(short(m) for m in s["members"]) for s in rows(r.stories))
+    plain = rp.stories(texts, ids=ids)
+    for stream in (False, True):
+        r = rp.stories(texts, ids=ids, model=model, stream=stream)
+        assert partition(r) == [["000", "001", "002"], ["003"], ["004"]]
+        assert r.summary["stories"]["embeddings"]["documents"] == 5
+    # The embedding is a feature: 002's score moves with it.
+    score = lambda r: next(a["score"] for a in rows(r.story_assignments) if short(a["doc"]) == "002")
+    assert score(rp.stories(texts, ids=ids, model=model)) != score(plain)
+    # The same through analyze's stories options.
+    a = rp.analyze(texts, ids=ids, stories_options={"model": str(model)})
+    assert a.summary["stories"]["embeddings"]["source"].startswith("model ")
+    with pytest.raises(OSError, match="no/such/model"):
+        rp.stories(texts, ids=ids, model="no/such/model")

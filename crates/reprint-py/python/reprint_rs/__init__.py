@@ -416,6 +416,7 @@ def stories(
     date: str | None = "date",
     title: str | None = "title",
     stream: bool = False,
+    model: str | os.PathLike[str] | None = None,
     threads: int | None = None,
     **options: Any,
 ) -> Result:
@@ -423,12 +424,17 @@ def stories(
     label) and ``story_assignments`` (each document's story and score). ``stream=True``
     takes documents in date order, each joining a story or starting one (as an index does).
     Without ``stream``, the whole collection is clustered at once and the stories do not
-    depend on the order of the documents. Further settings of the stories level go in
-    ``options`` (e.g. ``link_threshold`` for the batch clustering, ``join_threshold`` for
-    the stream, ``window_days``)."""
+    depend on the order of the documents. ``model`` is a static sentence-embedding model
+    read from local files (a model2vec directory with ``tokenizer.json`` and
+    ``model.safetensors``, or WordLlama's files), as ``reprint stories --model``; each
+    document's embedding becomes one more feature, weighed by ``embedding_weight``. Further
+    settings of the stories level go in ``options`` (e.g. ``link_threshold`` for the batch
+    clustering, ``join_threshold`` for the stream, ``window_days``, ``embedding_weight``)."""
     cols = _columns(data, text=text, id=id, ids=ids, date=date, title=title)
     settings = dict(options)
     settings["stream"] = stream
+    if model is not None:
+        settings["model"] = os.fspath(model)
     return _run(cols, threads, duplicates=False, stories=settings)
 
 
