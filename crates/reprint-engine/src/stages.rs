@@ -15,6 +15,7 @@ fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
         date: d.meta_date(),
         mask,
         embedding: d.embedding(),
+        id: Some(&d.id),
     }
 }
 

@@ -180,6 +180,7 @@ pub(crate) fn export<S: Sink>(
                 date: m.meta_date.as_deref(),
                 mask: &[],
                 embedding: None,
+                id: None,
             })
             .collect();
         let dates = resolve_dates(&story_docs);

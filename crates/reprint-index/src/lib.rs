@@ -842,6 +842,7 @@ impl Index {
                     date: doc.date.as_deref(),
                     mask: &[],
                     embedding: None,
+                    id: None,
                 };
                 let (a, when) = if peek { s.peek(&sd) } else { s.push_dated(&sd) };
                 if !peek && a.doc != d {
@@ -1524,6 +1525,7 @@ fn read_stories(db: &Database) -> Result<Option<(StoryStream, u32)>, IndexError>
             date: m.meta_date.as_deref(),
             mask: &[],
             embedding: None,
+            id: None,
         });
         if a.doc != d || m.story.map(|x| x.0) != Some(a.story) {
             return Err(IndexError::Corrupted {

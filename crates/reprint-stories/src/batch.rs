@@ -16,10 +16,10 @@
 //! Nothing depends on the order of the input: ties are broken by a hash of the content,
 //! never by position, and sums run in an order fixed by the merge tree.
 
-use crate::cluster::{add_sparse, index_keys, label, Assignment, StoriesResult, Story};
+use crate::cluster::{index_keys, label, Assignment, StoriesResult, Story};
 use crate::dates::resolve_dates;
 use crate::features::{extract_into, name_term, KeyMap};
-use crate::model::{pair_similarity, Collection, DocFeatures};
+use crate::model::{pair_similarity, top, Collection, DocFeatures};
 use crate::{StoriesConfig, StoriesError, StoryDoc};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -109,8 +109,10 @@ pub fn cluster_linked(
         .par_iter()
         .map(|d| {
             let t = xxh3_64(d.text.as_bytes());
-            d.title
-                .map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1))
+            let t = d
+                .title
+                .map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1));
+            d.id.map_or(t, |id| t ^ xxh3_64(id.as_bytes()).rotate_left(2))
         })
         .collect();
     let edges = graph(&feats, &keys, cfg);
@@ -504,16 +506,30 @@ fn assemble(
         .par_iter()
         .enumerate()
         .map(|(id, g)| {
+            // The centroid: full sums in content order (the same whatever the input order;
+            // documents with one key have the same features), cut to its heaviest once.
+            let mut by_content = g.clone();
+            by_content.sort_unstable_by_key(|&d| (keys[d as usize], d));
+            let mut term_sums: KeyMap<u32, f64> = KeyMap::default();
+            let mut entity_sums: KeyMap<u32, f64> = KeyMap::default();
+            for &d in &by_content {
+                let f = &feats[d as usize];
+                for &(k, w) in &f.terms {
+                    *term_sums.entry(k).or_default() += w as f64;
+                }
+                for &(k, w) in &f.entities {
+                    *entity_sums.entry(k).or_default() += w as f64;
+                }
+            }
+            let cut = |sums: KeyMap<u32, f64>| {
+                top(
+                    sums.into_iter().map(|(k, w)| (k, w as f32)).collect(),
+                    cfg.max_story_terms,
+                )
+            };
+            let (terms, entities) = (cut(term_sums), cut(entity_sums));
             let mut g = g.clone();
             g.sort_unstable();
-            // The centroid, summed in document order (a fixed order).
-            let mut terms: Vec<(u32, f32)> = Vec::new();
-            let mut entities: Vec<(u32, f32)> = Vec::new();
-            for &d in &g {
-                let f = &feats[d as usize];
-                terms = add_sparse(&terms, &f.terms, cfg.max_story_terms);
-                entities = add_sparse(&entities, &f.entities, cfg.max_story_terms);
-            }
             let (lab, top_entities, top_terms) =
                 label(&names.terms, &names.entities, &terms, &entities);
             let dates = g.iter().filter_map(|&d| feats[d as usize].date);

@@ -82,6 +82,10 @@ pub struct StoryDoc<'a> {
     /// A dense embedding computed by the caller; all documents that have one must use the same
     /// model and dimension.
     pub embedding: Option<&'a [f32]>,
+    /// The caller's name for the document. Batch clustering breaks ties between documents of
+    /// the same text and title by it, so even their story numbers do not depend on the input
+    /// order; without it such documents are told apart by position.
+    pub id: Option<&'a str>,
 }
 
 impl<'a> StoryDoc<'a> {
