@@ -312,12 +312,12 @@ impl<'a> Builder<'a, '_> {
         lead: usize,
         lead_w: f32,
         body_w: f32,
+        headlines: &[(usize, usize)],
     ) {
         let mut sentences = 0usize;
         let mut run: Vec<(usize, usize, bool)> = Vec::new();
         let mut run_w = body_w;
         let text_start = text.as_ptr() as usize;
-        let headlines = headline_lines(text);
         scan(text, base, mask, |w| {
             if w.ends_sentence_before {
                 sentences += 1;
@@ -380,19 +380,45 @@ fn headline_lines(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
-        let (mut long, mut caps) = (0usize, 0usize);
-        for w in line.split(|c: char| !c.is_alphanumeric()) {
-            if w.chars().count() >= 4 {
-                long += 1;
-                caps += w.chars().next().is_some_and(char::is_uppercase) as usize;
+        let (long, caps) = if line.is_ascii() {
+            ascii_long_words(line.as_bytes())
+        } else {
+            let (mut long, mut caps) = (0usize, 0usize);
+            for w in line.split(|c: char| !c.is_alphanumeric()) {
+                if w.chars().count() >= 4 {
+                    long += 1;
+                    caps += w.chars().next().is_some_and(char::is_uppercase) as usize;
+                }
             }
-        }
+            (long, caps)
+        };
         if long >= 3 && caps * 4 >= long * 3 {
             out.push((at, at + line.len()));
         }
         at += line.len();
     }
     out
+}
+
+/// Words of four or more letters or digits in an ASCII line, and how many of them start
+/// with a capital (what [`headline_lines`] counts, byte by byte).
+fn ascii_long_words(line: &[u8]) -> (usize, usize) {
+    let (mut long, mut caps, mut len, mut cap) = (0usize, 0usize, 0usize, false);
+    for &c in line.iter().chain([b' '].iter()) {
+        if c.is_ascii_alphanumeric() {
+            if len == 0 {
+                cap = c.is_ascii_uppercase();
+            }
+            len += 1;
+        } else {
+            if len >= 4 {
+                long += 1;
+                caps += cap as usize;
+            }
+            len = 0;
+        }
+    }
+    (long, caps)
 }
 
 fn sorted(map: KeyMap<u32, f32>) -> Vec<(u32, f32)> {
@@ -438,12 +464,19 @@ pub fn extract_into<'a>(
         number_boost: cfg.number_boost,
         common: HashSet::default(),
     };
+    let mut body = doc.text;
+    if reprint_text::date::header_date(body).is_some() {
+        // Skip `date YYYY-MM-DD`: it is metadata, not content.
+        let lead_ws = body.len() - body.trim_start().len();
+        let after_kw = body[lead_ws..].find(char::is_whitespace).unwrap_or(0) + lead_ws;
+        let after_date = body[after_kw..].trim_start();
+        let skip = body.len() - after_date.len() + 10.min(after_date.len());
+        body = &body[skip..];
+    }
+    let title_lines = doc.title.map(headline_lines).unwrap_or_default();
+    let body_lines = headline_lines(body);
     // Only a headline needs to know which words the document writes in lowercase.
-    let any_headline = doc
-        .title
-        .into_iter()
-        .chain([doc.text])
-        .any(|z| !headline_lines(z).is_empty());
+    let any_headline = !title_lines.is_empty() || !body_lines.is_empty();
     for zone in doc
         .title
         .into_iter()
@@ -457,21 +490,28 @@ pub fn extract_into<'a>(
         });
     }
     if let Some(title) = doc.title {
-        b.zone(title, 0, &[], 0, cfg.title_boost, cfg.title_boost);
+        b.zone(
+            title,
+            0,
+            &[],
+            0,
+            cfg.title_boost,
+            cfg.title_boost,
+            &title_lines,
+        );
     }
     let mut mask: Vec<Span> = doc.mask.to_vec();
     mask.sort_unstable();
-    let mut body = doc.text;
-    if reprint_text::date::header_date(body).is_some() {
-        // Skip `date YYYY-MM-DD`: it is metadata, not content.
-        let lead_ws = body.len() - body.trim_start().len();
-        let after_kw = body[lead_ws..].find(char::is_whitespace).unwrap_or(0) + lead_ws;
-        let after_date = body[after_kw..].trim_start();
-        let skip = body.len() - after_date.len() + 10.min(after_date.len());
-        body = &body[skip..];
-    }
     let base = doc.text.len() - body.len();
-    b.zone(body, base, &mask, cfg.lead_sentences, cfg.lead_boost, 1.0);
+    b.zone(
+        body,
+        base,
+        &mask,
+        cfg.lead_sentences,
+        cfg.lead_boost,
+        1.0,
+        &body_lines,
+    );
     Raw {
         terms: sorted(b.terms),
         entities: sorted(b.entities),
@@ -489,6 +529,29 @@ mod tests {
         let mut v: Vec<String> = raw.entity_names.values().map(|s| s.to_string()).collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn ascii_headline_count_is_the_unicode_one() {
+        let generic = |line: &str| {
+            let (mut long, mut caps) = (0, 0);
+            for w in line.split(|c: char| !c.is_alphanumeric()) {
+                if w.chars().count() >= 4 {
+                    long += 1;
+                    caps += w.chars().next().is_some_and(char::is_uppercase) as usize;
+                }
+            }
+            (long, caps)
+        };
+        for line in [
+            "Lindsay Lohan Checks Into Rehab\n",
+            "date 2022-02-01 Putin Calls Draghi",
+            "the_long word_s 1234 A1b2 x",
+            "",
+            "Tara Reid's rehab-stay: U.S. News, 2009",
+        ] {
+            assert_eq!(ascii_long_words(line.as_bytes()), generic(line), "{line}");
+        }
     }
 
     #[test]
