@@ -303,17 +303,17 @@ impl<'a> Builder<'a, '_> {
         }
     }
 
-    /// Words of one zone. `lead` is how many sentences get `lead_w` before `body_w` applies.
+    /// Words of one zone. The first `weights.0` sentences weigh `weights.1`, the rest
+    /// `weights.2`; `headlines` are the zone's title-case lines ([`headline_lines`]).
     fn zone(
         &mut self,
         text: &'a str,
         base: usize,
         mask: &[Span],
-        lead: usize,
-        lead_w: f32,
-        body_w: f32,
+        weights: (usize, f32, f32),
         headlines: &[(usize, usize)],
     ) {
+        let (lead, lead_w, body_w) = weights;
         let mut sentences = 0usize;
         let mut run: Vec<(usize, usize, bool)> = Vec::new();
         let mut run_w = body_w;
@@ -490,28 +490,14 @@ pub fn extract_into<'a>(
         });
     }
     if let Some(title) = doc.title {
-        b.zone(
-            title,
-            0,
-            &[],
-            0,
-            cfg.title_boost,
-            cfg.title_boost,
-            &title_lines,
-        );
+        let w = (0, cfg.title_boost, cfg.title_boost);
+        b.zone(title, 0, &[], w, &title_lines);
     }
     let mut mask: Vec<Span> = doc.mask.to_vec();
     mask.sort_unstable();
     let base = doc.text.len() - body.len();
-    b.zone(
-        body,
-        base,
-        &mask,
-        cfg.lead_sentences,
-        cfg.lead_boost,
-        1.0,
-        &body_lines,
-    );
+    let w = (cfg.lead_sentences, cfg.lead_boost, 1.0);
+    b.zone(body, base, &mask, w, &body_lines);
     Raw {
         terms: sorted(b.terms),
         entities: sorted(b.entities),
