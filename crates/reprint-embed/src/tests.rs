@@ -39,6 +39,17 @@ fn write_model(
     std::fs::write(dir.join(tok_name), tokenizer_json(&VOCAB)).unwrap();
 }
 
+/// A model2vec directory whose only tensor is `embeddings`.
+fn write_embeddings(dir: &Path, dtype: Dtype, shape: Vec<usize>, bytes: Vec<u8>) {
+    let name = "model.safetensors";
+    write_model(
+        dir,
+        name,
+        "tokenizer.json",
+        vec![("embeddings", dtype, shape, bytes)],
+    );
+}
+
 /// Token i's vector is the unit vector on axis i-1 (3 dims; "rain" is (1, 1, 0)).
 fn matrix() -> Vec<f32> {
     vec![
@@ -57,12 +68,7 @@ fn close(a: &[f32], b: &[f32]) -> bool {
 #[test]
 fn model2vec_layout_means_tokens_and_skips_unknown() {
     let dir = tempfile::tempdir().unwrap();
-    write_model(
-        dir.path(),
-        "model.safetensors",
-        "tokenizer.json",
-        vec![("embeddings", Dtype::F32, vec![5, 3], f32_bytes(&matrix()))],
-    );
+    write_embeddings(dir.path(), Dtype::F32, vec![5, 3], f32_bytes(&matrix()));
     let m = StaticModel::load(dir.path()).unwrap();
     assert_eq!((m.rows(), m.dim()), (5, 3));
     let e = m.embed("Moscow  TALKS zebra").unwrap().unwrap();
@@ -76,12 +82,7 @@ fn model2vec_layout_means_tokens_and_skips_unknown() {
 #[test]
 fn max_tokens_cuts_the_text() {
     let dir = tempfile::tempdir().unwrap();
-    write_model(
-        dir.path(),
-        "model.safetensors",
-        "tokenizer.json",
-        vec![("embeddings", Dtype::F32, vec![5, 3], f32_bytes(&matrix()))],
-    );
+    write_embeddings(dir.path(), Dtype::F32, vec![5, 3], f32_bytes(&matrix()));
     let m = StaticModel::load(dir.path()).unwrap().with_max_tokens(1);
     assert!(close(
         &m.embed("kyiv moscow").unwrap().unwrap(),
@@ -158,33 +159,18 @@ fn bad_models_say_which_file_and_why() {
         "{e}"
     );
     // Fewer vectors than tokens.
-    write_model(
+    write_embeddings(
         dir.path(),
-        "model.safetensors",
-        "tokenizer.json",
-        vec![(
-            "embeddings",
-            Dtype::F32,
-            vec![2, 3],
-            f32_bytes(&matrix()[..6]),
-        )],
+        Dtype::F32,
+        vec![2, 3],
+        f32_bytes(&matrix()[..6]),
     );
     assert!(err(dir.path()).contains("2 token vectors for a tokenizer of 5 tokens"));
     // An integer matrix.
-    write_model(
-        dir.path(),
-        "model.safetensors",
-        "tokenizer.json",
-        vec![("embeddings", Dtype::I32, vec![5, 3], f32_bytes(&matrix()))],
-    );
+    write_embeddings(dir.path(), Dtype::I32, vec![5, 3], f32_bytes(&matrix()));
     assert!(err(dir.path()).contains("F32, F16, BF16 and F64"));
     // A broken tokenizer.
-    write_model(
-        dir.path(),
-        "model.safetensors",
-        "tokenizer.json",
-        vec![("embeddings", Dtype::F32, vec![5, 3], f32_bytes(&matrix()))],
-    );
+    write_embeddings(dir.path(), Dtype::F32, vec![5, 3], f32_bytes(&matrix()));
     std::fs::write(dir.path().join("tokenizer.json"), "{").unwrap();
     let e = err(dir.path());
     assert!(
