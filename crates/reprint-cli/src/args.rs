@@ -451,6 +451,15 @@ pub struct StoriesOptions {
 
 #[derive(Args, Debug, Clone)]
 pub struct ReuseOptions {
+    /// Metadata field naming each document's series: the outlet, newspaper or feed it comes
+    /// from (a string, or a number). Needed by --skip-same-series.
+    #[arg(long, value_name = "FIELD")]
+    pub series_field: Option<String>,
+    /// Do not look for reuse between two documents of one series (an outlet's own standing
+    /// text and reruns), only across series, as passim does. Documents without a series are
+    /// compared with all others.
+    #[arg(long, requires = "series_field")]
+    pub skip_same_series: bool,
     /// Shortest passage reported, in matching words.
     #[arg(long, default_value_t = reuse_dflt().min_words)]
     pub min_words: usize,

@@ -166,8 +166,10 @@ pub(crate) fn config(
             max_gap: o.max_gap,
             min_identity: o.min_identity,
             boilerplate_min_docs: o.boilerplate_docs,
+            skip_same_series: o.skip_same_series,
             ..ReuseConfig::default()
         }),
+        series_field: reuse.and_then(|o| o.series_field.clone()),
         stories: stories.map(|o| StoriesSettings {
             config: {
                 let d = StoriesConfig::default();

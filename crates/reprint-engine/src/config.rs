@@ -144,6 +144,9 @@ pub struct Config {
     pub stories: Option<StoriesSettings>,
     /// Metadata field holding the document date (ISO 8601).
     pub date_field: String,
+    /// Metadata field naming each document's series (outlet, newspaper): reused passages
+    /// within one series are skipped with `reuse.skip_same_series`.
+    pub series_field: Option<String>,
     /// Bad records stop the run or are skipped.
     pub on_error: OnError,
     /// Shingle sets kept for input that cannot be read twice spill to disk past this.
@@ -162,6 +165,7 @@ impl Default for Config {
             reuse: None,
             stories: None,
             date_field: "date".to_string(),
+            series_field: None,
             on_error: OnError::Fail,
             memory_bytes: 4096 << 20,
             spill_dir: None,
@@ -266,6 +270,12 @@ impl Config {
                 other => bad("reuse", other.to_string()),
             })?;
         }
+        if self.reuse.is_some_and(|r| r.skip_same_series) && self.series_field.is_none() {
+            return Err(bad(
+                "skip_same_series",
+                "needs a series field (which metadata field names the series)",
+            ));
+        }
         if let Some(s) = &self.stories {
             s.config.validate().map_err(|e| {
                 let reprint_stories::StoriesError::InvalidConfig { field, reason } = e;
@@ -366,6 +376,11 @@ impl ConfigBuilder {
     /// Runs the stories level with these settings.
     pub fn stories(mut self, s: Option<StoriesSettings>) -> Self {
         self.0.stories = s;
+        self
+    }
+    /// Metadata field of the series (reuse within a series can be skipped).
+    pub fn series_field(mut self, f: Option<String>) -> Self {
+        self.0.series_field = f;
         self
     }
     /// Metadata field of the date.

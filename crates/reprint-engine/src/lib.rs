@@ -135,6 +135,7 @@ impl Engine {
             input: InputConfig::default(),
             keep_texts,
             embedding_field: cfg.stories.as_ref().and_then(|s| s.embedding_field.clone()),
+            series_field: cfg.reuse.and(cfg.series_field.clone()),
             model: match cfg.stories.as_ref().and_then(|s| s.model.as_deref()) {
                 Some(p) => Some(std::sync::Arc::new(
                     reprint_embed::StaticModel::load(p).map_err(EngineError::Model)?,
@@ -167,6 +168,7 @@ impl Engine {
     pub fn input_config(&self, base: &InputConfig) -> InputConfig {
         let mut meta = vec![self.cfg.date_field.clone(), "title".to_string()];
         meta.extend(self.settings.embedding_field.clone());
+        meta.extend(self.settings.series_field.clone());
         InputConfig {
             defer_json: self.threads() > 1,
             meta_fields: Some(meta),
@@ -489,13 +491,19 @@ impl Analysis {
             "sketch": { "kind": match d.sketch { reprint_sketch::SketchKind::OnePermutation => "one-permutation", reprint_sketch::SketchKind::MinHash => "minhash" }, "slots": d.slots },
             "lsh": { "bands": self.lsh.bands, "rows": self.lsh.rows, "recall_at_threshold": (self.lsh.probability(d.threshold) * 1e4).round() / 1e4 },
             "threads": self.threads,
-            "reuse": self.reuse.as_ref().map(|r| json!({
-                "alignments": r.alignments.len(),
-                "passages": r.passages.len(),
-                "boilerplate_passages": r.passages.iter().filter(|p| p.boilerplate).count(),
-                "candidate_pairs": r.stats.candidates.candidate_pairs,
-                "aligned_pairs": r.stats.aligned_pairs,
-            })),
+            "reuse": self.reuse.as_ref().map(|r| {
+                let mut v = json!({
+                    "alignments": r.alignments.len(),
+                    "passages": r.passages.len(),
+                    "boilerplate_passages": r.passages.iter().filter(|p| p.boilerplate).count(),
+                    "candidate_pairs": r.stats.candidates.candidate_pairs,
+                    "aligned_pairs": r.stats.aligned_pairs,
+                });
+                if self.cfg.reuse.is_some_and(|c| c.skip_same_series) {
+                    v["same_series_pairs_skipped"] = json!(r.stats.same_series_pairs_skipped);
+                }
+                v
+            }),
             "stories": self.stories.as_ref().map(|r| {
                 let dated = self.dates.iter().filter(|d| d.is_some()).count();
                 let mut v = json!({

@@ -28,6 +28,8 @@ pub(crate) struct Settings {
     pub keep_texts: bool,
     /// Metadata field with a dense embedding per document (stories).
     pub embedding_field: Option<String>,
+    /// Metadata field naming the series (reuse).
+    pub series_field: Option<String>,
     /// A static embedding model that embeds each text instead (stories).
     pub model: Option<std::sync::Arc<reprint_embed::StaticModel>>,
 }
@@ -51,6 +53,8 @@ pub(crate) struct KeptDoc {
     pub title: Option<String>,
     /// The date metadata as written.
     pub meta_date: Option<String>,
+    /// The series metadata (a string, or a number written as one).
+    pub series: Option<String>,
     /// Dense embedding from `--embedding-field`.
     pub embedding: Option<Vec<f32>>,
 }
@@ -69,6 +73,11 @@ impl DocRow {
     /// The date metadata as written, when kept.
     pub fn meta_date(&self) -> Option<&str> {
         self.kept.as_ref().and_then(|k| k.meta_date.as_deref())
+    }
+
+    /// The series metadata, when kept.
+    pub fn series(&self) -> Option<&str> {
+        self.kept.as_ref().and_then(|k| k.series.as_deref())
     }
 
     /// The embedding, when kept.
@@ -308,6 +317,13 @@ pub(crate) fn run(
                     Box::new(KeptDoc {
                         title: meta_str("title"),
                         meta_date: meta_str(&settings.date_field),
+                        series: settings.series_field.as_ref().and_then(|f| {
+                            match rec.meta.get(f)? {
+                                serde_json::Value::String(s) => Some(s.clone()),
+                                serde_json::Value::Null => None,
+                                other => Some(other.to_string()),
+                            }
+                        }),
                         embedding: fp.embedding,
                         text: rec.text,
                     })
@@ -317,6 +333,7 @@ pub(crate) fn run(
                         + k.text.capacity()
                         + k.title.as_ref().map_or(0, String::capacity)
                         + k.meta_date.as_ref().map_or(0, String::capacity)
+                        + k.series.as_ref().map_or(0, String::capacity)
                         + k.embedding.as_ref().map_or(0, |e| e.capacity() * 4);
                 }
                 docs.push(DocRow {
@@ -712,6 +729,7 @@ mod tests {
             input,
             keep_texts: false,
             embedding_field: None,
+            series_field: None,
             model: None,
         }
     }

@@ -46,6 +46,7 @@ pub(crate) fn reuse(
         .map(|(d, &date)| DocRef {
             text: d.text().unwrap_or(""),
             date,
+            series: d.series(),
         })
         .collect();
     find_reuse(&refs, cfg).map_err(EngineError::Reuse)

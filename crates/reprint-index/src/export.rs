@@ -191,6 +191,7 @@ pub(crate) fn export<S: Sink>(
                 .map(|(t, d)| DocRef {
                     text: t,
                     date: d.as_ref().map(|d| d.days),
+                    series: None,
                 })
                 .collect();
             let r = find_reuse(&refs, rc).map_err(|e| IndexError::Store(e.to_string()))?;

@@ -377,6 +377,24 @@ impl Index {
                 asked: format!("{:?}", cfg.dedup.containment),
             });
         }
+        // What the index does not keep is refused, never dropped: its stories have no
+        // embeddings and its reuse no series yet.
+        let stories = cfg.stories.as_ref();
+        for (field, given) in [
+            ("model", stories.is_some_and(|s| s.model.is_some())),
+            (
+                "embedding_field",
+                stories.is_some_and(|s| s.embedding_field.is_some()),
+            ),
+            ("series_field", cfg.series_field.is_some()),
+        ] {
+            if given {
+                return Err(IndexError::Config(reprint_engine::ConfigError {
+                    field,
+                    reason: "is not kept by an index yet (the one-call runs take it)".into(),
+                }));
+            }
+        }
         if components.lsh.bands > store::MAX_BANDS {
             return Err(IndexError::Settings {
                 setting: "banding".into(),
@@ -1072,6 +1090,7 @@ impl Index {
             .map(|(x, &date)| DocRef {
                 text: &texts[x],
                 date,
+                series: None,
             })
             .collect();
         let passages = group_passages(als, &refs, rc);

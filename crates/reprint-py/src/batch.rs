@@ -19,7 +19,7 @@ use reprint_text::Fingerprint;
 use std::sync::Arc;
 
 fn components(dedup: Option<&Bound<'_, PyDict>>) -> PyResult<Components> {
-    crate::options::config(dedup, None, None)?
+    crate::options::config(dedup, None, None, None)?
         .components()
         .map_err(|e| PyValueError::new_err(format!("invalid setting: {e}")))
 }

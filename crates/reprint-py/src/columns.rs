@@ -143,7 +143,11 @@ pub(crate) struct Columns {
     pub(crate) ids: Option<StrColumn>,
     dates: Option<StrColumn>,
     titles: Option<StrColumn>,
+    series: Option<StrColumn>,
 }
+
+/// The metadata field the series column is given to the engine as.
+pub(crate) const SERIES_FIELD: &str = "series";
 
 impl Columns {
     pub(crate) fn new(
@@ -172,8 +176,30 @@ impl Columns {
             ids: opt("ids", ids)?,
             dates: opt("dates", dates)?,
             titles: opt("titles", titles)?,
+            series: None,
             texts,
         })
+    }
+
+    /// Adds each document's series (reuse within a series can be skipped).
+    pub(crate) fn with_series(mut self, series: Option<PyChunkedArray>) -> PyResult<Columns> {
+        if let Some(c) = series {
+            let c = StrColumn::new("series", c)?;
+            if c.len() != self.texts.len() {
+                return Err(PyValueError::new_err(format!(
+                    "series has {} values but there are {} texts",
+                    c.len(),
+                    self.texts.len()
+                )));
+            }
+            self.series = Some(c);
+        }
+        Ok(self)
+    }
+
+    /// Whether a series column was given.
+    pub(crate) fn has_series(&self) -> bool {
+        self.series.is_some()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -206,6 +232,9 @@ impl Columns {
         }
         if let Some(t) = self.titles.as_ref().and_then(|t| t.get(i)) {
             meta.insert("title".into(), Value::String(t.to_string()));
+        }
+        if let Some(s) = self.series.as_ref().and_then(|s| s.get(i)) {
+            meta.insert(SERIES_FIELD.into(), Value::String(s.to_string()));
         }
         meta
     }

@@ -79,7 +79,8 @@ impl PyIndex {
         reuse: Option<Bound<'_, PyDict>>,
         stories: Option<Bound<'_, PyDict>>,
     ) -> PyResult<PyIndex> {
-        let cfg: Config = crate::options::config(dedup.as_ref(), reuse.as_ref(), stories.as_ref())?;
+        let cfg: Config =
+            crate::options::config(dedup.as_ref(), reuse.as_ref(), stories.as_ref(), None)?;
         let index = py
             .detach(|| Index::create(&path, &cfg))
             .map_err(index_error)?;

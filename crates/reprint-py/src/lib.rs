@@ -24,7 +24,7 @@ use std::time::Duration;
 /// Runs the engine over one collection. Returns `(tables, summary_json)` where `tables`
 /// maps a record type (`document`, `pair`, …) to a `pyarrow.Table`.
 #[pyfunction]
-#[pyo3(signature = (texts, ids=None, dates=None, titles=None, *, duplicates=true, dedup=None, reuse=None, stories=None, threads=0))]
+#[pyo3(signature = (texts, ids=None, dates=None, titles=None, *, series=None, duplicates=true, dedup=None, reuse=None, stories=None, threads=0))]
 #[allow(clippy::too_many_arguments)]
 fn run<'py>(
     py: Python<'py>,
@@ -32,18 +32,25 @@ fn run<'py>(
     ids: Option<PyChunkedArray>,
     dates: Option<PyChunkedArray>,
     titles: Option<PyChunkedArray>,
+    series: Option<PyChunkedArray>,
     duplicates: bool,
     dedup: Option<Bound<'py, PyDict>>,
     reuse: Option<Bound<'py, PyDict>>,
     stories: Option<Bound<'py, PyDict>>,
     threads: usize,
 ) -> PyResult<(Bound<'py, PyDict>, String)> {
-    let mut cfg = options::config(dedup.as_ref(), reuse.as_ref(), stories.as_ref())?;
+    let cols = Columns::new(&texts, ids, dates, titles)?.with_series(series)?;
+    let series_field = cols.has_series().then_some(columns::SERIES_FIELD);
+    let mut cfg = options::config(
+        dedup.as_ref(),
+        reuse.as_ref(),
+        stories.as_ref(),
+        series_field,
+    )?;
     cfg.report_duplicates = duplicates;
     cfg.threads = threads_setting(threads);
     let kinds = tables::kinds(&cfg);
     let engine = Engine::new(cfg).map_err(engine_error)?;
-    let cols = Columns::new(&texts, ids, dates, titles)?;
     let cols = Arc::new(cols);
     let cancel = Arc::new(AtomicBool::new(false));
     let work = {

@@ -18,6 +18,7 @@ pub(crate) fn config(
     dedup: Option<&Bound<'_, PyDict>>,
     reuse: Option<&Bound<'_, PyDict>>,
     stories: Option<&Bound<'_, PyDict>>,
+    series_field: Option<&str>,
 ) -> PyResult<Config> {
     let mut cfg = Config::default();
     if let Some(d) = dedup {
@@ -48,6 +49,7 @@ pub(crate) fn config(
             model,
         });
     }
+    cfg.series_field = series_field.map(str::to_string);
     cfg.validate()
         .map_err(|e| PyValueError::new_err(format!("invalid setting: {e}")))?;
     Ok(cfg)

@@ -122,3 +122,31 @@ def test_stories_with_a_local_model(seeds):
     assert a.summary["stories"]["embeddings"]["source"].startswith("model ")
     with pytest.raises(OSError, match="no/such/model"):
         rp.stories(texts, ids=ids, model="no/such/model")
+
+
+def test_reuse_within_a_series_can_be_skipped():
+    def words(tag, n):
+        return " ".join(f"{tag}{i}" for i in range(n))
+    within, across = words("standing", 40), words("wire", 40)
+    texts = [
+        f"{words('a', 30)} {within} {across}",
+        f"{words('b', 30)} {within} {words('c', 30)}",
+        f"{words('d', 30)} {across} {words('e', 30)}",
+    ]
+    ids = ["tass-1", "tass-2", "ria-1"]
+
+    def pairs(r):
+        return sorted({tuple(sorted((a["a"], a["b"]))) for a in rows(r.alignments)})
+    assert pairs(rp.reuse(texts, ids=ids)) == [("ria-1", "tass-1"), ("tass-1", "tass-2")]
+    across_only = rp.reuse(texts, ids=ids, series=["TASS", "TASS", 7], skip_same_series=True)
+    assert pairs(across_only) == [("ria-1", "tass-1")]
+    assert across_only.summary["reuse"]["same_series_pairs_skipped"] == 1
+    # A column of a table, and None for a document of no series.
+    import pyarrow as pa
+    table = pa.table({"id": ids, "text": texts, "outlet": ["TASS", None, "RIA"]})
+    assert pairs(rp.reuse(table, series="outlet", skip_same_series=True)) == [
+        ("ria-1", "tass-1"), ("tass-1", "tass-2")]
+    with pytest.raises(ValueError, match="needs series"):
+        rp.reuse(texts, ids=ids, skip_same_series=True)
+    with pytest.raises(ValueError, match="series has 2 values"):
+        rp.reuse(texts, ids=ids, series=["a", "b"])

@@ -45,16 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|e| format!("susp/{susp}: {e}"))?;
         let r_text = std::fs::read_to_string(dir.join("src").join(src))
             .map_err(|e| format!("src/{src}: {e}"))?;
-        let docs = [
-            DocRef {
-                text: &s_text,
-                date: None,
-            },
-            DocRef {
-                text: &r_text,
-                date: None,
-            },
-        ];
+        let docs = [DocRef::undated(&s_text), DocRef::undated(&r_text)];
         let result = find_reuse(&docs, &cfg)?;
         n_pairs += 1;
         for al in pan_detections(&result.alignments) {

@@ -20,9 +20,9 @@
 //! let a = format!("Monday news. {para} Other words follow here.");
 //! let b = format!("Tuesday: {}", para.replace("echoing", "spreading"));
 //! let docs = [
-//!     DocRef { text: &a, date: Some(1) },
-//!     DocRef { text: &b, date: Some(2) },
-//!     DocRef { text: "Nothing in common with the others.", date: None },
+//!     DocRef { text: &a, date: Some(1), series: None },
+//!     DocRef { text: &b, date: Some(2), series: None },
+//!     DocRef::undated("Nothing in common with the others."),
 //! ];
 //! let result = find_reuse(&docs, &ReuseConfig::default()).unwrap();
 //! assert_eq!(result.alignments.len(), 1);
@@ -113,6 +113,12 @@ pub struct ReuseConfig {
     pub passage_overlap: f64,
     /// A passage found in at least this many documents is flagged as boilerplate. Default 10.
     pub boilerplate_min_docs: usize,
+    /// Two documents of one series ([`DocRef::series`], e.g. one outlet or one newspaper)
+    /// are not aligned: reuse within a series (its own standing text, its reruns) is not
+    /// looked for, only reuse across series. Documents without a series are compared with
+    /// every other. Default false.
+    #[serde(default)]
+    pub skip_same_series: bool,
 }
 
 impl Default for ReuseConfig {
@@ -127,6 +133,7 @@ impl Default for ReuseConfig {
             max_seed_repeats: 8,
             passage_overlap: 0.5,
             boilerplate_min_docs: 10,
+            skip_same_series: false,
         }
     }
 }
@@ -219,12 +226,19 @@ pub struct DocRef<'a> {
     /// Publication date or any sortable time (e.g. days since the epoch), used only to
     /// attribute sources; `None` when unknown.
     pub date: Option<i64>,
+    /// The series it belongs to (an outlet, a newspaper title): with
+    /// [`ReuseConfig::skip_same_series`], two documents of one series are not aligned.
+    pub series: Option<&'a str>,
 }
 
 impl<'a> DocRef<'a> {
     /// A document without a date (its passages can not be attributed a source).
     pub fn undated(text: &'a str) -> DocRef<'a> {
-        DocRef { text, date: None }
+        DocRef {
+            text,
+            date: None,
+            series: None,
+        }
     }
 }
 
@@ -282,6 +296,9 @@ pub struct ReuseStats {
     pub candidates: CandidateStats,
     /// Candidate pairs that produced at least one alignment.
     pub aligned_pairs: u64,
+    /// Candidate pairs not aligned because both documents are of one series
+    /// ([`ReuseConfig::skip_same_series`]).
+    pub same_series_pairs_skipped: u64,
 }
 
 /// Everything [`find_reuse`] found.
@@ -336,7 +353,15 @@ pub fn find_reuse(docs: &[DocRef<'_>], cfg: &ReuseConfig) -> Result<ReuseResult,
     }
     let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
     let corpus = Corpus::build(&texts);
-    let (pairs, cstats) = candidates::candidate_pairs(&corpus, cfg);
+    let (mut pairs, cstats) = candidates::candidate_pairs(&corpus, cfg);
+    let before = pairs.len();
+    if cfg.skip_same_series {
+        pairs.retain(|&(x, y)| {
+            let (sx, sy) = (docs[x as usize].series, docs[y as usize].series);
+            sx.is_none() || sx != sy
+        });
+    }
+    let same_series_pairs_skipped = (before - pairs.len()) as u64;
 
     let found: Vec<(u32, u32, Vec<TokAlign>)> = pairs
         .par_iter()
@@ -369,6 +394,7 @@ pub fn find_reuse(docs: &[DocRef<'_>], cfg: &ReuseConfig) -> Result<ReuseResult,
             tokens: corpus.total_tokens() as u64,
             candidates: cstats,
             aligned_pairs,
+            same_series_pairs_skipped,
         },
     })
 }

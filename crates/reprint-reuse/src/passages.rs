@@ -126,7 +126,11 @@ mod tests {
     use super::*;
 
     fn doc(date: Option<i64>) -> DocRef<'static> {
-        DocRef { text: "", date }
+        DocRef {
+            text: "",
+            date,
+            series: None,
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ fn news() -> ReuseResult {
         .map(|(i, t)| DocRef {
             text: t,
             date: Some(i as i64),
+            series: None,
         })
         .collect();
     find_reuse(&docs, &ReuseConfig::default()).unwrap()
@@ -181,7 +182,7 @@ proptest! {
         let order: Vec<usize> = (0..n).map(|i| (i + rot) % n).collect();
         let cfg = ReuseConfig { seed_n: 3, min_words: 6, max_gap: 4, max_df, ..ReuseConfig::default() };
         let run = |idx: &[usize]| {
-            let d: Vec<DocRef> = idx.iter().map(|&i| DocRef { text: &texts[i], date: None }).collect();
+            let d: Vec<DocRef> = idx.iter().map(|&i| DocRef { text: &texts[i], date: None, series: None }).collect();
             find_reuse(&d, &cfg).unwrap()
         };
         let r1 = run(&(0..n).collect::<Vec<_>>());

@@ -6,6 +6,7 @@ mod harm;
 mod index;
 mod inputs;
 mod report;
+mod reuse;
 mod seeds;
 mod serve;
 mod stories;

@@ -221,6 +221,7 @@ class _Columns:
         self.ids = ids
         self.dates = dates
         self.titles = titles
+        self.series = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -325,6 +326,7 @@ def _run(cols: _Columns, threads, duplicates=True, dedup=None, reuse=None, stori
         cols.ids,
         cols.dates,
         cols.titles,
+        series=cols.series,
         duplicates=duplicates,
         dedup=dedup,
         reuse=reuse,
@@ -381,13 +383,18 @@ def reuse(
     min_identity: float = 0.5,
     max_gap: int = 10,
     boilerplate_docs: int = 10,
+    series: str | Iterable[Any] | None = None,
+    skip_same_series: bool = False,
     threads: int | None = None,
     **options: Any,
 ) -> Result:
     """Passages shared by documents: ``alignments`` (one per document pair and passage, with
     byte and character offsets in both) and ``passages`` (every occurrence of a passage,
     boilerplate flagged when it is in ``boilerplate_docs`` documents or more, and its
-    earliest source by ``date``). Further settings of the reuse level go in ``options``
+    earliest source by ``date``). ``series`` names each document's series (outlet,
+    newspaper): a column of ``data``, or the values (strings or integers, ``None`` for
+    none); with ``skip_same_series=True`` two documents of one series are not aligned, as
+    ``--skip-same-series`` does. Further settings of the reuse level go in ``options``
     (``seed_n``, ``max_df``, ``min_shared_seeds``, ``max_seed_repeats``, ``passage_overlap``).
 
     >>> import reprint_rs as rp
@@ -397,11 +404,27 @@ def reuse(
     1
     """
     cols = _columns(data, text=text, id=id, ids=ids, date=date, title=None)
+    if isinstance(series, str):
+        table = _table(data, [text, series])
+        if table is None:
+            raise TypeError(f"series={series!r} names a column, but data is not a table; pass the values")
+        series = _column(table, series, "series")
+    if series is not None:
+        if not isinstance(series, (pa.Array, pa.ChunkedArray)):
+            series = [None if v is None else str(v) for v in series]
+        cols.series = _ids(series)
+        if len(cols.series) != len(cols.texts):
+            raise ValueError(f"series has {len(cols.series)} values but there are {len(cols.texts)} texts")
+        if isinstance(cols.series, pa.Array):
+            cols.series = pa.chunked_array([cols.series])
+    elif skip_same_series:
+        raise ValueError("skip_same_series=True needs series (a column name or the values)")
     settings = dict(
         min_words=min_words,
         min_identity=min_identity,
         max_gap=max_gap,
         boilerplate_min_docs=boilerplate_docs,
+        skip_same_series=skip_same_series,
     )
     settings.update(options)
     return _run(cols, threads, duplicates=False, reuse=settings)

@@ -1,0 +1,86 @@
+//! The reuse level's passim-like options: series.
+
+use crate::{of_type, records};
+use serde_json::json;
+
+/// Words `0..n` of a numbered vocabulary, as a sentence of distinct words.
+fn words(tag: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{tag}{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn skip_same_series_drops_reuse_within_an_outlet_and_keeps_it_across() {
+    let within = words("standing", 40); // tass-1 and tass-2 share it
+    let across = words("wire", 40); // tass-1 and ria-1 share it
+    let docs = [
+        json!({"id": "tass-1", "outlet": "TASS", "text": format!("{} {} {}", words("a", 30), within, across)}),
+        json!({"id": "tass-2", "outlet": "TASS", "text": format!("{} {} {}", words("b", 30), within, words("c", 30))}),
+        json!({"id": "ria-1", "outlet": 7, "text": format!("{} {} {}", words("d", 30), across, words("e", 30))}),
+        json!({"id": "none-1", "text": format!("{} {}", words("f", 30), within)}),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docs.jsonl");
+    let body: String = docs.iter().map(|d| format!("{d}\n")).collect();
+    std::fs::write(&path, body).unwrap();
+    let p = path.to_str().unwrap();
+    let pairs = |recs: &[serde_json::Value]| {
+        let mut v: Vec<(String, String)> = of_type(recs, "alignment")
+            .iter()
+            .map(|a| {
+                let (x, y) = (a["a"].as_str().unwrap(), a["b"].as_str().unwrap());
+                (x.min(y).to_string(), x.max(y).to_string())
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    let all = records(&["reuse", p, "-q", "--series-field", "outlet"]);
+    assert_eq!(
+        pairs(&all),
+        [
+            pair("none-1", "tass-1"),
+            pair("none-1", "tass-2"),
+            pair("ria-1", "tass-1"),
+            pair("tass-1", "tass-2")
+        ]
+    );
+    let across_only = records(&[
+        "reuse",
+        p,
+        "-q",
+        "--series-field",
+        "outlet",
+        "--skip-same-series",
+    ]);
+    assert_eq!(
+        pairs(&across_only),
+        [
+            pair("none-1", "tass-1"),
+            pair("none-1", "tass-2"),
+            pair("ria-1", "tass-1")
+        ],
+        "TASS's own standing paragraph is not reuse; a document without a series meets all"
+    );
+    let s = &of_type(&across_only, "summary")[0]["reuse"];
+    assert_eq!(s["same_series_pairs_skipped"], 1, "{s}");
+    // The flag needs the field; an index refuses what it cannot keep.
+    let out = crate::reprint(&["reuse", p, "--skip-same-series"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--series-field"));
+    let store = dir.path().join("x.idx");
+    let out = crate::reprint(&[
+        "index",
+        "create",
+        store.to_str().unwrap(),
+        "--series-field",
+        "outlet",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not kept by an index yet"));
+    assert!(!store.exists(), "nothing created");
+}
