@@ -484,7 +484,7 @@ impl Analysis {
                 "over_budget": out.held_bytes > self.cfg.memory_bytes as u64,
                 "verify_blocks": out.verify_blocks,
             },
-            "verified_sets": { "reread": out.sets.reread, "stored": out.sets.stored, "from_kept_text": out.sets.from_text },
+            "verified_sets": { "reread": out.sets.reread, "stored": out.sets.stored, "from_kept_text": out.sets.from_text, "fetches": out.sets.fetches },
             "threshold": d.threshold,
             "containment": d.containment,
             "shingles": format!("{} {}-grams", match d.shingle_unit { reprint_text::ShingleUnit::Word => "word", reprint_text::ShingleUnit::Char => "char" }, d.shingle_size),

@@ -175,15 +175,19 @@ impl Settings {
     }
 }
 
-/// How many shingle sets verification took from each place.
+/// Where verification took each document's shingle set from (each document counted once,
+/// however many verification blocks fetched it), and how many fetches there were.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SetCounts {
-    /// Kept from the first pass (compressed input, standard input, CSV, Parquet).
+    /// Documents whose set was kept from the first pass (compressed input, standard input,
+    /// CSV, Parquet).
     pub stored: u64,
-    /// Read again from the input file and fingerprinted again.
+    /// Documents read again from the input file and fingerprinted again.
     pub reread: u64,
-    /// Fingerprinted again from texts kept in memory for later stages.
+    /// Documents fingerprinted again from texts kept in memory for later stages.
     pub from_text: u64,
+    /// Sets fetched in all: a document in several verification blocks is fetched in each.
+    pub fetches: u64,
 }
 
 /// Runs the pipeline over `records`. With more than one thread, reading runs on its own
@@ -519,6 +523,8 @@ pub(crate) fn run(
         .saturating_sub(held)
         .max(settings.memory_bytes.min(16 << 20));
     let mut counts = SetCounts::default();
+    // Documents already counted in `counts` (one bit each).
+    let mut counted = vec![0u64; docs.len().div_ceil(64)];
     let mut fetching = 0.0;
     phase("verifying candidate pairs and clustering");
     let places = SetPlaces {
@@ -530,7 +536,7 @@ pub(crate) fn run(
     };
     let result = candidates.verify_with(block_budget, |block: &[u32]| {
         let t = Instant::now();
-        let got = gather_sets(block, settings, &places, &mut counts);
+        let got = gather_sets(block, settings, &places, &mut counts, &mut counted);
         fetching += t.elapsed().as_secs_f64();
         got
     })?;
@@ -574,6 +580,7 @@ fn gather_sets(
     settings: &Settings,
     places: &SetPlaces<'_>,
     counts: &mut SetCounts,
+    counted: &mut [u64],
 ) -> Result<Vec<Vec<u32>>> {
     let SetPlaces {
         arena,
@@ -613,11 +620,17 @@ fn gather_sets(
     let got: Vec<(Vec<u32>, u8)> = got.into_iter().collect::<Result<_>>()?;
     let sets = got
         .into_iter()
-        .map(|(set, how)| {
-            match how {
-                0 => counts.stored += 1,
-                1 => counts.reread += 1,
-                _ => counts.from_text += 1,
+        .zip(involved)
+        .map(|((set, how), &d)| {
+            counts.fetches += 1;
+            let (word, bit) = (d as usize / 64, 1u64 << (d % 64));
+            if counted[word] & bit == 0 {
+                counted[word] |= bit;
+                match how {
+                    0 => counts.stored += 1,
+                    1 => counts.reread += 1,
+                    _ => counts.from_text += 1,
+                }
             }
             set
         })

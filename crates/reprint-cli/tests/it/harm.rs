@@ -391,6 +391,29 @@ fn a_small_memory_budget_spills_and_finds_the_same() {
         "{}",
         small["memory"]
     );
+    // Sets are counted per document, whatever the blocks; fetches count every block's.
+    let distinct = |s: &serde_json::Value| {
+        let v = &s["verified_sets"];
+        ["stored", "reread", "from_kept_text"]
+            .iter()
+            .map(|k| v[k].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(
+        distinct(&small),
+        distinct(&whole),
+        "{}",
+        small["verified_sets"]
+    );
+    assert_eq!(
+        whole["verified_sets"]["fetches"].as_u64(),
+        Some(distinct(&whole))
+    );
+    assert!(
+        small["verified_sets"]["fetches"].as_u64().unwrap() >= distinct(&small),
+        "{}",
+        small["verified_sets"]
+    );
     assert_eq!(small["memory"]["budget_bytes"], 1 << 20);
     assert_eq!(small["memory"]["over_budget"], true, "{}", small["memory"]);
 }
