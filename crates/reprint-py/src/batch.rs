@@ -68,6 +68,38 @@ fn text_at(texts: &StrColumn, i: usize) -> Result<&str, String> {
         .ok_or_else(|| format!("record {i}: text is None (null)"))
 }
 
+/// Each document's date as days since 1970-01-01, as `--keep earliest` orders them: the
+/// ISO 8601 date in `dates` (metadata), else a `date YYYY-MM-DD` first line of the text;
+/// null when neither gives one.
+#[pyfunction]
+#[pyo3(signature = (texts, dates=None))]
+pub(crate) fn days(
+    py: Python<'_>,
+    texts: PyChunkedArray,
+    dates: Option<PyChunkedArray>,
+) -> PyResult<Py<PyAny>> {
+    let texts = StrColumn::new("texts", texts)?;
+    let dates = dates.map(|d| StrColumn::new("dates", d)).transpose()?;
+    if let Some(d) = &dates {
+        if d.len() != texts.len() {
+            return Err(PyValueError::new_err(format!(
+                "dates has {} values but there are {} texts",
+                d.len(),
+                texts.len()
+            )));
+        }
+    }
+    let mut out = Int64Builder::with_capacity(texts.len());
+    for i in 0..texts.len() {
+        let meta = dates
+            .as_ref()
+            .and_then(|d| d.get(i))
+            .and_then(reprint_text::date::parse_iso_date);
+        out.append_option(meta.or_else(|| texts.get(i).and_then(reprint_text::date::header_date)));
+    }
+    table(py, vec![("days", Arc::new(out.finish()))])
+}
+
 /// Fingerprints of a batch of texts: `tokens`, `shingles` (distinct), `exact` (the hash of
 /// the normalized word sequence, equal for exact duplicates) and `band_keys` (one int64 per LSH band:
 /// `band << 32 | key`, so one column groups all bands; empty for a text without shingles).

@@ -195,6 +195,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_column_len, m)?)?;
     m.add_class::<index::PyIndex>()?;
     m.add_function(wrap_pyfunction!(batch::fingerprints, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::days, m)?)?;
     m.add_function(wrap_pyfunction!(batch::candidate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(batch::verify_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(batch::connected_components, m)?)?;

@@ -109,3 +109,21 @@ def copy_groups(tmp_path_factory, cli):
     path = tmp_path_factory.mktemp("groups") / "groups.jsonl"
     path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     return docs, cli("dedup", str(path)), cli("dedup", str(path), "--all-pairs")
+
+
+@pytest.fixture(scope="session")
+def dated_newsgroups(newsgroups, cli, tmp_path_factory):
+    """20 Newsgroups with a made-up date on four messages in five (the others undated),
+    and `reprint dedup --keep earliest` on them: (docs, the CLI's records)."""
+    import hashlib
+
+    docs = []
+    for d in newsgroups:
+        h = int(hashlib.sha256(d["id"].encode()).hexdigest()[:8], 16)
+        date = None if h % 5 == 0 else f"1993-{1 + h % 12:02d}-{1 + h % 28:02d}"
+        docs.append({"id": d["id"], "text": d["text"], "date": date})
+    path = tmp_path_factory.mktemp("dated") / "dated.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d) + "\n")
+    return docs, cli("dedup", str(path), "--keep", "earliest")

@@ -45,6 +45,17 @@ def test_long_ids(ray_session, seeds):
         rpr.dedup(ds)
 
 
+def test_keep_earliest_equals_the_cli(ray_session, dated_newsgroups):
+    import ray.data
+
+    docs, expect = dated_newsgroups
+    ds = ray.data.from_items(docs, override_num_blocks=4)
+    marked = rpr.dedup(ds, keep="earliest").take_all()
+    got = [{"id": m["id"], "cluster": m["cluster"], "keep": m["keep"],
+            "duplicate_of": m["duplicate_of"]} for m in marked]
+    assert got == expect["document"]
+
+
 def test_generated_100k_equal_the_cli(ray_session, generated):
     import ray.data
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import _native, _strings
+from . import _dates, _native, _strings
 
-__all__ = ["fingerprints", "candidate_pairs", "verify_pairs", "connected_components"]
+__all__ = ["fingerprints", "days", "candidate_pairs", "verify_pairs", "connected_components"]
 
 
 def _texts(values: Any, what: str) -> pa.ChunkedArray:
@@ -70,6 +70,21 @@ def fingerprints(
         dedup=_settings(threshold, None, shingle_size, shingle_unit, options),
         threads=threads,
     )
+
+
+def days(texts: Any, dates: Any = None) -> pa.Table:
+    """One row per text: ``days`` (int64 days since 1970-01-01, null when unknown), the date
+    ``keep="earliest"`` orders documents by, as the CLI reads it: ``dates`` (ISO 8601
+    strings, dates or timestamps), else a ``date YYYY-MM-DD`` first line of the text.
+
+    >>> from reprint_rs import batch
+    >>> batch.days(["a", "date 1970-01-03\\nb", "c"], ["1970-01-02", None, None]).to_pydict()
+    {'days': [1, 2, None]}
+    """
+    if dates is not None:
+        d = _dates(dates)
+        dates = pa.chunked_array([d]) if isinstance(d, pa.Array) else d
+    return _native.days(_texts(texts, "texts"), dates)
 
 
 def candidate_pairs(docs: Any, keys: Any, *, max_bucket: int = 200) -> pa.Table:

@@ -60,7 +60,7 @@ def _parts(n: int | None) -> int:
 
 class _Plan:
     def __init__(self, ds, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
-                 partitions, order, options):
+                 partitions, order, options, date="date"):
         import ray.data
 
         cols = ds.columns()
@@ -68,8 +68,12 @@ class _Plan:
             raise ValueError(f"no text column {text!r}; the columns are: {', '.join(cols)}")
         if id not in cols:
             raise ValueError(f"no id column {id!r}; the columns are: {', '.join(cols)}")
-        if keep not in ("first", "longest"):
-            raise ValueError(f"keep must be 'first' or 'longest' on Ray, got {keep!r}")
+        if keep not in ("first", "longest", "earliest"):
+            raise ValueError(f"keep must be 'first', 'longest' or 'earliest', got {keep!r}")
+        if date and date not in cols and date != "date":
+            raise ValueError(f"no date column {date!r}; the columns are: {', '.join(cols)}")
+        # The date column (when there is one): "earliest" reads it, else a date header line.
+        self.date = date if date and date in cols else None
         if max_bucket < 2:
             raise ValueError("max_bucket must be at least 2")
         self.text, self.id, self.keep, self.max_bucket = text, id, keep, max_bucket
@@ -190,11 +194,25 @@ class _Plan:
         if self.keep == "first":
             rep = roots
         else:
-            toks = self._local(self.fp, [_ORD, "tokens"])
-            tok = dict(zip(toks.column(_ORD).to_pylist(), toks.column("tokens").to_pylist()))
+            if self.keep == "longest":
+                toks = self._local(self.fp, [_ORD, "tokens"])
+                tok = dict(zip(toks.column(_ORD).to_pylist(), toks.column("tokens").to_pylist()))
+                rank = {n: -t for n, t in tok.items()}
+            else:  # earliest: undated last, then input order (as the CLI)
+                text, date = self.text, self.date
+
+                def days(t: pa.Table) -> pa.Table:
+                    d = _batch.days(t.column(text), t.column(date) if date else None)
+                    return pa.table({_ORD: t.column(_ORD), "days": d.column("days")})
+
+                cols = [_ORD, text] + ([date] if date else [])
+                got = self._local(self.docs.select_columns(cols).map_batches(
+                    days, batch_format="pyarrow"), [_ORD, "days"])
+                rank = {n: (2**63 - 1 if d is None else d)
+                        for n, d in zip(got.column(_ORD).to_pylist(), got.column("days").to_pylist())}
             best: dict[int, tuple[int, int]] = {}
             for node, root in zip(nodes.tolist(), roots.tolist()):
-                key = (-tok[node], node)
+                key = (rank[node], node)
                 if root not in best or key < best[root]:
                     best[root] = key
             rep = np.array([best[r][1] for r in roots.tolist()], dtype=np.int64)
@@ -236,16 +254,19 @@ def _tables(ds):
 
 def dedup(ds, text: str = "text", id: str = "id", threshold: float = 0.8, keep: str = "first",
           max_bucket: int = 200, shingle_size: int = 5, shingle_unit: str = "word",
-          partitions: int | None = None, order: str | None = None, **options: Any):
+          partitions: int | None = None, order: str | None = None, date: str | None = "date",
+          **options: Any):
     """``ds`` (a ``ray.data.Dataset``) with ``cluster`` (null for a document without
     duplicates), ``keep`` and ``duplicate_of`` (the kept document's id) added.
-    ``keep``: ``"first"`` or ``"longest"``. "First" is the dataset's order, or the column
+    ``keep``: ``"first"``, ``"longest"`` or ``"earliest"`` (by the ``date`` column — ISO
+    8601 strings, dates or timestamps — or a ``date YYYY-MM-DD`` first line; undated last,
+    ties in order). "First" is the dataset's order, or the column
     ``order`` (integers) when given — give it for data read from files: Ray Data's readers
     do not keep the files' row order. Settings as in :func:`reprint_rs.dedup`."""
     import ray
 
     plan = _Plan(ds, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
-                 partitions, order, options).run()
+                 partitions, order, options, date=date).run()
     marks = plan.marks()
     reps = set(marks.column("rep").to_pylist())
     rep_ids = {}

@@ -16,7 +16,7 @@ The work runs where the data is, in Spark stages named for what they do (see the
 5. **connected components** of the verified pairs and of each copy to its first copy:
    large-star / small-star iterations on DataFrames, lineage cut by a checkpoint each round
    (linear in the copies: 20,000 copies of one page are 20,000 edges, not their pairs);
-6. **keep**: the first (or longest) document of each cluster is kept; the result is joined
+6. **keep**: the first (or longest, or earliest) document of each cluster is kept; the result is joined
    back onto the input.
 
 :func:`pairs` lists pairs as the CLI does: a group of exact copies as a star on its first
@@ -64,15 +64,19 @@ class _Plan:
     """The frames of one deduplication: documents with their order, pairs, components."""
 
     def __init__(self, df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit,
-                 order, options, all_pairs=False):
+                 order, options, all_pairs=False, date="date"):
         from pyspark.sql import functions as F
 
         if text not in df.columns:
             raise ValueError(f"no text column {text!r}; the columns are: {', '.join(df.columns)}")
         if id not in df.columns:
             raise ValueError(f"no id column {id!r}; the columns are: {', '.join(df.columns)}")
-        if keep not in ("first", "longest"):
-            raise ValueError(f"keep must be 'first' or 'longest' on Spark, got {keep!r}")
+        if keep not in ("first", "longest", "earliest"):
+            raise ValueError(f"keep must be 'first', 'longest' or 'earliest', got {keep!r}")
+        if date and date not in df.columns and date != "date":
+            raise ValueError(f"no date column {date!r}; the columns are: {', '.join(df.columns)}")
+        # The date column (when there is one): "earliest" reads it, else a date header line.
+        self.date = date if date and date in df.columns else None
         if max_bucket < 2:
             raise ValueError("max_bucket must be at least 2")
         self.spark = df.sparkSession
@@ -103,6 +107,20 @@ class _Plan:
         _stage(self.sc, "fingerprint documents")
         schema = fingerprint_schema()
         return self.docs.select(_ORD, text).mapInArrow(fingerprint, schema).localCheckpoint(eager=True)
+
+    def days(self):
+        """Each document's date in days (null when unknown), as `--keep earliest` reads it."""
+        text, date = self.text, self.date
+
+        def days(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            for b in batches:
+                d = _batch.days(b.column(text), b.column(date) if date else None)
+                yield pa.RecordBatch.from_arrays([b.column(_ORD), d.column("days").combine_chunks()],
+                                                 names=[_ORD, "days"])
+
+        _stage(self.sc, "read document dates")
+        cols = [_ORD, text] + ([date] if date else [])
+        return self.docs.select(*cols).mapInArrow(days, f"{_ORD} long, days long")
 
     def run(self):
         from pyspark.sql import Window
@@ -235,7 +253,13 @@ class _Plan:
         if self.keep == "first":
             rep = comp.select("root", F.col("root").alias("rep")).distinct()
         else:
-            w = Window.partitionBy("root").orderBy(F.col("tokens").desc(), F.col("node"))
+            if self.keep == "longest":
+                order = [F.col("tokens").desc(), F.col("node")]
+            else:  # earliest: undated last, then input order (as the CLI)
+                days = self.days().withColumnRenamed(_ORD, "node")
+                comp = comp.join(days, "node", "left")
+                order = [F.coalesce(F.col("days"), F.lit(2**63 - 1)), F.col("node")]
+            w = Window.partitionBy("root").orderBy(*order)
             rep = (comp.withColumn("r", F.row_number().over(w)).where("r = 1")
                    .select("root", F.col("node").alias("rep")))
         self.marks = comp.join(clusters, "root").join(rep, "root").select(
@@ -316,12 +340,14 @@ def _pairs(plan, id):
 
 def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: str = "first",
           max_bucket: int = 200, shingle_size: int = 5, shingle_unit: str = "word",
-          order: str | None = None, **options: Any):
+          order: str | None = None, date: str | None = "date", **options: Any):
     """``df`` with ``cluster`` (null for a document without duplicates, as in the CLI),
     ``keep`` and ``duplicate_of`` (the kept document's id) added. ``keep``: ``"first"`` (in
-    input order) or ``"longest"``. Settings as in :func:`reprint_rs.dedup`."""
+    input order), ``"longest"`` or ``"earliest"`` (by the ``date`` column — ISO 8601
+    strings, dates or timestamps — or a ``date YYYY-MM-DD`` first line; undated last, ties
+    in input order). Settings as in :func:`reprint_rs.dedup`."""
     plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
-                 options).run().mark()
+                 options, date=date).run().mark()
     return _marked(plan, df, id)
 
 
@@ -341,9 +367,9 @@ def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bu
 def dedup_with_pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8,
                      keep: str = "first", max_bucket: int = 200, shingle_size: int = 5,
                      shingle_unit: str = "word", order: str | None = None,
-                     all_pairs: bool = False, **options: Any):
+                     all_pairs: bool = False, date: str | None = "date", **options: Any):
     """Both :func:`dedup`'s marked frame and :func:`pairs`, from one pass over the data
     (what `reprint dedup` writes)."""
     plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
-                 options, all_pairs).run().mark()
+                 options, all_pairs, date=date).run().mark()
     return _marked(plan, df, id), _pairs(plan, id)
