@@ -136,7 +136,9 @@ def test_bad_columns_are_named(session):
     with pytest.raises(ValueError, match="no text column 'text'; the columns are: id, body"):
         rps.dedup(df)
     with pytest.raises(ValueError, match="keep must be"):
-        rps.dedup(df, text="body", keep="earliest")
+        rps.dedup(df, text="body", keep="newest")
+    with pytest.raises(ValueError, match="no date column 'published'"):
+        rps.dedup(df, text="body", keep="earliest", date="published")
 
 
 def test_generated_100k_equal_the_cli(session, generated):
