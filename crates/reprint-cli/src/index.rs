@@ -103,13 +103,6 @@ fn create_config(opts: &args::CreateOptions) -> Result<reprint_engine::Config> {
         date_field: Some(opts.date_field.clone()),
         ..input_defaults()
     };
-    // What an index does not keep yet is refused, never silently dropped.
-    if opts.reuse.series_field.is_some() {
-        anyhow::bail!("--series-field and --skip-same-series are not kept by an index yet: use `reprint reuse` or `analyze`");
-    }
-    if opts.stories.model.is_some() || opts.stories.embedding_field.is_some() {
-        anyhow::bail!("--model and --embedding-field are not kept by an index yet: its stories use words and names; use `reprint stories` for embeddings");
-    }
     let cfg = crate::config(&input, &opts.dedup, reuse, stories);
     cfg.validate()
         .map_err(|e| crate::explain(reprint_engine::EngineError::Config(e)))?;
@@ -119,6 +112,13 @@ fn create_config(opts: &args::CreateOptions) -> Result<reprint_engine::Config> {
 fn create(store: &Path, opts: &args::CreateOptions) -> Result<Index> {
     let cfg = create_config(opts)?;
     Index::create(store, &cfg)
+        .map_err(|e| match e {
+            // A setting the index refuses is named by its flag.
+            reprint_index::IndexError::Config(c) => {
+                crate::explain(reprint_engine::EngineError::Config(c))
+            }
+            other => other.into(),
+        })
         .with_context(|| format!("cannot create the index {}", store.display()))
 }
 

@@ -377,24 +377,7 @@ impl Index {
                 asked: format!("{:?}", cfg.dedup.containment),
             });
         }
-        // What the index does not keep is refused, never dropped: its stories have no
-        // embeddings and its reuse no series yet.
-        let stories = cfg.stories.as_ref();
-        for (field, given) in [
-            ("model", stories.is_some_and(|s| s.model.is_some())),
-            (
-                "embedding_field",
-                stories.is_some_and(|s| s.embedding_field.is_some()),
-            ),
-            ("series_field", cfg.series_field.is_some()),
-        ] {
-            if given {
-                return Err(IndexError::Config(reprint_engine::ConfigError {
-                    field,
-                    reason: "is not kept by an index yet (the one-call runs take it)".into(),
-                }));
-            }
-        }
+        refuse_unkept(cfg)?;
         if components.lsh.bands > store::MAX_BANDS {
             return Err(IndexError::Settings {
                 setting: "banding".into(),
@@ -549,6 +532,7 @@ impl Index {
     /// Refuses `asked` when a setting that shapes fingerprints or findings differs from
     /// the index's; the message names the setting.
     pub fn check_settings(&self, asked: &Config) -> Result<(), IndexError> {
+        refuse_unkept(asked)?;
         let (s, a) = (&self.cfg.dedup, &asked.dedup);
         let differ = |name: &str, x: String, y: String| -> Result<(), IndexError> {
             if x != y {
@@ -1628,6 +1612,28 @@ fn levels_of(cfg: &Config) -> Vec<String> {
         v.push("stories".into());
     }
     v
+}
+
+/// Refuses what the index does not keep, never dropping it: its stories have no embeddings
+/// and its reuse no series yet.
+fn refuse_unkept(cfg: &Config) -> Result<(), IndexError> {
+    let stories = cfg.stories.as_ref();
+    for (field, given) in [
+        ("model", stories.is_some_and(|s| s.model.is_some())),
+        (
+            "embedding_field",
+            stories.is_some_and(|s| s.embedding_field.is_some()),
+        ),
+        ("series_field", cfg.series_field.is_some()),
+    ] {
+        if given {
+            return Err(IndexError::Config(reprint_engine::ConfigError {
+                field,
+                reason: "is not kept by an index yet (the one-call runs take it)".into(),
+            }));
+        }
+    }
+    Ok(())
 }
 
 fn config_of(s: &StoredSettings) -> Config {
