@@ -187,16 +187,17 @@ fn unit(mut v: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
 
 /// Dot product of two key-sorted sparse vectors.
 pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f64 {
-    // A merge without branches on the keys (which side advances is data, not control flow):
-    // the keys are hashes, so a compare-and-branch merge mispredicts about every other step.
-    // Adding 0.0 for a mismatch leaves the sum exactly as the branching merge gives it.
     let (mut i, mut j, mut s) = (0, 0, 0.0f64);
     while i < a.len() && j < b.len() {
-        let ((ka, wa), (kb, wb)) = (a[i], b[j]);
-        let hit = (ka == kb) as u32 as f64;
-        s += hit * (wa as f64 * wb as f64);
-        i += (ka <= kb) as usize;
-        j += (kb <= ka) as usize;
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += a[i].1 as f64 * b[j].1 as f64;
+                i += 1;
+                j += 1;
+            }
+        }
     }
     s
 }
