@@ -137,7 +137,8 @@ impl StrColumn {
     }
 }
 
-/// The columns of one call: texts, and optionally ids, dates and titles of the same length.
+/// The columns of one call: texts, and optionally ids, dates, titles and series of the same
+/// length.
 pub(crate) struct Columns {
     pub(crate) texts: StrColumn,
     pub(crate) ids: Option<StrColumn>,
@@ -155,6 +156,7 @@ impl Columns {
         ids: Option<PyChunkedArray>,
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
+        series: Option<PyChunkedArray>,
     ) -> PyResult<Columns> {
         let texts = match texts.cast::<PyList>() {
             Ok(list) => StrColumn::from_list("texts", list)?,
@@ -176,25 +178,9 @@ impl Columns {
             ids: opt("ids", ids)?,
             dates: opt("dates", dates)?,
             titles: opt("titles", titles)?,
-            series: None,
+            series: opt("series", series)?,
             texts,
         })
-    }
-
-    /// Adds each document's series (reuse within a series can be skipped).
-    pub(crate) fn with_series(mut self, series: Option<PyChunkedArray>) -> PyResult<Columns> {
-        if let Some(c) = series {
-            let c = StrColumn::new("series", c)?;
-            if c.len() != self.texts.len() {
-                return Err(PyValueError::new_err(format!(
-                    "series has {} values but there are {} texts",
-                    c.len(),
-                    self.texts.len()
-                )));
-            }
-            self.series = Some(c);
-        }
-        Ok(self)
     }
 
     /// Whether a series column was given.

@@ -111,7 +111,7 @@ impl PyIndex {
         titles: Option<PyChunkedArray>,
         replace: bool,
     ) -> PyResult<(Bound<'py, PyDict>, u64)> {
-        let cols = Columns::new(&texts, Some(ids), dates, titles)?;
+        let cols = Columns::new(&texts, Some(ids), dates, titles, None)?;
         let docs = cols.new_docs()?;
         let index = self.index()?;
         let added = py
@@ -130,7 +130,7 @@ impl PyIndex {
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let cols = Columns::new(&texts, Some(ids), dates, titles)?;
+        let cols = Columns::new(&texts, Some(ids), dates, titles, None)?;
         let docs = cols.new_docs()?;
         let index = self.index()?;
         let found = py.detach(|| index.query(&docs)).map_err(index_error)?;

@@ -39,7 +39,7 @@ fn run<'py>(
     stories: Option<Bound<'py, PyDict>>,
     threads: usize,
 ) -> PyResult<(Bound<'py, PyDict>, String)> {
-    let cols = Columns::new(&texts, ids, dates, titles)?.with_series(series)?;
+    let cols = Columns::new(&texts, ids, dates, titles, series)?;
     let series_field = cols.has_series().then_some(columns::SERIES_FIELD);
     let mut cfg = options::config(
         dedup.as_ref(),
