@@ -304,9 +304,17 @@ pub struct DedupOptions {
     /// listed once, between first copies: the same clusters, output linear in the input.
     #[arg(long)]
     pub all_pairs: bool,
-    /// Input that cannot be read twice (compressed, stdin, CSV, Parquet) keeps its shingle
-    /// sets for verification; above this many MiB they spill to a temporary file. Plain
-    /// files keep none: candidates are read again.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+}
+
+/// How much memory a run may hold before it spills to disk.
+#[derive(Args, Debug, Clone)]
+pub struct MemoryArgs {
+    /// Memory budget in MiB. Input that cannot be read twice (compressed, stdin, CSV,
+    /// Parquet) keeps its shingle sets for verification and spills them past this budget
+    /// (plain files keep none: candidates are read again); the reuse stage's seed index
+    /// holds at most a quarter of it and spills the rest.
     #[arg(long, default_value_t = dflt().memory_bytes >> 20)]
     pub memory_mib: usize,
     /// Directory for spill files (default: the system temporary directory).
@@ -395,6 +403,8 @@ pub struct ReuseArgs {
     #[command(flatten)]
     pub reuse: ReuseOptions,
     #[command(flatten)]
+    pub memory: MemoryArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -407,6 +417,8 @@ pub struct StoriesArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub stories: StoriesOptions,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

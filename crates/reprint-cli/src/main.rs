@@ -39,7 +39,10 @@ fn main() {
         Command::Reuse(a) => run(Job {
             inputs: a.inputs,
             input: a.input,
-            dedup: DedupOptions::defaults(),
+            dedup: DedupOptions {
+                memory: a.memory,
+                ..DedupOptions::defaults()
+            },
             reuse: Some(a.reuse),
             stories: None,
             out: a.output,
@@ -50,7 +53,10 @@ fn main() {
         Command::Stories(a) => run(Job {
             inputs: a.inputs,
             input: a.input,
-            dedup: DedupOptions::defaults(),
+            dedup: DedupOptions {
+                memory: a.memory,
+                ..DedupOptions::defaults()
+            },
             reuse: None,
             stories: Some(a.stories),
             out: a.output,
@@ -200,8 +206,8 @@ pub(crate) fn config(
             args::OnError::Fail => OnError::Fail,
             args::OnError::Skip => OnError::Skip,
         },
-        memory_bytes: opts.memory_mib << 20,
-        spill_dir: opts.spill_dir.clone(),
+        memory_bytes: opts.memory.memory_mib << 20,
+        spill_dir: opts.memory.spill_dir.clone(),
         threads: reprint_engine::Threads::All,
     }
 }

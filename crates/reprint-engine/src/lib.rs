@@ -208,6 +208,15 @@ impl Engine {
         self.install(|| self.run_here(records, input, observer, Some(texts)))
     }
 
+    /// The reuse stage's seed index may hold a quarter of the memory budget (at least 1
+    /// MiB) before it spills to the spill directory.
+    fn reuse_limits(&self) -> reprint_reuse::ReuseLimits {
+        reprint_reuse::ReuseLimits {
+            index_bytes: (self.cfg.memory_bytes / 4).max(1 << 20),
+            spill_dir: self.cfg.spill_dir.clone(),
+        }
+    }
+
     fn run_here(
         &self,
         records: impl Iterator<Item = Result<Record, ReadError>> + Send,
@@ -229,7 +238,12 @@ impl Engine {
         let reuse = match &self.cfg.reuse {
             Some(cfg) => {
                 observer.phase("aligning reused passages");
-                Some(stages::reuse(&outcome.docs, &days, cfg)?)
+                Some(stages::reuse(
+                    &outcome.docs,
+                    &days,
+                    cfg,
+                    &self.reuse_limits(),
+                )?)
             }
             None => None,
         };
@@ -498,6 +512,12 @@ impl Analysis {
                     "boilerplate_passages": r.passages.iter().filter(|p| p.boilerplate).count(),
                     "candidate_pairs": r.stats.candidates.candidate_pairs,
                     "aligned_pairs": r.stats.aligned_pairs,
+                    "seed_index": {
+                        "seeds_hashed": r.stats.candidates.seed_hashes,
+                        "entries": r.stats.candidates.seeds,
+                        "partitions": r.stats.candidates.partitions,
+                        "spilled_bytes": r.stats.candidates.spilled_entries * 8,
+                    },
                 });
                 if self.cfg.reuse.is_some_and(|c| c.skip_same_series) {
                     v["same_series_pairs_skipped"] = json!(r.stats.same_series_pairs_skipped);
@@ -536,6 +556,12 @@ impl Analysis {
                     "verify_cluster": round3(out.seconds_dedup_parts[2]),
                 },
                 "reuse": self.reuse.as_ref().map(|_| round3(self.seconds_reuse)),
+                "reuse_parts": self.reuse.as_ref().map(|r| json!({
+                    "tokens": round3(r.stats.seconds.tokens),
+                    "candidates": round3(r.stats.seconds.candidates),
+                    "align": round3(r.stats.seconds.align),
+                    "passages": round3(r.stats.seconds.passages),
+                })),
                 "stories": self.stories.as_ref().map(|_| round3(self.seconds_stories)),
             },
         });

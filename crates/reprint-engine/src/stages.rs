@@ -4,7 +4,7 @@
 use crate::pipeline::DocRow;
 use crate::EngineError;
 use reprint_dedup::DedupResult;
-use reprint_reuse::{find_reuse, DocRef, ReuseConfig, ReuseResult, Span};
+use reprint_reuse::{find_reuse_with, DocRef, ReuseConfig, ReuseLimits, ReuseResult, Span};
 use reprint_stories::dates::{resolve_dates, DocDate};
 use reprint_stories::{cluster_linked, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
 
@@ -39,6 +39,7 @@ pub(crate) fn reuse(
     docs: &[DocRow],
     dates: &[Option<i64>],
     cfg: &ReuseConfig,
+    limits: &ReuseLimits,
 ) -> Result<ReuseResult, EngineError> {
     let refs: Vec<DocRef> = docs
         .iter()
@@ -49,7 +50,7 @@ pub(crate) fn reuse(
             series: d.series(),
         })
         .collect();
-    find_reuse(&refs, cfg).map_err(EngineError::Reuse)
+    find_reuse_with(&refs, cfg, limits).map_err(EngineError::Reuse)
 }
 
 /// Clusters the documents into stories, with boilerplate found by the reuse stage masked;

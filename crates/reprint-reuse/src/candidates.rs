@@ -5,22 +5,28 @@
 //! `2..=max_df` documents votes for every pair of them; a more frequent seed only links its
 //! documents as a chain (in content order), so a paragraph repeated in 100 000 documents
 //! costs 100 000 pairs, not five billion. Pairs with at least `min_shared_seeds` votes are
-//! the candidates. To bound memory, seeds are processed in hash partitions, each a separate
-//! sort. Partitions are filled in rounds of up to [`ROUND_ENTRIES`] entries: each round
-//! walks the corpus once, hashes every window once and scatters the entries to its
-//! partitions, so a corpus that fits one round is hashed exactly once (the work is linear
-//! in its size) and a larger one once per round.
+//! the candidates.
+//!
+//! The work is linear in the corpus: one walk hashes every window exactly once and
+//! scatters its entry to a hash partition (about [`PARTITION_ENTRIES`] entries each); each
+//! partition is then sorted on its own. The entries held in memory are bounded by
+//! [`ReuseLimits::index_bytes`]: past it, a partition's entries go to one temporary file
+//! (in [`ReuseLimits::spill_dir`]) in chunks, and are read back when that partition's turn
+//! comes, so the peak is the budget plus the partitions being sorted, whatever the corpus.
 
 use crate::corpus::{seed_hash, Corpus};
-use crate::ReuseConfig;
+use crate::{ReuseConfig, ReuseError, ReuseLimits};
 use rayon::prelude::*;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
 
 /// Index entries per partition: 4 Mi entries (32 MiB) keeps each sort in cache-friendly
 /// memory while the partitions run in parallel.
 const PARTITION_ENTRIES: usize = 1 << 22;
 
-/// Index entries held at once: 32 Mi entries (256 MiB) per round of partitions.
-const ROUND_ENTRIES: usize = 1 << 25;
+/// Entries a worker gathers per partition before it appends them under the partition's
+/// lock.
+const LOCAL_ENTRIES: usize = 1024;
 
 /// Counters from the candidate stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,8 +35,11 @@ pub struct CandidateStats {
     pub seeds: u64,
     /// Hash partitions the index was sorted in.
     pub partitions: u32,
-    /// Windows hashed: the corpus' windows times the rounds (see the module's note).
+    /// Windows hashed: every window of every document, once.
     pub seed_hashes: u64,
+    /// Index entries written to the temporary file because the index outgrew
+    /// [`ReuseLimits::index_bytes`] (0 when it fit).
+    pub spilled_entries: u64,
     /// Distinct seeds found in more than `max_df` documents (linked as chains).
     pub frequent_seeds: u64,
     /// Pairs with at least `min_shared_seeds` shared seeds.
@@ -40,82 +49,189 @@ pub struct CandidateStats {
 /// One partition's `(pair, votes)` run, seeds indexed and frequent seeds.
 type PartitionRun = (Vec<(u64, u32)>, u64, u64);
 
+/// One partition while the corpus is walked: the entries in memory and the chunks
+/// `(byte offset, entries)` already in the spill file.
+#[derive(Default)]
+struct Partition {
+    mem: Vec<u64>,
+    chunks: Vec<(u64, usize)>,
+}
+
+/// The temporary file partitions spill to, created on first use; `end` is its length.
+struct Spill<'a> {
+    limits: &'a ReuseLimits,
+    file: Mutex<Option<(std::fs::File, u64)>>,
+    error: Mutex<Option<std::io::Error>>,
+}
+
+impl Spill<'_> {
+    /// Appends `entries` and returns the offset they were written at.
+    fn write(&self, entries: &[u64]) -> std::io::Result<u64> {
+        let bytes: Vec<u8> = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
+        let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let file = match &self.limits.spill_dir {
+                Some(d) => tempfile::tempfile_in(d)?,
+                None => tempfile::tempfile()?,
+            };
+            *guard = Some((file, 0));
+        }
+        let (file, end) = guard.as_mut().expect("spill file");
+        let at = *end;
+        file.seek(SeekFrom::Start(at))?;
+        file.write_all(&bytes)?;
+        *end += bytes.len() as u64;
+        Ok(at)
+    }
+
+    /// Reads the chunks back, appending to `out`.
+    fn read(&self, chunks: &[(u64, usize)], out: &mut Vec<u64>) -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        for &(at, n) in chunks {
+            bytes.resize(n * 8, 0);
+            {
+                let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
+                let (file, _) = guard.as_mut().expect("spill file");
+                file.seek(SeekFrom::Start(at))?;
+                file.read_exact(&mut bytes)?;
+            }
+            out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+            );
+        }
+        Ok(())
+    }
+
+    fn fail(&self, e: std::io::Error) {
+        self.error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
+    }
+
+    fn failed(&self) -> bool {
+        self.error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+}
+
 /// `(a, b)` document pairs (`a < b`), sorted, that share enough seeds to be aligned.
 pub(crate) fn candidate_pairs(
     corpus: &Corpus,
     cfg: &ReuseConfig,
-) -> (Vec<(u32, u32)>, CandidateStats) {
+    limits: &ReuseLimits,
+) -> Result<(Vec<(u32, u32)>, CandidateStats), ReuseError> {
+    candidate_pairs_in(corpus, cfg, limits, PARTITION_ENTRIES)
+}
+
+/// [`candidate_pairs`] with partitions of about `partition_entries` entries.
+fn candidate_pairs_in(
+    corpus: &Corpus,
+    cfg: &ReuseConfig,
+    limits: &ReuseLimits,
+    partition_entries: usize,
+) -> Result<(Vec<(u32, u32)>, CandidateStats), ReuseError> {
     let n = cfg.seed_n;
     let windows: usize = (0..corpus.len() as u32)
         .map(|d| corpus.doc(d).len().saturating_sub(n - 1))
         .sum();
-    let parts = windows.div_ceil(PARTITION_ENTRIES).max(1) as u64;
+    let parts = windows.div_ceil(partition_entries).max(1);
     let doc_bits = (64 - (corpus.len().max(2) as u64 - 1).leading_zeros()).max(1);
     let doc_mask = (1u64 << doc_bits) - 1;
-
-    let per_round = (ROUND_ENTRIES / PARTITION_ENTRIES).max(1) as u64;
+    // What each partition may hold in memory before it spills a chunk.
+    let cap = (limits.index_bytes / 8 / parts).max(LOCAL_ENTRIES);
     let docs = corpus.len() as u32;
-    let mut runs: Vec<PartitionRun> = Vec::with_capacity(parts as usize);
-    let mut rounds = 0u64;
-    let mut first = 0u64;
-    while first < parts {
-        let last = (first + per_round).min(parts);
-        rounds += 1;
-        // One walk of the corpus: each window hashed once, its entry scattered to the
-        // partition of its hash when that partition is in this round. Workers gather small
-        // batches and append them under the partition's lock, so the round's entries exist
-        // once (each partition sized for its expected share up front).
-        let expect = windows / parts as usize;
-        let partitions: Vec<std::sync::Mutex<Vec<u64>>> = (first..last)
-            .map(|_| std::sync::Mutex::new(Vec::with_capacity(expect + expect / 8 + 1024)))
-            .collect();
-        (0..docs).into_par_iter().chunks(1024).for_each(|chunk| {
-            let mut local: Vec<Vec<u64>> = vec![Vec::new(); (last - first) as usize];
-            let flush = |k: usize, buf: &mut Vec<u64>| {
-                partitions[k]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(buf);
-                buf.clear();
-            };
-            for d in chunk {
-                let toks = corpus.doc(d);
-                if toks.len() < n {
-                    continue;
+
+    // One walk of the corpus: each window hashed once, its entry scattered to the partition
+    // of its hash. Workers gather small batches and append them under the partition's lock;
+    // a partition over its share writes its entries to the spill file as one chunk.
+    let partitions: Vec<Mutex<Partition>> = (0..parts)
+        .map(|_| Mutex::new(Partition::default()))
+        .collect();
+    let spill = Spill {
+        limits,
+        file: Mutex::new(None),
+        error: Mutex::new(None),
+    };
+    let flush = |k: usize, buf: &mut Vec<u64>| {
+        let mut p = partitions[k].lock().unwrap_or_else(|e| e.into_inner());
+        if p.mem.capacity() - p.mem.len() < buf.len() {
+            // Grow towards the cap, never past it: a spilling partition holds at most
+            // `cap + LOCAL_ENTRIES` entries.
+            let want = (p.mem.capacity() * 2)
+                .max(4 * LOCAL_ENTRIES)
+                .min(cap + LOCAL_ENTRIES)
+                .max(p.mem.len() + buf.len());
+            let len = p.mem.len();
+            p.mem.reserve_exact(want - len);
+        }
+        p.mem.extend_from_slice(buf);
+        buf.clear();
+        if p.mem.len() >= cap && !spill.failed() {
+            match spill.write(&p.mem) {
+                Ok(at) => {
+                    let len = p.mem.len();
+                    p.chunks.push((at, len));
+                    p.mem.clear();
                 }
-                for w in toks.windows(n) {
-                    let h = seed_hash(w);
-                    let p = h % parts;
-                    if p >= first && p < last {
-                        let k = (p - first) as usize;
-                        local[k].push((h & !doc_mask) | d as u64);
-                        if local[k].len() >= 4096 {
-                            flush(k, &mut local[k]);
-                        }
-                    }
+                Err(e) => spill.fail(e),
+            }
+        }
+    };
+    (0..docs).into_par_iter().chunks(1024).for_each(|chunk| {
+        let mut local: Vec<Vec<u64>> = vec![Vec::new(); parts];
+        for d in chunk {
+            let toks = corpus.doc(d);
+            if toks.len() < n {
+                continue;
+            }
+            for w in toks.windows(n) {
+                let h = seed_hash(w);
+                let k = (h % parts as u64) as usize;
+                local[k].push((h & !doc_mask) | d as u64);
+                if local[k].len() >= LOCAL_ENTRIES {
+                    flush(k, &mut local[k]);
                 }
             }
-            for (k, buf) in local.iter_mut().enumerate() {
-                if !buf.is_empty() {
-                    flush(k, buf);
-                }
+        }
+        for (k, buf) in local.iter_mut().enumerate() {
+            if !buf.is_empty() {
+                flush(k, buf);
             }
-        });
-        let partitions: Vec<Vec<u64>> = partitions
-            .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .collect();
-        runs.par_extend(
-            partitions
-                .into_par_iter()
-                .map(|entries| partition_pairs(entries, corpus, cfg, doc_mask)),
-        );
-        first = last;
+        }
+    });
+    let io_error = |e: std::io::Error| ReuseError::Spill {
+        reason: e.to_string(),
+    };
+    if let Some(e) = spill.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(io_error(e));
     }
+    let partitions: Vec<Partition> = partitions
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    let spilled_entries: usize = partitions
+        .iter()
+        .flat_map(|p| p.chunks.iter().map(|c| c.1))
+        .sum();
+    let runs: Vec<PartitionRun> = partitions
+        .into_par_iter()
+        .map(|p| {
+            let mut entries = p.mem;
+            spill.read(&p.chunks, &mut entries)?;
+            Ok(partition_pairs(entries, corpus, cfg, doc_mask))
+        })
+        .collect::<std::io::Result<_>>()
+        .map_err(io_error)?;
 
     let mut stats = CandidateStats {
         partitions: parts as u32,
-        seed_hashes: windows as u64 * rounds,
+        seed_hashes: windows as u64,
+        spilled_entries: spilled_entries as u64,
         ..CandidateStats::default()
     };
     let mut all: Vec<(u64, u32)> = Vec::new();
@@ -140,7 +256,7 @@ pub(crate) fn candidate_pairs(
         i = j;
     }
     stats.candidate_pairs = out.len() as u64;
-    (out, stats)
+    Ok((out, stats))
 }
 
 /// One partition's entries (seed hash | document) → its `(pair, votes)` run, the entries
@@ -151,7 +267,7 @@ fn partition_pairs(
     cfg: &ReuseConfig,
     doc_mask: u64,
 ) -> PartitionRun {
-    entries.sort_unstable();
+    sort_uniform(&mut entries);
     entries.dedup();
     let mut pairs: Vec<u64> = Vec::new();
     let mut frequent = 0u64;
@@ -176,6 +292,36 @@ fn partition_pairs(
     let seeds = entries.len() as u64;
     drop(entries);
     (count_runs(pairs), seeds, frequent)
+}
+
+/// Sorts entries whose top bits are uniform (seed hashes): one counting pass scatters them
+/// into buckets of their top bits (about a thousand entries each, so the scatter's write
+/// heads stay in cache), then each bucket is sorted on its own, in cache.
+fn sort_uniform(v: &mut Vec<u64>) {
+    if v.len() < 1 << 14 {
+        v.sort_unstable();
+        return;
+    }
+    let bits = (v.len() / 1024).ilog2().clamp(1, 12);
+    let shift = 64 - bits;
+    let mut starts = vec![0usize; (1 << bits) + 1];
+    for &e in v.iter() {
+        starts[(e >> shift) as usize + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut out = vec![0u64; v.len()];
+    let mut next = starts.clone();
+    for &e in v.iter() {
+        let b = (e >> shift) as usize;
+        out[next[b]] = e;
+        next[b] += 1;
+    }
+    for w in starts.windows(2) {
+        out[w[0]..w[1]].sort_unstable();
+    }
+    *v = out;
 }
 
 fn pack(a: u32, b: u32) -> u64 {
@@ -217,7 +363,7 @@ mod tests {
             "alpha beta gamma omega sigma", // shares 1 seed with 0 and 1
         ];
         let c = Corpus::build(&docs);
-        let (pairs, stats) = candidate_pairs(&c, &cfg());
+        let (pairs, stats) = candidate_pairs(&c, &cfg(), &ReuseLimits::default()).unwrap();
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.candidate_pairs, 1);
         assert_eq!(stats.frequent_seeds, 0);
@@ -228,31 +374,125 @@ mod tests {
         let text = "the same boilerplate line here";
         let docs = vec![text; 6];
         let c = Corpus::build(&docs);
-        let (pairs, stats) = candidate_pairs(&c, &cfg());
+        let (pairs, stats) = candidate_pairs(&c, &cfg(), &ReuseLimits::default()).unwrap();
         // Identical documents: a chain of 5 links instead of 15 pairs.
         assert_eq!(pairs.len(), 5);
         assert_eq!(stats.frequent_seeds, 3);
     }
 
-    #[test]
-    fn each_window_is_hashed_once_when_the_corpus_fits_a_round() {
-        let docs: Vec<String> = (0..200)
-            .map(|i| format!("doc {i} alpha beta gamma delta epsilon zeta eta theta {i}"))
+    /// `n` documents that share passages in overlapping groups, with some frequent seeds.
+    fn corpus_of(n: usize) -> Corpus {
+        let docs: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    "doc {i} alpha beta gamma delta epsilon zeta eta theta {} {} {} {i} \
+                     shared passage number {} goes on for a few words {} more",
+                    i % 7,
+                    i % 11,
+                    i % 13,
+                    i % 17,
+                    i % 5
+                )
+            })
             .collect();
         let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
-        let c = Corpus::build(&docs);
-        let (_, stats) = candidate_pairs(&c, &cfg());
-        let windows: u64 = (0..c.len() as u32)
-            .map(|d| c.doc(d).len().saturating_sub(2) as u64)
-            .sum();
-        assert_eq!(stats.seed_hashes, windows);
+        Corpus::build(&docs)
+    }
+
+    fn windows(c: &Corpus, n: usize) -> u64 {
+        (0..c.len() as u32)
+            .map(|d| c.doc(d).len().saturating_sub(n - 1) as u64)
+            .sum()
+    }
+
+    #[test]
+    fn each_window_is_hashed_once_whatever_the_partitions_and_budget() {
+        for docs in [200, 800] {
+            let c = corpus_of(docs);
+            let all = windows(&c, cfg().seed_n);
+            for (partition_entries, index_bytes) in [(1 << 22, 256 << 20), (64, 0), (500, 16)] {
+                let limits = ReuseLimits {
+                    index_bytes,
+                    spill_dir: None,
+                };
+                let (_, stats) =
+                    candidate_pairs_in(&c, &cfg(), &limits, partition_entries).unwrap();
+                assert_eq!(stats.seed_hashes, all, "{docs} docs, {partition_entries}");
+            }
+        }
+    }
+
+    #[test]
+    fn spilling_the_index_changes_nothing_but_the_counter() {
+        let c = corpus_of(3000);
+        let (whole, whole_stats) =
+            candidate_pairs_in(&c, &cfg(), &ReuseLimits::default(), 1 << 22).unwrap();
+        assert!(whole.len() > 1000, "{}", whole.len());
+        assert_eq!(whole_stats.spilled_entries, 0);
+        assert!(whole_stats.frequent_seeds > 0);
+        let dir = tempfile::tempdir().unwrap();
+        let tiny = ReuseLimits {
+            index_bytes: 0,
+            spill_dir: Some(dir.path().to_path_buf()),
+        };
+        let (spilled, stats) = candidate_pairs_in(&c, &cfg(), &tiny, 2000).unwrap();
+        assert_eq!(spilled, whole);
+        assert!(stats.partitions > 10, "{}", stats.partitions);
+        assert!(stats.spilled_entries > stats.seeds / 2, "{stats:?}");
+        assert_eq!(
+            CandidateStats {
+                partitions: whole_stats.partitions,
+                spilled_entries: 0,
+                ..stats
+            },
+            whole_stats
+        );
+        // The spill file is unlinked: nothing is left in the directory.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_spill_directory_that_cannot_be_written_is_an_error() {
+        let c = corpus_of(3000);
+        let limits = ReuseLimits {
+            index_bytes: 0,
+            spill_dir: Some("/nonexistent/reprint-spill".into()),
+        };
+        let err = candidate_pairs_in(&c, &cfg(), &limits, 2000).unwrap_err();
+        assert!(
+            matches!(&err, ReuseError::Spill { .. }) && err.to_string().contains("temporary file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bucketed_sort_sorts() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for n in [0usize, 1, 1000, (1 << 14) - 1, 1 << 14, 100_000, 300_001] {
+            let mut v: Vec<u64> = (0..n)
+                .map(|i| {
+                    state = reprint_text::hash::fmix64(state.wrapping_add(i as u64));
+                    // Some repeats, and both ends of the range.
+                    match i % 97 {
+                        0 => 0,
+                        1 => u64::MAX,
+                        2 => 42,
+                        _ => state,
+                    }
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_uniform(&mut v);
+            assert_eq!(v, want, "{n}");
+        }
     }
 
     #[test]
     fn repeated_seed_in_one_document_votes_once() {
         let docs = ["a b c a b c a b c", "x a b c y"];
         let c = Corpus::build(&docs);
-        let (pairs, _) = candidate_pairs(&c, &cfg());
+        let (pairs, _) = candidate_pairs(&c, &cfg(), &ReuseLimits::default()).unwrap();
         assert!(pairs.is_empty());
     }
 }

@@ -189,6 +189,27 @@ impl ReuseConfig {
     }
 }
 
+/// What a run may use besides its input: memory for the seed index and where to spill it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReuseLimits {
+    /// Bytes of seed index entries (8 bytes per word n-gram) held in memory; past this, the
+    /// index goes to a temporary file in chunks and is read back one partition at a time.
+    /// Default 256 MiB.
+    pub index_bytes: usize,
+    /// Where that temporary file goes (the system's temporary directory when `None`). It is
+    /// unlinked when created, so nothing is left behind, even by a killed run.
+    pub spill_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for ReuseLimits {
+    fn default() -> Self {
+        ReuseLimits {
+            index_bytes: 256 << 20,
+            spill_dir: None,
+        }
+    }
+}
+
 /// Why [`find_reuse`] refused its input.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReuseError {
@@ -207,6 +228,12 @@ pub enum ReuseError {
         doc: usize,
         /// Its length in bytes.
         len: usize,
+    },
+    /// The seed index could not be spilled to (or read back from) its temporary file.
+    #[error("cannot spill the seed index to a temporary file: {reason}")]
+    Spill {
+        /// The operating system's message.
+        reason: String,
     },
     /// More documents than 32-bit ids can name.
     #[error("{docs} documents given, at most {max} supported")]
@@ -286,7 +313,7 @@ pub struct Passage {
 }
 
 /// Counters for one run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReuseStats {
     /// Documents in the input.
     pub docs: u64,
@@ -299,6 +326,21 @@ pub struct ReuseStats {
     /// Candidate pairs not aligned because both documents are of one series
     /// ([`ReuseConfig::skip_same_series`]).
     pub same_series_pairs_skipped: u64,
+    /// Wall seconds of each step: tokens, candidates, alignment, byte spans and passages.
+    pub seconds: ReuseSeconds,
+}
+
+/// Wall seconds of each step of [`find_reuse`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReuseSeconds {
+    /// Tokenizing every document into the token store.
+    pub tokens: f64,
+    /// The seed index and its candidate pairs.
+    pub candidates: f64,
+    /// Aligning the candidate pairs.
+    pub align: f64,
+    /// Byte spans of the alignments and grouping them into passages.
+    pub passages: f64,
 }
 
 /// Everything [`find_reuse`] found.
@@ -332,8 +374,18 @@ pub fn mask_boilerplate(result: &ReuseResult, doc: u32, text: &str) -> String {
     mask_spans(text, &result.boilerplate_spans(doc))
 }
 
-/// Finds the passages shared between `docs`.
+/// Finds the passages shared between `docs`, with the default [`ReuseLimits`].
 pub fn find_reuse(docs: &[DocRef<'_>], cfg: &ReuseConfig) -> Result<ReuseResult, ReuseError> {
+    find_reuse_with(docs, cfg, &ReuseLimits::default())
+}
+
+/// Finds the passages shared between `docs`, holding at most `limits.index_bytes` of seed
+/// index in memory. The result does not depend on the limits.
+pub fn find_reuse_with(
+    docs: &[DocRef<'_>],
+    cfg: &ReuseConfig,
+    limits: &ReuseLimits,
+) -> Result<ReuseResult, ReuseError> {
     cfg.validate()?;
     if docs.len() > u32::MAX as usize {
         return Err(ReuseError::TooManyDocs {
@@ -351,9 +403,17 @@ pub fn find_reuse(docs: &[DocRef<'_>], cfg: &ReuseConfig) -> Result<ReuseResult,
             len: d.text.len(),
         });
     }
+    let mut seconds = ReuseSeconds::default();
+    let mut t = std::time::Instant::now();
+    let mut lap = |into: &mut f64| {
+        *into = t.elapsed().as_secs_f64();
+        t = std::time::Instant::now();
+    };
     let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
     let corpus = Corpus::build(&texts);
-    let (mut pairs, cstats) = candidates::candidate_pairs(&corpus, cfg);
+    lap(&mut seconds.tokens);
+    let (mut pairs, cstats) = candidates::candidate_pairs(&corpus, cfg, limits)?;
+    lap(&mut seconds.candidates);
     let before = pairs.len();
     if cfg.skip_same_series {
         pairs.retain(|&(x, y)| {
@@ -380,12 +440,14 @@ pub fn find_reuse(docs: &[DocRef<'_>], cfg: &ReuseConfig) -> Result<ReuseResult,
         })
         .collect();
     let aligned_pairs = found.len() as u64;
+    lap(&mut seconds.align);
 
     let mut alignments = to_byte_spans(&found, &texts);
     alignments.sort_unstable_by(|x, y| {
         (x.a, x.b, x.a_span, x.b_span).cmp(&(y.a, y.b, y.a_span, y.b_span))
     });
     let passages = passages::group(&mut alignments, docs, cfg);
+    lap(&mut seconds.passages);
     Ok(ReuseResult {
         alignments,
         passages,
@@ -395,6 +457,7 @@ pub fn find_reuse(docs: &[DocRef<'_>], cfg: &ReuseConfig) -> Result<ReuseResult,
             candidates: cstats,
             aligned_pairs,
             same_series_pairs_skipped,
+            seconds,
         },
     })
 }

@@ -219,5 +219,8 @@ fn same_result_whatever_the_thread_count() {
     };
     let one = run(1);
     assert!(one.stats.candidates.frequent_seeds == 0 && one.passages.len() >= 3);
-    assert_eq!(one, run(4));
+    let four = run(4);
+    assert_eq!(one.alignments, four.alignments);
+    assert_eq!(one.passages, four.passages);
+    assert_eq!(one.stats.candidates, four.stats.candidates);
 }

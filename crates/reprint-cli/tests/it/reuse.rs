@@ -1,6 +1,6 @@
-//! The reuse level's passim-like options: series.
+//! The reuse level's passim-like options (series) and its memory budget.
 
-use crate::{of_type, records};
+use crate::{data_dir, of_type, records};
 use serde_json::json;
 
 /// Words `0..n` of a numbered vocabulary, as a sentence of distinct words.
@@ -83,4 +83,44 @@ fn skip_same_series_drops_reuse_within_an_outlet_and_keeps_it_across() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not kept by an index yet"));
     assert!(!store.exists(), "nothing created");
+}
+
+#[test]
+fn a_seed_index_spilled_to_disk_finds_the_same_passages() {
+    let Some(data) = data_dir() else { return };
+    let input = data.join("20newsgroups/docs.jsonl").display().to_string();
+    let whole = records(&["reuse", &input, "-q"]);
+    let spill = tempfile::tempdir().unwrap();
+    let small = records(&[
+        "reuse",
+        &input,
+        "-q",
+        "--memory-mib",
+        "4",
+        "--spill-dir",
+        spill.path().to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    let summary = |recs: &[serde_json::Value]| of_type(recs, "summary")[0].clone();
+    let (a, b) = (summary(&whole), summary(&small));
+    assert_eq!(a["reuse"]["seed_index"]["spilled_bytes"], 0);
+    let spilled = b["reuse"]["seed_index"]["spilled_bytes"].as_u64().unwrap();
+    assert!(spilled > 8_000_000, "{spilled}");
+    assert_eq!(
+        a["reuse"]["seed_index"]["seeds_hashed"],
+        b["reuse"]["seed_index"]["seeds_hashed"]
+    );
+    // Every finding is the same, offsets included; only the summary's counters differ.
+    let findings = |recs: &[serde_json::Value]| -> Vec<serde_json::Value> {
+        recs.iter()
+            .filter(|r| r["type"] != "summary")
+            .cloned()
+            .collect()
+    };
+    let found = findings(&whole);
+    assert!(of_type(&found, "passage").len() > 100);
+    assert_eq!(found, findings(&small));
+    // The spill file was unlinked as soon as it was made.
+    assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
 }

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""How the reuse level scales: `reprint reuse` and `reprint analyze --no-report` on generated
+news-like documents (`gen-corpus`: 10% copies, half of them near copies) and on 20 Newsgroups,
+against the exact word 8-gram counting baseline (`ngram-count`, crates/reprint-bench: a hash map
+of every 8-gram's document frequency, then a second read to mark the shared ones; one thread,
+no alignment and no offsets) in the same run.
+
+Wall time (median of --repeats), peak RSS, bytes of peak per document, the growth exponent
+between sizes (log time ratio / log size ratio), and from reprint's own summary the reuse
+stage's parts (tokens, candidates, alignment, passages) and its seed index (windows hashed,
+partitions, bytes spilled past the budget).
+
+    python3 bench/reuse_scale.py                                # 100k, 300k, 1M
+    python3 bench/reuse_scale.py --docs 100000 1000000 --repeats 3
+    python3 bench/reuse_scale.py --baseline-max-docs 300000     # the baseline needs ~14 GB at 1M
+
+Corpora go to --work (default /tmp/reprint-reuse-scale) and are reused.
+Results: bench/results/YYYY-MM-DD-reuse-scale.md and .json.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+NG = ROOT.parent / "shared" / "data" / "20newsgroups" / "docs.jsonl"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def timed(cmd):
+    """(wall seconds, peak RSS MiB, stdout) of cmd, via GNU time."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd} failed:\n{p.stderr}")
+    kib = int(p.stderr.strip().splitlines()[-1])
+    return wall, kib / 1024, p.stdout
+
+
+def measure(cmd, repeats):
+    runs = [timed(cmd) for _ in range(repeats)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+
+
+def last_line(path):
+    with open(path, "rb") as f:
+        f.seek(max(0, f.seek(0, 2) - 65536))
+        return json.loads(f.read().decode().strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--work", default="/tmp/reprint-reuse-scale")
+    ap.add_argument("--no-analyze", action="store_true", help="skip analyze (all three levels)")
+    ap.add_argument("--baseline-max-docs", type=int, default=1_000_000,
+                    help="run the 8-gram baseline only up to this many documents")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-cli", "-p", "reprint-bench"],
+                   cwd=ROOT, check=True)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / "out.jsonl"
+    inputs = []
+    for n in args.docs:
+        f = work / f"gen{n}.jsonl"
+        if not f.exists():
+            log(f"generating {n} documents")
+            subprocess.run([str(RELEASE / "gen-corpus"), "--docs", str(n), "--out", str(f)],
+                           check=True, stdout=subprocess.DEVNULL)
+        inputs.append((f"generated {n:,}", n, f))
+    if NG.exists():
+        inputs.append(("20 Newsgroups", 18_846, NG))
+    rows = []
+    for name, n, f in inputs:
+        r = {"input": name, "docs": n, "mb": f.stat().st_size / 1e6}
+        log(f"{name}: reuse")
+        wall, mib, _ = measure([str(RELEASE / "reprint"), "reuse", str(f), "-o", str(out), "-q"], args.repeats)
+        s = last_line(out)
+        r["reuse"] = {"seconds": round(wall, 2), "peak_mib": round(mib), "bytes_per_doc": round(mib * 2**20 / n),
+                      "parts": s["seconds"]["reuse_parts"], "seed_index": s["reuse"]["seed_index"],
+                      "passages": s["reuse"]["passages"], "alignments": s["reuse"]["alignments"]}
+        if not args.no_analyze:
+            log(f"{name}: analyze")
+            wall, mib, _ = measure([str(RELEASE / "reprint"), "analyze", "--no-report", str(f), "-o", str(out), "-q"],
+                                   args.repeats)
+            r["analyze"] = {"seconds": round(wall, 2), "peak_mib": round(mib), "bytes_per_doc": round(mib * 2**20 / n)}
+        if n <= args.baseline_max_docs:
+            log(f"{name}: 8-gram baseline")
+            wall, mib, stdout = measure([str(RELEASE / "ngram-count"), str(f)], args.repeats)
+            b = json.loads(stdout)
+            r["baseline"] = {"seconds": round(wall, 2), "peak_mib": round(mib),
+                             "docs_with_reuse": b["docs_with_reuse"], "shared_ngrams": b["shared_ngrams"]}
+        rows.append(r)
+        out.unlink(missing_ok=True)
+    gen = [r for r in rows if r["input"].startswith("generated")]
+    for a, b in zip(gen, gen[1:]):
+        for key in ("reuse", "analyze", "baseline"):
+            if key in a and key in b:
+                b.setdefault("exponent", {})[key] = round(
+                    math.log(b[key]["seconds"] / a[key]["seconds"]) / math.log(b["docs"] / a["docs"]), 2)
+    date = datetime.date.today().isoformat()
+    lines = [f"# Reuse level at scale — {date}", "",
+             f"`python3 bench/reuse_scale.py --docs {' '.join(map(str, args.docs))} --repeats {args.repeats}`; "
+             f"2 threads (the machine's cores), {os.uname().machine}, default memory budget (4 GiB: the seed "
+             f"index holds 1 GiB and spills the rest). Times are medians of {args.repeats}; peak is the largest "
+             "RSS. `reprint reuse` also runs the duplicate level (its summary counts duplicates). The baseline "
+             "is `ngram-count` (exact word 8-gram document frequencies, one thread, no alignment).", "",
+             "| input | docs | MB | reuse s | peak MiB | B/doc | growth | baseline s | baseline MiB | baseline growth | "
+             "reuse ÷ baseline time | analyze s | analyze MiB | analyze growth |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        ru, b, an, ex = r["reuse"], r.get("baseline"), r.get("analyze"), r.get("exponent", {})
+        ratio = f"{ru['seconds'] / b['seconds']:.2f}" if b else "—"
+        lines.append(
+            f"| {r['input']} | {r['docs']:,} | {r['mb']:.0f} | {ru['seconds']} | {ru['peak_mib']:,} | "
+            f"{ru['bytes_per_doc']:,} | {ex.get('reuse', '')} | {b['seconds'] if b else '—'} | "
+            f"{b['peak_mib'] if b else '—'} | {ex.get('baseline', '')} | "
+            f"{ratio} | {an['seconds'] if an else '—'} | "
+            f"{an['peak_mib'] if an else '—'} | {ex.get('analyze', '')} |")
+    lines += ["", "Inside the reuse stage (seconds, from the summary) and its seed index:", "",
+              "| input | tokens | candidates | align | passages | windows hashed | partitions | spilled MB | passages found |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        p, si = r["reuse"]["parts"], r["reuse"]["seed_index"]
+        lines.append(f"| {r['input']} | {p['tokens']} | {p['candidates']} | {p['align']} | {p['passages']} | "
+                     f"{si['seeds_hashed']:,} | {si['partitions']} | {si['spilled_bytes'] / 1e6:,.0f} | "
+                     f"{r['reuse']['passages']:,} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    res = ROOT / "bench" / "results"
+    (res / f"{date}-reuse-scale.md").write_text(text)
+    (res / f"{date}-reuse-scale.json").write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
