@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """How the reuse level scales: `reprint reuse` and `reprint analyze --no-report` on generated
 news-like documents (`gen-corpus`: 10% copies, half of them near copies) and on 20 Newsgroups,
-against the exact word 8-gram counting baseline (`ngram-count`, crates/reprint-bench: a hash map
-of every 8-gram's document frequency, then a second read to mark the shared ones; one thread,
-no alignment and no offsets) in the same run.
+against the exact word 8-gram pair counting baseline (`ngram-count`, crates/reprint-bench: every
+8-gram of every document hashed and sorted, the pairs sharing at least 3 counted; 2 threads, no
+alignment, no offsets, no memory budget) in the same run.
 
 Wall time (median of --repeats), peak RSS, bytes of peak per document, the growth exponent
 between sizes (log time ratio / log size ratio), and from reprint's own summary the reuse
-stage's parts (tokens, candidates, alignment, passages) and its seed index (windows hashed,
+stage's parts (candidates: every text tokenized and its seeds indexed; tokens: the documents of
+candidate pairs tokenized again for alignment; alignment; passages) and its seed index (windows hashed,
 partitions, bytes spilled past the budget).
 
     python3 bench/reuse_scale.py                                # 100k, 300k, 1M
     python3 bench/reuse_scale.py --docs 100000 1000000 --repeats 3
-    python3 bench/reuse_scale.py --baseline-max-docs 300000     # the baseline needs ~14 GB at 1M
+    python3 bench/reuse_scale.py --docs 100000 1000000 3000000 --no-analyze
 
 Corpora go to --work (default /tmp/reprint-reuse-scale) and are reused.
 Results: bench/results/YYYY-MM-DD-reuse-scale.md and .json.
@@ -66,7 +67,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--work", default="/tmp/reprint-reuse-scale")
     ap.add_argument("--no-analyze", action="store_true", help="skip analyze (all three levels)")
-    ap.add_argument("--baseline-max-docs", type=int, default=1_000_000,
+    ap.add_argument("--baseline-max-docs", type=int, default=3_000_000,
                     help="run the 8-gram baseline only up to this many documents")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-cli", "-p", "reprint-bench"],
@@ -102,8 +103,7 @@ def main():
             log(f"{name}: 8-gram baseline")
             wall, mib, stdout = measure([str(RELEASE / "ngram-count"), str(f)], args.repeats)
             b = json.loads(stdout)
-            r["baseline"] = {"seconds": round(wall, 2), "peak_mib": round(mib),
-                             "docs_with_reuse": b["docs_with_reuse"], "shared_ngrams": b["shared_ngrams"]}
+            r["baseline"] = {"seconds": round(wall, 2), "peak_mib": round(mib), "pairs": b["pairs"]}
         rows.append(r)
         out.unlink(missing_ok=True)
     gen = [r for r in rows if r["input"].startswith("generated")]
@@ -116,9 +116,9 @@ def main():
     lines = [f"# Reuse level at scale — {date}", "",
              f"`python3 bench/reuse_scale.py --docs {' '.join(map(str, args.docs))} --repeats {args.repeats}`; "
              f"2 threads (the machine's cores), {os.uname().machine}, default memory budget (4 GiB: the seed "
-             f"index holds 1 GiB and spills the rest). Times are medians of {args.repeats}; peak is the largest "
+             f"index holds at most 1 GiB and spills the rest). Times are medians of {args.repeats}; peak is the largest "
              "RSS. `reprint reuse` also runs the duplicate level (its summary counts duplicates). The baseline "
-             "is `ngram-count` (exact word 8-gram document frequencies, one thread, no alignment).", "",
+             "is `ngram-count` (exact word 8-gram pair counts, 2 threads, no alignment).", "",
              "| input | docs | MB | reuse s | peak MiB | B/doc | growth | baseline s | baseline MiB | baseline growth | "
              "reuse ÷ baseline time | analyze s | analyze MiB | analyze growth |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -132,11 +132,11 @@ def main():
             f"{ratio} | {an['seconds'] if an else '—'} | "
             f"{an['peak_mib'] if an else '—'} | {ex.get('analyze', '')} |")
     lines += ["", "Inside the reuse stage (seconds, from the summary) and its seed index:", "",
-              "| input | tokens | candidates | align | passages | windows hashed | partitions | spilled MB | passages found |",
+              "| input | candidates | tokens | align | passages | windows hashed | partitions | spilled MB | passages found |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         p, si = r["reuse"]["parts"], r["reuse"]["seed_index"]
-        lines.append(f"| {r['input']} | {p['tokens']} | {p['candidates']} | {p['align']} | {p['passages']} | "
+        lines.append(f"| {r['input']} | {p['candidates']} | {p['tokens']} | {p['align']} | {p['passages']} | "
                      f"{si['seeds_hashed']:,} | {si['partitions']} | {si['spilled_bytes'] / 1e6:,.0f} | "
                      f"{r['reuse']['passages']:,} |")
     text = "\n".join(lines) + "\n"

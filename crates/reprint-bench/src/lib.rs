@@ -18,4 +18,5 @@
 
 pub mod corpus;
 pub mod floor;
+pub mod ngram;
 mod rng;

@@ -8,8 +8,9 @@
 //! all derived from a fixed seed. One document in ten receives a paragraph (~70 words) pasted
 //! from an earlier one, with two words changed; one in twenty carries the same 40-word
 //! footer. The run prints the reuse finder's time, throughput, peak RSS and how many planted
-//! pastes it found, then a baseline in the same process: exact shared word 8-grams counted
-//! per pair (sort-based, no alignment, no spans), the cheapest way to list reusing pairs.
+//! pastes it found. The exact 8-gram pair count it was once compared with in the same process
+//! is now `ngram-count` (crates/reprint-bench), run beside `reprint reuse` by
+//! `bench/reuse_scale.py`.
 
 use rayon::prelude::*;
 use reprint_reuse::{find_reuse, DocRef, ReuseConfig};
@@ -152,44 +153,6 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// Baseline: pairs sharing at least `min_shared` exact word 8-grams (8-grams in more than
-/// `max_df` documents skipped), by one sort of packed (8-gram, doc) keys.
-fn baseline(texts: &[String], max_df: usize, min_shared: u32) -> usize {
-    let doc_bits = 64 - (texts.len() as u64).leading_zeros();
-    let mask = (1u64 << doc_bits) - 1;
-    let mut keys: Vec<u64> = texts
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(d, t)| {
-            let mut toks = Vec::new();
-            reprint_text::for_each_token(t, false, |tok| toks.push(tok.hash));
-            let mut v: Vec<u64> = toks
-                .windows(8)
-                .map(|w| (reprint_text::hash::shingle_hash(w) & !mask) | d as u64)
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .collect();
-    keys.par_sort_unstable();
-    let mut pairs: Vec<u64> = Vec::new();
-    for group in keys.chunk_by(|x, y| x & !mask == y & !mask) {
-        if group.len() >= 2 && group.len() <= max_df {
-            for (i, x) in group.iter().enumerate() {
-                for y in &group[i + 1..] {
-                    pairs.push(((x & mask) << 32) | (y & mask));
-                }
-            }
-        }
-    }
-    pairs.par_sort_unstable();
-    pairs
-        .chunk_by(|x, y| x == y)
-        .filter(|g| g.len() as u32 >= min_shared)
-        .count()
-}
-
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -242,15 +205,4 @@ fn main() {
         planted.len()
     );
     println!("  stats {:?}", result.stats);
-    drop(result);
-
-    let t = Instant::now();
-    let pairs = baseline(&texts, cfg.max_df, 3);
-    let bsecs = t.elapsed().as_secs_f64();
-    println!(
-        "baseline exact 8-gram pair count: {pairs} pairs in {bsecs:.2} s = {:.0} docs/s (ratio find_reuse/baseline time {:.2}), peak RSS {:.0} MB",
-        n as f64 / bsecs,
-        secs / bsecs,
-        peak_rss_mb()
-    );
 }

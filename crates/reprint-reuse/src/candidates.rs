@@ -10,11 +10,12 @@
 //! The work is linear in the corpus: one walk hashes every window exactly once and
 //! scatters its entry to a hash partition (about [`PARTITION_ENTRIES`] entries each); each
 //! partition is then sorted on its own. The entries held in memory are bounded by
-//! [`ReuseLimits::index_bytes`]: past it, a partition's entries go to one temporary file
-//! (in [`ReuseLimits::spill_dir`]) in chunks, and are read back when that partition's turn
-//! comes, so the peak is the budget plus the partitions being sorted, whatever the corpus.
+//! [`ReuseLimits::index_bytes`]: the partitions that fit stay in memory, the others go to
+//! one temporary file (in [`ReuseLimits::spill_dir`]) in chunks and are read back when
+//! their turn comes, so the peak is the budget plus the partitions being sorted, whatever
+//! the corpus, and what is written is about the part of the index that does not fit.
 
-use crate::corpus::{seed_hash, Corpus};
+use crate::corpus::{content_key, seed_hash, tokenize_into, OrderKeys};
 use crate::{ReuseConfig, ReuseError, ReuseLimits};
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -119,32 +120,51 @@ impl Spill<'_> {
     }
 }
 
-/// `(a, b)` document pairs (`a < b`), sorted, that share enough seeds to be aligned.
+/// What the candidate stage found: the pairs and every document's order key.
+pub(crate) type Candidates = (Vec<(u32, u32)>, OrderKeys, CandidateStats);
+
+/// `(a, b)` document pairs (`a < b`), sorted, that share enough seeds to be aligned, and the
+/// order key of every document (computed on the way: each text is tokenized once here).
 pub(crate) fn candidate_pairs(
-    corpus: &Corpus,
+    texts: &[&str],
     cfg: &ReuseConfig,
     limits: &ReuseLimits,
-) -> Result<(Vec<(u32, u32)>, CandidateStats), ReuseError> {
-    candidate_pairs_in(corpus, cfg, limits, PARTITION_ENTRIES)
+) -> Result<Candidates, ReuseError> {
+    candidate_pairs_in(texts, cfg, limits, PARTITION_ENTRIES)
 }
+
+/// Bytes of text per word window, about: partitions are sized from the text's length
+/// before any of it is tokenized (the partitioning never changes the result).
+const BYTES_PER_WINDOW: usize = 6;
 
 /// [`candidate_pairs`] with partitions of about `partition_entries` entries.
 fn candidate_pairs_in(
-    corpus: &Corpus,
+    texts: &[&str],
     cfg: &ReuseConfig,
     limits: &ReuseLimits,
     partition_entries: usize,
-) -> Result<(Vec<(u32, u32)>, CandidateStats), ReuseError> {
+) -> Result<Candidates, ReuseError> {
     let n = cfg.seed_n;
-    let windows: usize = (0..corpus.len() as u32)
-        .map(|d| corpus.doc(d).len().saturating_sub(n - 1))
-        .sum();
-    let parts = windows.div_ceil(partition_entries).max(1);
-    let doc_bits = (64 - (corpus.len().max(2) as u64 - 1).leading_zeros()).max(1);
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    let parts = (bytes / BYTES_PER_WINDOW)
+        .div_ceil(partition_entries)
+        .max(1);
+    let doc_bits = (64 - (texts.len().max(2) as u64 - 1).leading_zeros()).max(1);
     let doc_mask = (1u64 << doc_bits) - 1;
-    // What each partition may hold in memory before it spills a chunk.
-    let cap = (limits.index_bytes / 8 / parts).max(LOCAL_ENTRIES);
-    let docs = corpus.len() as u32;
+    // What each partition may hold in memory before it spills a chunk. The partitions that
+    // fit three quarters of the budget stay in memory whole (up to twice their expected
+    // size, in case the estimate is low); the others keep a small buffer each, spilled
+    // whenever it fills. So what goes to disk is about what does not fit, not the index.
+    let budget = limits.index_bytes / 8;
+    let expect = (bytes / BYTES_PER_WINDOW) / parts + 1;
+    let resident = if expect * parts <= budget {
+        parts
+    } else {
+        (budget * 3 / 4) / expect
+    };
+    let buffer = (budget / 4 / (parts - resident).max(1)).clamp(LOCAL_ENTRIES, 1 << 16);
+    let cap_of = |k: usize| if k < resident { 2 * expect } else { buffer };
+    let docs = texts.len() as u32;
 
     // One walk of the corpus: each window hashed once, its entry scattered to the partition
     // of its hash. Workers gather small batches and append them under the partition's lock;
@@ -159,6 +179,7 @@ fn candidate_pairs_in(
     };
     let flush = |k: usize, buf: &mut Vec<u64>| {
         let mut p = partitions[k].lock().unwrap_or_else(|e| e.into_inner());
+        let cap = cap_of(k);
         if p.mem.capacity() - p.mem.len() < buf.len() {
             // Grow towards the cap, never past it: a spilling partition holds at most
             // `cap + LOCAL_ENTRIES` entries.
@@ -182,28 +203,47 @@ fn candidate_pairs_in(
             }
         }
     };
-    (0..docs).into_par_iter().chunks(1024).for_each(|chunk| {
-        let mut local: Vec<Vec<u64>> = vec![Vec::new(); parts];
-        for d in chunk {
-            let toks = corpus.doc(d);
-            if toks.len() < n {
-                continue;
-            }
-            for w in toks.windows(n) {
-                let h = seed_hash(w);
-                let k = (h % parts as u64) as usize;
-                local[k].push((h & !doc_mask) | d as u64);
-                if local[k].len() >= LOCAL_ENTRIES {
-                    flush(k, &mut local[k]);
+    let walked: Vec<Vec<(u64, u32)>> = (0..docs)
+        .into_par_iter()
+        .chunks(1024)
+        .map(|chunk| {
+            let mut local: Vec<Vec<u64>> = vec![Vec::new(); parts];
+            let mut order = Vec::with_capacity(chunk.len());
+            let mut toks = Vec::new();
+            for d in chunk {
+                toks.clear();
+                tokenize_into(texts[d as usize], &mut toks);
+                order.push((content_key(&toks), toks.len() as u32));
+                if toks.len() < n {
+                    continue;
+                }
+                for w in toks.windows(n) {
+                    let h = seed_hash(w);
+                    let k = (h % parts as u64) as usize;
+                    local[k].push((h & !doc_mask) | d as u64);
+                    if local[k].len() >= LOCAL_ENTRIES {
+                        flush(k, &mut local[k]);
+                    }
                 }
             }
-        }
-        for (k, buf) in local.iter_mut().enumerate() {
-            if !buf.is_empty() {
-                flush(k, buf);
+            for (k, buf) in local.iter_mut().enumerate() {
+                if !buf.is_empty() {
+                    flush(k, buf);
+                }
             }
-        }
-    });
+            order
+        })
+        .collect();
+    let mut order = OrderKeys::default();
+    for (key, len) in walked.into_iter().flatten() {
+        order.keys.push(key);
+        order.lens.push(len);
+    }
+    let windows: u64 = order
+        .lens
+        .iter()
+        .map(|&l| (l as u64).saturating_sub(n as u64 - 1))
+        .sum();
     let io_error = |e: std::io::Error| ReuseError::Spill {
         reason: e.to_string(),
     };
@@ -223,14 +263,14 @@ fn candidate_pairs_in(
         .map(|p| {
             let mut entries = p.mem;
             spill.read(&p.chunks, &mut entries)?;
-            Ok(partition_pairs(entries, corpus, cfg, doc_mask))
+            Ok(partition_pairs(entries, &order, cfg, doc_mask))
         })
         .collect::<std::io::Result<_>>()
         .map_err(io_error)?;
 
     let mut stats = CandidateStats {
         partitions: parts as u32,
-        seed_hashes: windows as u64,
+        seed_hashes: windows,
         spilled_entries: spilled_entries as u64,
         ..CandidateStats::default()
     };
@@ -256,14 +296,14 @@ fn candidate_pairs_in(
         i = j;
     }
     stats.candidate_pairs = out.len() as u64;
-    Ok((out, stats))
+    Ok((out, order, stats))
 }
 
 /// One partition's entries (seed hash | document) → its `(pair, votes)` run, the entries
 /// (document-distinct seed occurrences) and the frequent seeds among them.
 fn partition_pairs(
     mut entries: Vec<u64>,
-    corpus: &Corpus,
+    order: &OrderKeys,
     cfg: &ReuseConfig,
     doc_mask: u64,
 ) -> PartitionRun {
@@ -284,7 +324,7 @@ fn partition_pairs(
         if group.len() > cfg.max_df {
             // A frequent seed: a chain in content order, not all pairs.
             frequent += 1;
-            group.sort_unstable_by_key(|&d| corpus.order_key(d));
+            group.sort_unstable_by_key(|&d| order.get(d));
         }
         reprint_text::bucket_edges(&group, cfg.max_df, false, |a, b| pairs.push(pack(a, b)));
         i = j;
@@ -362,8 +402,7 @@ mod tests {
             "zeta alpha beta gamma delta",  // shares 2 seeds with 0
             "alpha beta gamma omega sigma", // shares 1 seed with 0 and 1
         ];
-        let c = Corpus::build(&docs);
-        let (pairs, stats) = candidate_pairs(&c, &cfg(), &ReuseLimits::default()).unwrap();
+        let (pairs, _, stats) = candidate_pairs(&docs, &cfg(), &ReuseLimits::default()).unwrap();
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.candidate_pairs, 1);
         assert_eq!(stats.frequent_seeds, 0);
@@ -373,16 +412,15 @@ mod tests {
     fn frequent_seeds_link_a_chain_not_all_pairs() {
         let text = "the same boilerplate line here";
         let docs = vec![text; 6];
-        let c = Corpus::build(&docs);
-        let (pairs, stats) = candidate_pairs(&c, &cfg(), &ReuseLimits::default()).unwrap();
+        let (pairs, _, stats) = candidate_pairs(&docs, &cfg(), &ReuseLimits::default()).unwrap();
         // Identical documents: a chain of 5 links instead of 15 pairs.
         assert_eq!(pairs.len(), 5);
         assert_eq!(stats.frequent_seeds, 3);
     }
 
     /// `n` documents that share passages in overlapping groups, with some frequent seeds.
-    fn corpus_of(n: usize) -> Corpus {
-        let docs: Vec<String> = (0..n)
+    fn corpus_of(n: usize) -> Vec<String> {
+        (0..n)
             .map(|i| {
                 format!(
                     "doc {i} alpha beta gamma delta epsilon zeta eta theta {} {} {} {i} \
@@ -394,29 +432,34 @@ mod tests {
                     i % 5
                 )
             })
-            .collect();
-        let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
-        Corpus::build(&docs)
+            .collect()
     }
 
-    fn windows(c: &Corpus, n: usize) -> u64 {
-        (0..c.len() as u32)
-            .map(|d| c.doc(d).len().saturating_sub(n - 1) as u64)
+    fn windows(texts: &[&str], n: usize) -> u64 {
+        texts
+            .iter()
+            .map(|t| {
+                let mut toks = Vec::new();
+                tokenize_into(t, &mut toks);
+                toks.len().saturating_sub(n - 1) as u64
+            })
             .sum()
     }
 
     #[test]
     fn each_window_is_hashed_once_whatever_the_partitions_and_budget() {
         for docs in [200, 800] {
-            let c = corpus_of(docs);
+            let texts = corpus_of(docs);
+            let c: Vec<&str> = texts.iter().map(String::as_str).collect();
             let all = windows(&c, cfg().seed_n);
             for (partition_entries, index_bytes) in [(1 << 22, 256 << 20), (64, 0), (500, 16)] {
                 let limits = ReuseLimits {
                     index_bytes,
                     spill_dir: None,
                 };
-                let (_, stats) =
+                let (_, order, stats) =
                     candidate_pairs_in(&c, &cfg(), &limits, partition_entries).unwrap();
+                assert_eq!(order.keys.len(), docs);
                 assert_eq!(stats.seed_hashes, all, "{docs} docs, {partition_entries}");
             }
         }
@@ -424,8 +467,9 @@ mod tests {
 
     #[test]
     fn spilling_the_index_changes_nothing_but_the_counter() {
-        let c = corpus_of(3000);
-        let (whole, whole_stats) =
+        let texts = corpus_of(3000);
+        let c: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let (whole, _, whole_stats) =
             candidate_pairs_in(&c, &cfg(), &ReuseLimits::default(), 1 << 22).unwrap();
         assert!(whole.len() > 1000, "{}", whole.len());
         assert_eq!(whole_stats.spilled_entries, 0);
@@ -435,7 +479,7 @@ mod tests {
             index_bytes: 0,
             spill_dir: Some(dir.path().to_path_buf()),
         };
-        let (spilled, stats) = candidate_pairs_in(&c, &cfg(), &tiny, 2000).unwrap();
+        let (spilled, _, stats) = candidate_pairs_in(&c, &cfg(), &tiny, 2000).unwrap();
         assert_eq!(spilled, whole);
         assert!(stats.partitions > 10, "{}", stats.partitions);
         assert!(stats.spilled_entries > stats.seeds / 2, "{stats:?}");
@@ -449,11 +493,21 @@ mod tests {
         );
         // The spill file is unlinked: nothing is left in the directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // With room for half the index, about the other half is written, not all of it.
+        let half = ReuseLimits {
+            index_bytes: whole_stats.seed_hashes as usize * 8 / 2,
+            spill_dir: None,
+        };
+        let (pairs, _, stats) = candidate_pairs_in(&c, &cfg(), &half, 2000).unwrap();
+        assert_eq!(pairs, whole);
+        let share = stats.spilled_entries as f64 / stats.seed_hashes as f64;
+        assert!(share > 0.3 && share < 0.8, "{share}");
     }
 
     #[test]
     fn a_spill_directory_that_cannot_be_written_is_an_error() {
-        let c = corpus_of(3000);
+        let texts = corpus_of(3000);
+        let c: Vec<&str> = texts.iter().map(String::as_str).collect();
         let limits = ReuseLimits {
             index_bytes: 0,
             spill_dir: Some("/nonexistent/reprint-spill".into()),
@@ -491,8 +545,7 @@ mod tests {
     #[test]
     fn repeated_seed_in_one_document_votes_once() {
         let docs = ["a b c a b c a b c", "x a b c y"];
-        let c = Corpus::build(&docs);
-        let (pairs, _) = candidate_pairs(&c, &cfg(), &ReuseLimits::default()).unwrap();
+        let (pairs, _, _) = candidate_pairs(&docs, &cfg(), &ReuseLimits::default()).unwrap();
         assert!(pairs.is_empty());
     }
 }

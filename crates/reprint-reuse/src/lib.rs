@@ -326,17 +326,18 @@ pub struct ReuseStats {
     /// Candidate pairs not aligned because both documents are of one series
     /// ([`ReuseConfig::skip_same_series`]).
     pub same_series_pairs_skipped: u64,
-    /// Wall seconds of each step: tokens, candidates, alignment, byte spans and passages.
+    /// Wall seconds of each step: candidates, tokens, alignment, byte spans and passages.
     pub seconds: ReuseSeconds,
 }
 
 /// Wall seconds of each step of [`find_reuse`].
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReuseSeconds {
-    /// Tokenizing every document into the token store.
-    pub tokens: f64,
-    /// The seed index and its candidate pairs.
+    /// The seed index and its candidate pairs (every document tokenized once, its seeds
+    /// indexed, only its order key kept).
     pub candidates: f64,
+    /// Tokenizing the documents of candidate pairs again, into the store alignment reads.
+    pub tokens: f64,
     /// Aligning the candidate pairs.
     pub align: f64,
     /// Byte spans of the alignments and grouping them into passages.
@@ -410,9 +411,7 @@ pub fn find_reuse_with(
         t = std::time::Instant::now();
     };
     let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
-    let corpus = Corpus::build(&texts);
-    lap(&mut seconds.tokens);
-    let (mut pairs, cstats) = candidates::candidate_pairs(&corpus, cfg, limits)?;
+    let (mut pairs, order, cstats) = candidates::candidate_pairs(&texts, cfg, limits)?;
     lap(&mut seconds.candidates);
     let before = pairs.len();
     if cfg.skip_same_series {
@@ -422,12 +421,18 @@ pub fn find_reuse_with(
         });
     }
     let same_series_pairs_skipped = (before - pairs.len()) as u64;
+    // Only the documents of candidate pairs are tokenized again and held for alignment.
+    let mut involved: Vec<u32> = pairs.iter().flat_map(|&(x, y)| [x, y]).collect();
+    involved.par_sort_unstable();
+    involved.dedup();
+    let corpus = Corpus::build(&texts, involved);
+    lap(&mut seconds.tokens);
 
     let found: Vec<(u32, u32, Vec<TokAlign>)> = pairs
         .par_iter()
         .filter_map(|&(x, y)| {
             // Align in an orientation chosen by content so input order cannot matter.
-            let flip = corpus.order_key(y) < corpus.order_key(x);
+            let flip = order.get(y) < order.get(x);
             let (p, q) = if flip { (y, x) } else { (x, y) };
             let mut als = align_pair(corpus.doc(p), corpus.doc(q), cfg);
             if als.is_empty() {
@@ -453,7 +458,7 @@ pub fn find_reuse_with(
         passages,
         stats: ReuseStats {
             docs: docs.len() as u64,
-            tokens: corpus.total_tokens() as u64,
+            tokens: order.total_tokens(),
             candidates: cstats,
             aligned_pairs,
             same_series_pairs_skipped,
