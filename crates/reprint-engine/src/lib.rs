@@ -512,6 +512,7 @@ impl Analysis {
                     "boilerplate_passages": r.passages.iter().filter(|p| p.boilerplate).count(),
                     "candidate_pairs": r.stats.candidates.candidate_pairs,
                     "aligned_pairs": r.stats.aligned_pairs,
+                    "alignment_steps": r.stats.alignment_steps,
                     "seed_index": {
                         "seeds_hashed": r.stats.candidates.seed_hashes,
                         "entries": r.stats.candidates.seeds,

@@ -52,18 +52,31 @@ struct Block {
 
 /// All passages `a` and `b` share, sorted by position in `a`.
 pub(crate) fn align_pair(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<TokAlign> {
-    let frags = fragments(a, b, cfg);
+    align_pair_counted(a, b, cfg, &mut 0)
+}
+
+/// [`align_pair`], adding to `steps` the work it did: matches listed, predecessors tried
+/// while chaining, token comparisons while extending and merging, diagonals and token
+/// comparisons of the LCS. A deterministic measure of the cost, whatever the machine.
+pub(crate) fn align_pair_counted(
+    a: &[u32],
+    b: &[u32],
+    cfg: &ReuseConfig,
+    steps: &mut u64,
+) -> Vec<TokAlign> {
+    let frags = fragments(a, b, cfg, steps);
     if frags.is_empty() {
         return Vec::new();
     }
     let gap = cfg.max_gap;
-    let mut blocks = chain(&frags, gap, cfg.seed_n);
+    let mut blocks = chain(&frags, gap, cfg.seed_n, steps);
     for blk in &mut blocks {
         let (da, db) = extend(
             |k| a.get(blk.a1 + k).copied(),
             |k| b.get(blk.b1 + k).copied(),
             gap,
             cfg.seed_n,
+            steps,
         );
         blk.a1 += da;
         blk.b1 += db;
@@ -73,11 +86,12 @@ pub(crate) fn align_pair(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<TokAlig
             |k| (k < b0).then(|| b[b0 - 1 - k]),
             gap,
             cfg.seed_n,
+            steps,
         );
         blk.a0 -= da;
         blk.b0 -= db;
     }
-    let blocks = merge_close(blocks, gap, cfg.seed_n);
+    let blocks = merge_close(blocks, gap, cfg.seed_n, steps);
     let mut out = Vec::new();
     for blk in blocks {
         let (la, lb) = (blk.a1 - blk.a0, blk.b1 - blk.b0);
@@ -87,7 +101,7 @@ pub(crate) fn align_pair(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<TokAlig
         let longer = la.max(lb);
         let need = (cfg.min_identity * longer as f64).ceil() as usize;
         let budget = (la + lb).saturating_sub(2 * need);
-        let Some(matched) = lcs_len(&a[blk.a0..blk.a1], &b[blk.b0..blk.b1], budget) else {
+        let Some(matched) = lcs_len(&a[blk.a0..blk.a1], &b[blk.b0..blk.b1], budget, steps) else {
             continue;
         };
         if matched < cfg.min_words || (matched as f64) < cfg.min_identity * longer as f64 {
@@ -121,7 +135,7 @@ fn seeds(t: &[u32], n: usize) -> Vec<(u64, u32)> {
 }
 
 /// Maximal exact runs covered by shared seeds, sorted by `(a0, b0)`.
-fn fragments(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<Block> {
+fn fragments(a: &[u32], b: &[u32], cfg: &ReuseConfig, steps: &mut u64) -> Vec<Block> {
     let n = cfg.seed_n;
     let (sa, sb) = (seeds(a, n), seeds(b, n));
     let mut matches: Vec<(i64, u32)> = Vec::new(); // (diagonal, position in a)
@@ -146,6 +160,7 @@ fn fragments(a: &[u32], b: &[u32], cfg: &ReuseConfig) -> Vec<Block> {
             j = je;
         }
     }
+    *steps += (sa.len() + sb.len() + matches.len()) as u64;
     matches.sort_unstable();
     let mut frags: Vec<Block> = Vec::new();
     let mut k = 0;
@@ -180,12 +195,13 @@ const LOOKBACK: usize = 512;
 ///
 /// Greedy chaining is not enough: a sentence repeated in one document offers several
 /// predecessors, and the first one found drags the passage across the repeat.
-fn chain(frags: &[Block], gap: usize, n: usize) -> Vec<Block> {
+fn chain(frags: &[Block], gap: usize, n: usize, steps: &mut u64) -> Vec<Block> {
     let mut score = vec![0i64; frags.len()];
     let mut pred = vec![usize::MAX; frags.len()];
     for (k, f) in frags.iter().enumerate() {
         let len = (f.a1 - f.a0) as i64;
         score[k] = len;
+        *steps += (k - k.saturating_sub(LOOKBACK)) as u64 + 1;
         for p in (k.saturating_sub(LOOKBACK)..k).rev() {
             let Some((ga, gb)) = continues(&frags[p], f, gap, n) else {
                 continue;
@@ -226,15 +242,14 @@ fn chain(frags: &[Block], gap: usize, n: usize) -> Vec<Block> {
 
 /// Merges blocks that continue each other under the chaining rule ([`continues`]); after
 /// extension, two chains split by a long gap may have grown together.
-fn merge_close(mut blocks: Vec<Block>, gap: usize, n: usize) -> Vec<Block> {
+fn merge_close(mut blocks: Vec<Block>, gap: usize, n: usize, steps: &mut u64) -> Vec<Block> {
     blocks.sort_unstable_by_key(|c| (c.a0, c.b0, c.a1, c.b1));
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     for c in blocks {
-        match out
-            .iter_mut()
-            .rev()
-            .find(|p| continues(p, &c, gap, n).is_some())
-        {
+        match out.iter_mut().rev().find(|p| {
+            *steps += 1;
+            continues(p, &c, gap, n).is_some()
+        }) {
             Some(p) => {
                 p.a1 = c.a1;
                 p.b1 = c.b1;
@@ -270,10 +285,13 @@ fn extend(
     b_at: impl Fn(usize) -> Option<u32>,
     gap: usize,
     n: usize,
+    steps: &mut u64,
 ) -> (usize, usize) {
+    let compared = std::cell::Cell::new(0u64);
     let run_len = |i: usize, j: usize, cap: usize| {
         let mut r = 0;
         while r < cap {
+            compared.set(compared.get() + 1);
             match (a_at(i + r), b_at(j + r)) {
                 (Some(x), Some(y)) if x == y => r += 1,
                 _ => break,
@@ -305,7 +323,10 @@ fn extend(
                 i += di;
                 j += dj;
             }
-            None => return (i, j),
+            None => {
+                *steps += compared.get();
+                return (i, j);
+            }
         }
     }
 }
@@ -420,7 +441,7 @@ mod tests {
             gap in 0usize..30,
             n in 2usize..7,
         ) {
-            let got = extend(|k| a.get(k).copied(), |k| b.get(k).copied(), gap, n);
+            let got = extend(|k| a.get(k).copied(), |k| b.get(k).copied(), gap, n, &mut 0);
             proptest::prop_assert_eq!(got, extend_unbounded(&a, &b, gap, n));
         }
     }
@@ -430,7 +451,7 @@ mod tests {
         let a = toks("the end x x x x");
         let b = toks("y y y the z z");
         assert_eq!(
-            extend(|k| a.get(k).copied(), |k| b.get(k).copied(), 4, 3),
+            extend(|k| a.get(k).copied(), |k| b.get(k).copied(), 4, 3, &mut 0),
             (0, 0)
         );
     }

@@ -27,7 +27,7 @@ const PARTITION_ENTRIES: usize = 1 << 22;
 
 /// Entries a worker gathers per partition before it appends them under the partition's
 /// lock.
-const LOCAL_ENTRIES: usize = 1024;
+const LOCAL_ENTRIES: usize = 256;
 
 /// Counters from the candidate stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,7 +68,10 @@ struct Spill<'a> {
 impl Spill<'_> {
     /// Appends `entries` and returns the offset they were written at.
     fn write(&self, entries: &[u64]) -> std::io::Result<u64> {
-        let bytes: Vec<u8> = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
+        let mut bytes = Vec::with_capacity(entries.len() * 8);
+        for e in entries {
+            bytes.extend_from_slice(&e.to_le_bytes());
+        }
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             let file = match &self.limits.spill_dir {

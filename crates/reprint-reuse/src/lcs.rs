@@ -4,8 +4,8 @@
 //! linear; a budget on `D` bounds the cost of comparing long, very different spans.
 
 /// LCS length of `a` and `b`, or `None` when they need more than `max_d` insertions plus
-/// deletions.
-pub(crate) fn lcs_len(a: &[u32], b: &[u32], max_d: usize) -> Option<usize> {
+/// deletions. Adds the diagonals visited and tokens compared to `steps`.
+pub(crate) fn lcs_len(a: &[u32], b: &[u32], max_d: usize, steps: &mut u64) -> Option<usize> {
     let (n, m) = (a.len() as isize, b.len() as isize);
     if n == 0 || m == 0 {
         return Some(0);
@@ -23,10 +23,12 @@ pub(crate) fn lcs_len(a: &[u32], b: &[u32], max_d: usize) -> Option<usize> {
                 v[idx - 1] + 1
             };
             let mut y = x - k;
+            let x0 = x;
             while x < n && y < m && y >= 0 && a[x as usize] == b[y as usize] {
                 x += 1;
                 y += 1;
             }
+            *steps += 1 + (x - x0) as u64;
             v[idx] = x;
             if x >= n && y >= m {
                 return Some(((n + m - d) / 2) as usize);
@@ -58,18 +60,18 @@ mod tests {
 
     #[test]
     fn small_cases() {
-        assert_eq!(lcs_len(&[1, 2, 3], &[1, 2, 3], 10), Some(3));
-        assert_eq!(lcs_len(&[1, 2, 3], &[1, 9, 3], 10), Some(2));
-        assert_eq!(lcs_len(&[1, 2, 3], &[4, 5, 6], 10), Some(0));
-        assert_eq!(lcs_len(&[1, 2, 3], &[4, 5, 6], 2), None);
-        assert_eq!(lcs_len(&[], &[4], 0), Some(0));
+        assert_eq!(lcs_len(&[1, 2, 3], &[1, 2, 3], 10, &mut 0), Some(3));
+        assert_eq!(lcs_len(&[1, 2, 3], &[1, 9, 3], 10, &mut 0), Some(2));
+        assert_eq!(lcs_len(&[1, 2, 3], &[4, 5, 6], 10, &mut 0), Some(0));
+        assert_eq!(lcs_len(&[1, 2, 3], &[4, 5, 6], 2, &mut 0), None);
+        assert_eq!(lcs_len(&[], &[4], 0, &mut 0), Some(0));
     }
 
     proptest! {
         #[test]
         fn matches_dynamic_programming(a in proptest::collection::vec(0u32..4, 0..30),
                                        b in proptest::collection::vec(0u32..4, 0..30)) {
-            prop_assert_eq!(lcs_len(&a, &b, usize::MAX), Some(dp(&a, &b)));
+            prop_assert_eq!(lcs_len(&a, &b, usize::MAX, &mut 0), Some(dp(&a, &b)));
         }
     }
 }

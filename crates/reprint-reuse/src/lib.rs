@@ -81,7 +81,7 @@ pub use candidates::CandidateStats;
 pub use passages::mask_spans;
 pub use reprint_text::Span;
 
-use align::{align_pair, TokAlign};
+use align::{align_pair_counted, TokAlign};
 use corpus::{token_spans, Corpus};
 use rayon::prelude::*;
 
@@ -323,6 +323,10 @@ pub struct ReuseStats {
     pub candidates: CandidateStats,
     /// Candidate pairs that produced at least one alignment.
     pub aligned_pairs: u64,
+    /// The work of aligning every candidate pair, counted in steps (matches, predecessors
+    /// tried, tokens compared): the same on every machine, bounded by the lengths of the
+    /// documents whatever [`ReuseConfig::max_gap`] is.
+    pub alignment_steps: u64,
     /// Candidate pairs not aligned because both documents are of one series
     /// ([`ReuseConfig::skip_same_series`]).
     pub same_series_pairs_skipped: u64,
@@ -428,13 +432,16 @@ pub fn find_reuse_with(
     let corpus = Corpus::build(&texts, involved);
     lap(&mut seconds.tokens);
 
+    let steps = std::sync::atomic::AtomicU64::new(0);
     let found: Vec<(u32, u32, Vec<TokAlign>)> = pairs
         .par_iter()
         .filter_map(|&(x, y)| {
             // Align in an orientation chosen by content so input order cannot matter.
             let flip = order.get(y) < order.get(x);
             let (p, q) = if flip { (y, x) } else { (x, y) };
-            let mut als = align_pair(corpus.doc(p), corpus.doc(q), cfg);
+            let mut work = 0;
+            let mut als = align_pair_counted(corpus.doc(p), corpus.doc(q), cfg, &mut work);
+            steps.fetch_add(work, std::sync::atomic::Ordering::Relaxed);
             if als.is_empty() {
                 return None;
             }
@@ -461,6 +468,7 @@ pub fn find_reuse_with(
             tokens: order.total_tokens(),
             candidates: cstats,
             aligned_pairs,
+            alignment_steps: steps.into_inner(),
             same_series_pairs_skipped,
             seconds,
         },

@@ -224,3 +224,47 @@ fn same_result_whatever_the_thread_count() {
     assert_eq!(one.passages, four.passages);
     assert_eq!(one.stats.candidates, four.stats.candidates);
 }
+
+/// 30 documents that each repeat one 30-word sentence 7 times with a word in ten changed:
+/// every pair is a candidate, and every gap setting has many ways to chain.
+fn repeated_sentences() -> Vec<String> {
+    let words: Vec<&str> = NEWS[0].split_whitespace().take(30).collect();
+    let mut state = 7u64;
+    (0..30)
+        .map(|_| {
+            let mut out = Vec::new();
+            for _ in 0..7 {
+                for w in &words {
+                    state = reprint_text::hash::fmix64(state + 1);
+                    if state % 10 == 0 {
+                        out.push(format!("changed{}", state % 1000));
+                    } else {
+                        out.push(w.to_string());
+                    }
+                }
+            }
+            out.join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_max_gap_costs_about_what_the_default_costs() {
+    let texts = repeated_sentences();
+    let docs: Vec<DocRef> = texts.iter().map(|t| DocRef::undated(t)).collect();
+    let run = |max_gap| {
+        let cfg = ReuseConfig {
+            max_gap,
+            ..ReuseConfig::default()
+        };
+        find_reuse(&docs, &cfg).unwrap()
+    };
+    let (default, long) = (run(10), run(1000));
+    assert!(default.stats.candidates.candidate_pairs >= 400);
+    assert!(!default.alignments.is_empty() && !long.alignments.is_empty());
+    let (d, l) = (default.stats.alignment_steps, long.stats.alignment_steps);
+    assert!(d > 0);
+    // Before the extension search was bounded by the seed length, this cost grew with the
+    // gap (93 s against 0.03 s on such a file); now a gap of 1000 costs about the same.
+    assert!(l <= 2 * d, "max_gap 1000: {l} steps, default: {d}");
+}
