@@ -244,9 +244,20 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
         .date_field
         .clone()
         .unwrap_or_else(|| index.config().date_field.clone());
+    // The series field is the index's own: reuse within a series is judged as it was.
+    let series_field = index.config().series_field.clone();
     let mut input = crate::input_config(&a.input);
     input.defer_json = false;
-    input.meta_fields = Some(vec![date_field.clone(), "title".into()]);
+    input.meta_fields = Some(
+        [
+            Some(date_field.clone()),
+            Some("title".into()),
+            series_field.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    );
     let skip = a.input.on_error == args::OnError::Skip;
     if let Some(o) = &a.output {
         let mut inputs = a.inputs.clone();
@@ -303,7 +314,7 @@ fn add(a: args::IndexAddArgs, commit: bool) -> Result<()> {
         };
         docs += 1;
         bytes += r.text.len() as u64;
-        batch.push(NewDoc::from_record(r, &date_field));
+        batch.push(NewDoc::from_record(r, &date_field, series_field.as_deref()));
         if batch.len() >= a.batch {
             flush(&mut batch, &mut out)?;
             progress.progress(docs, bytes);

@@ -188,10 +188,11 @@ pub(crate) fn export<S: Sink>(
             let refs: Vec<DocRef> = texts
                 .iter()
                 .zip(&dates)
-                .map(|(t, d)| DocRef {
+                .zip(&metas)
+                .map(|((t, d), m)| DocRef {
                     text: t,
                     date: d.as_ref().map(|d| d.days),
-                    series: None,
+                    series: m.series.as_deref(),
                 })
                 .collect();
             let r = find_reuse(&refs, rc).map_err(|e| IndexError::Store(e.to_string()))?;

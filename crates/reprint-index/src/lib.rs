@@ -171,6 +171,8 @@ pub struct NewDoc {
     pub title: Option<String>,
     /// Date metadata as written (ISO 8601).
     pub date: Option<String>,
+    /// The series (outlet, newspaper), when the index was created with a series field.
+    pub series: Option<String>,
 }
 
 impl NewDoc {
@@ -183,12 +185,22 @@ impl NewDoc {
         }
     }
 
-    /// A document from a record read by `reprint-io`; `date_field` names the date metadata.
-    pub fn from_record(r: reprint_io::Record, date_field: &str) -> NewDoc {
+    /// A document from a record read by `reprint-io`; `date_field` names the date metadata
+    /// and `series_field` the series (a string, or a number written as one).
+    pub fn from_record(
+        r: reprint_io::Record,
+        date_field: &str,
+        series_field: Option<&str>,
+    ) -> NewDoc {
         let s = |f: &str| r.meta.get(f).and_then(|v| v.as_str()).map(str::to_string);
         NewDoc {
             title: s("title"),
             date: s(date_field),
+            series: series_field.and_then(|f| match r.meta.get(f)? {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            }),
             id: r.id,
             text: r.text,
         }
@@ -403,6 +415,7 @@ impl Index {
             reuse: cfg.reuse,
             stories: cfg.stories.as_ref().map(|s| s.config.clone()),
             date_field: cfg.date_field.clone(),
+            series_field: cfg.series_field.clone(),
         };
         let db = Database::create(dir.join(DATABASE))?;
         let txn = db.begin_write()?;
@@ -587,6 +600,13 @@ impl Index {
             format!("{:?}", s.containment),
             format!("{:?}", a.containment),
         )?;
+        if asked.series_field.is_some() {
+            differ(
+                "series_field",
+                format!("{:?}", self.stored.series_field),
+                format!("{:?}", asked.series_field),
+            )?;
+        }
         Ok(())
     }
 
@@ -925,6 +945,7 @@ impl Index {
             title: doc.title.clone(),
             meta_date: doc.date.clone(),
             story: story.as_ref().map(|(a, ..)| (a.story, a.score, a.started)),
+            series: doc.series.clone(),
         };
         if keep_all {
             t.ids.insert(doc.id.as_str(), d)?;
@@ -981,6 +1002,12 @@ impl Index {
             let mut texts: BTreeMap<u32, String> = BTreeMap::new();
             let mut als: Vec<Alignment> = Vec::new();
             for c in cands {
+                if rc.skip_same_series
+                    && doc.series.is_some()
+                    && t.view.meta(c)?.series == doc.series
+                {
+                    continue;
+                }
                 let ct = t.view.text(c)?;
                 let ctok = DocTokens::of(&ct);
                 als.extend(align_docs((c, &ct, &ctok), (d, &doc.text, toks), rc));
@@ -1615,7 +1642,7 @@ fn levels_of(cfg: &Config) -> Vec<String> {
 }
 
 /// Refuses what the index does not keep, never dropping it: its stories have no embeddings
-/// and its reuse no series yet.
+/// yet.
 fn refuse_unkept(cfg: &Config) -> Result<(), IndexError> {
     let stories = cfg.stories.as_ref();
     for (field, given) in [
@@ -1624,7 +1651,6 @@ fn refuse_unkept(cfg: &Config) -> Result<(), IndexError> {
             "embedding_field",
             stories.is_some_and(|s| s.embedding_field.is_some()),
         ),
-        ("series_field", cfg.series_field.is_some()),
     ] {
         if given {
             return Err(IndexError::Config(reprint_engine::ConfigError {
@@ -1647,6 +1673,7 @@ fn config_of(s: &StoredSettings) -> Config {
             model: None,
         }),
         date_field: s.date_field.clone(),
+        series_field: s.series_field.clone(),
         ..Config::default()
     }
 }

@@ -130,6 +130,24 @@ pub(crate) struct DocMeta {
     pub meta_date: Option<String>,
     /// (story, score, started) when the stories level is on.
     pub story: Option<(u32, f64, bool)>,
+    /// The series (outlet) from the field the index was created with.
+    pub series: Option<String>,
+}
+
+/// [`DocMeta`] as stores written before series were kept encode it: read as a document
+/// without a series.
+#[derive(Deserialize)]
+struct DocMetaNoSeries {
+    id: String,
+    exact: u64,
+    tokens: u32,
+    shingles: u32,
+    date: Option<i64>,
+    day: Option<i64>,
+    key: u64,
+    title: Option<String>,
+    meta_date: Option<String>,
+    story: Option<(u32, f64, bool)>,
 }
 
 impl DocMeta {
@@ -154,7 +172,22 @@ impl DocMeta {
         {
             return Err(bad("metadata fails its checksum".into()));
         }
-        postcard::from_bytes(body).map_err(|e| bad(e.to_string()))
+        postcard::from_bytes(body).or_else(|e| {
+            let m: DocMetaNoSeries = postcard::from_bytes(body).map_err(|_| bad(e.to_string()))?;
+            Ok(DocMeta {
+                id: m.id,
+                exact: m.exact,
+                tokens: m.tokens,
+                shingles: m.shingles,
+                date: m.date,
+                day: m.day,
+                key: m.key,
+                title: m.title,
+                meta_date: m.meta_date,
+                story: m.story,
+                series: None,
+            })
+        })
     }
 }
 
@@ -173,6 +206,10 @@ pub struct StoredSettings {
     pub stories: Option<reprint_stories::StoriesConfig>,
     /// Metadata field with the date.
     pub date_field: String,
+    /// Metadata field with the series (reuse within one series is skipped when the reuse
+    /// settings say so). Absent in stores made before series were kept.
+    #[serde(default)]
+    pub series_field: Option<String>,
 }
 
 /// The manifest's text.
@@ -284,4 +321,41 @@ pub(crate) fn unpack_text(bytes: &[u8], doc: u32) -> Result<String, IndexError> 
         return Err(corrupted("checksum mismatch".into()));
     }
     String::from_utf8(raw).map_err(|e| corrupted(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_written_before_series_reads_as_without_one() {
+        // The old encoding: the same fields in order, without `series`.
+        let old = (
+            "doc-1".to_string(),
+            7u64,
+            120u32,
+            110u32,
+            Some(19_000i64),
+            Some(19_001i64),
+            42u64,
+            Some("A title".to_string()),
+            Some("2022-01-08".to_string()),
+            Some((3u32, 0.5f64, true)),
+        );
+        let mut bytes = postcard::to_stdvec(&old).unwrap();
+        let check = xxhash_rust::xxh3::xxh3_64(&bytes) as u32;
+        bytes.extend_from_slice(&check.to_le_bytes());
+        let m = DocMeta::decode(&bytes, 0).unwrap();
+        assert_eq!((m.id.as_str(), m.key, m.series), ("doc-1", 42, None));
+        assert_eq!(m.story, Some((3, 0.5, true)));
+        // The new encoding round-trips its series; a damaged record is still refused.
+        let new = DocMeta {
+            series: Some("TASS".into()),
+            ..m
+        };
+        assert_eq!(DocMeta::decode(&new.encode(), 0).unwrap(), new);
+        let mut bad = new.encode();
+        bad[0] ^= 1;
+        assert!(DocMeta::decode(&bad, 0).is_err());
+    }
 }

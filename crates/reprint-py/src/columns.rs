@@ -283,6 +283,11 @@ impl Columns {
                         .and_then(|t| t.get(i))
                         .map(String::from),
                     date: self.dates.as_ref().and_then(|d| d.get(i)).map(String::from),
+                    series: self
+                        .series
+                        .as_ref()
+                        .and_then(|s| s.get(i))
+                        .map(String::from),
                 })
             })
             .collect()

@@ -79,8 +79,21 @@ impl PyIndex {
         reuse: Option<Bound<'_, PyDict>>,
         stories: Option<Bound<'_, PyDict>>,
     ) -> PyResult<PyIndex> {
-        let cfg: Config =
-            crate::options::config(dedup.as_ref(), reuse.as_ref(), stories.as_ref(), None)?;
+        // Skipping reuse within a series needs the series: the store names it as the
+        // one-call functions do (`series`), so `reprint index add` reads the same field.
+        let skip_same_series = match &reuse {
+            Some(r) => r
+                .get_item("skip_same_series")?
+                .is_some_and(|v| v.is_truthy().unwrap_or(false)),
+            None => false,
+        };
+        let series_field = skip_same_series.then_some(crate::columns::SERIES_FIELD);
+        let cfg: Config = crate::options::config(
+            dedup.as_ref(),
+            reuse.as_ref(),
+            stories.as_ref(),
+            series_field,
+        )?;
         let index = py
             .detach(|| Index::create(&path, &cfg))
             .map_err(index_error)?;
@@ -101,7 +114,8 @@ impl PyIndex {
     }
 
     /// Adds documents; returns `(tables, total)` with each new document's findings.
-    #[pyo3(signature = (texts, ids, dates=None, titles=None, replace=false))]
+    #[pyo3(signature = (texts, ids, dates=None, titles=None, replace=false, series=None))]
+    #[allow(clippy::too_many_arguments)]
     fn add<'py>(
         &self,
         py: Python<'py>,
@@ -110,8 +124,9 @@ impl PyIndex {
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
         replace: bool,
+        series: Option<PyChunkedArray>,
     ) -> PyResult<(Bound<'py, PyDict>, u64)> {
-        let cols = Columns::new(&texts, Some(ids), dates, titles, None)?;
+        let cols = Columns::new(&texts, Some(ids), dates, titles, series)?;
         let docs = cols.new_docs()?;
         let index = self.index()?;
         let added = py
@@ -121,7 +136,7 @@ impl PyIndex {
     }
 
     /// What adding these documents would find, without storing them.
-    #[pyo3(signature = (texts, ids, dates=None, titles=None))]
+    #[pyo3(signature = (texts, ids, dates=None, titles=None, series=None))]
     fn query<'py>(
         &self,
         py: Python<'py>,
@@ -129,8 +144,9 @@ impl PyIndex {
         ids: PyChunkedArray,
         dates: Option<PyChunkedArray>,
         titles: Option<PyChunkedArray>,
+        series: Option<PyChunkedArray>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let cols = Columns::new(&texts, Some(ids), dates, titles, None)?;
+        let cols = Columns::new(&texts, Some(ids), dates, titles, series)?;
         let docs = cols.new_docs()?;
         let index = self.index()?;
         let found = py.detach(|| index.query(&docs)).map_err(index_error)?;

@@ -150,3 +150,29 @@ def test_reuse_within_a_series_can_be_skipped():
         rp.reuse(texts, ids=ids, skip_same_series=True)
     with pytest.raises(ValueError, match="series has 2 values"):
         rp.reuse(texts, ids=ids, series=["a", "b"])
+
+
+def test_an_index_keeps_the_series(tmp_path):
+    def words(tag, n):
+        return " ".join(f"{tag}{i}" for i in range(n))
+    within, across = words("standing", 40), words("wire", 40)
+    texts = [
+        f"{words('a', 30)} {within} {across}",
+        f"{words('b', 30)} {within} {words('c', 30)}",
+        f"{words('d', 30)} {across} {words('e', 30)}",
+    ]
+    ids, series = ["tass-1", "tass-2", "ria-1"], ["TASS", "TASS", 7]
+    one_call = rp.reuse(texts, ids=ids, series=series, skip_same_series=True)
+
+    def pairs(tables):
+        return sorted({tuple(sorted((a["a"], a["b"]))) for a in rows(tables)})
+    path = tmp_path / "ix"
+    with rp.Index.create(path, levels=["dedup", "reuse"],
+                         reuse_options={"skip_same_series": True}) as ix:
+        ix.add(ids[:1], texts[:1], series=series[:1])
+        # A query of the same outlet finds nothing; of another, the pasted paragraph.
+        assert pairs(ix.query(texts[1:2], series=["TASS"]).alignments) == []
+        assert pairs(ix.query(texts[2:3], series=[7]).alignments) == [("query-0", "tass-1")]
+    with rp.Index.open(path) as ix:  # the series survive reopening
+        ix.add(ids[1:], texts[1:], series=series[1:])
+        assert pairs(ix.export().alignments) == pairs(one_call.alignments) == [("ria-1", "tass-1")]

@@ -287,7 +287,12 @@ async fn post_documents(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let docs = parse_batch(ctype, &body, &state.date_field)?;
+    let docs = parse_batch(
+        ctype,
+        &body,
+        &state.date_field,
+        state.series_field.as_deref(),
+    )?;
     if docs.len() > state.opts.max_batch {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -358,6 +363,7 @@ pub(crate) fn parse_batch(
     content_type: &str,
     body: &[u8],
     date_field: &str,
+    series_field: Option<&str>,
 ) -> Result<Vec<NewDoc>, ApiError> {
     let media = content_type
         .split(';')
@@ -425,11 +431,17 @@ pub(crate) fn parse_batch(
     records
         .into_iter()
         .enumerate()
-        .map(|(i, (v, line))| doc_of(v, i, line, date_field))
+        .map(|(i, (v, line))| doc_of(v, i, line, date_field, series_field))
         .collect()
 }
 
-fn doc_of(v: Value, i: usize, line: Option<usize>, date_field: &str) -> Result<NewDoc, ApiError> {
+fn doc_of(
+    v: Value,
+    i: usize,
+    line: Option<usize>,
+    date_field: &str,
+    series_field: Option<&str>,
+) -> Result<NewDoc, ApiError> {
     let at = |field: &str| {
         let mut d = json!({ "record": i, "field": field });
         if let Some(l) = line {
@@ -463,6 +475,19 @@ fn doc_of(v: Value, i: usize, line: Option<usize>, date_field: &str) -> Result<N
     let text = string("text", true)?.unwrap_or_default();
     let title = string("title", false)?;
     let date = string(date_field, false)?;
+    // The series may be a string or a number (an outlet's code), as in the batch.
+    let series = match series_field.and_then(|f| m.remove(f).map(|v| (f, v))) {
+        None | Some((_, Value::Null)) => None,
+        Some((_, Value::String(s))) => Some(s),
+        Some((_, Value::Number(n))) => Some(n.to_string()),
+        Some((f, other)) => {
+            return Err(ApiError::bad_request(format!(
+                "{where_}: field \"{f}\" must be a string or a number, not {}",
+                kind(&other)
+            ))
+            .detail(at(f)))
+        }
+    };
     if id.is_empty() {
         return Err(
             ApiError::bad_request(format!("{where_}: field \"id\" is empty")).detail(at("id")),
@@ -473,6 +498,7 @@ fn doc_of(v: Value, i: usize, line: Option<usize>, date_field: &str) -> Result<N
         text,
         title,
         date,
+        series,
     })
 }
 
@@ -983,14 +1009,39 @@ mod tests {
             "application/json; charset=utf-8",
             br#"[{"id":"a","text":"x","title":"T","date":"2022-02-01","other":1}]"#,
             "date",
+            None,
         )
         .unwrap();
         assert_eq!(ok[0].title.as_deref(), Some("T"));
+        // A series field: a string or a number, anything else named.
+        let with_series = parse_batch(
+            "application/json",
+            br#"[{"id":"a","text":"x","outlet":"TASS"},{"id":"b","text":"y","outlet":7},{"id":"c","text":"z"}]"#,
+            "date",
+            Some("outlet"),
+        )
+        .unwrap();
+        let series: Vec<Option<&str>> = with_series.iter().map(|d| d.series.as_deref()).collect();
+        assert_eq!(series, [Some("TASS"), Some("7"), None]);
+        let e = parse_batch(
+            "application/json",
+            br#"{"id":"a","text":"x","outlet":["TASS"]}"#,
+            "date",
+            Some("outlet"),
+        )
+        .unwrap_err();
+        assert!(
+            e.error
+                .contains("\"outlet\" must be a string or a number, not an array"),
+            "{}",
+            e.error
+        );
         assert_eq!(ok[0].date.as_deref(), Some("2022-02-01"));
         let e = parse_batch(
             "application/json",
             br#"[{"id":"a","text":"x"},{"id":"b"}]"#,
             "date",
+            None,
         )
         .unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
@@ -1000,7 +1051,8 @@ mod tests {
             e.error
         );
         assert_eq!(e.detail["record"], 1);
-        let e = parse_batch("application/json", br#"{"id":7,"text":"x"}"#, "date").unwrap_err();
+        let e =
+            parse_batch("application/json", br#"{"id":7,"text":"x"}"#, "date", None).unwrap_err();
         assert!(
             e.error.contains("must be a string, not a number"),
             "{}",
@@ -1010,12 +1062,13 @@ mod tests {
             "application/x-ndjson",
             b"{\"id\":\"a\",\"text\":\"x\"}\n{oops\n",
             "date",
+            None,
         )
         .unwrap_err();
         assert_eq!(e.detail["line"], 2);
-        let e = parse_batch("text/plain", b"x", "date").unwrap_err();
+        let e = parse_batch("text/plain", b"x", "date", None).unwrap_err();
         assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let e = parse_batch("application/json", b"[]", "date").unwrap_err();
+        let e = parse_batch("application/json", b"[]", "date", None).unwrap_err();
         assert!(e.error.contains("no document"));
     }
 

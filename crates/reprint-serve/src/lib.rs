@@ -109,6 +109,8 @@ pub(crate) struct State {
     pub workers: tokio::sync::Semaphore,
     /// The store's date metadata field (documents' dates are read from it).
     pub date_field: String,
+    /// The store's series field, when it was created with one.
+    pub series_field: Option<String>,
     /// Stored POSTs go to the writer thread (group commit).
     pub writer: std::sync::mpsc::Sender<writer::Job>,
     pub writer_thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -153,6 +155,7 @@ impl Bound {
                 source,
             })?;
         let date_field = index.config().date_field.clone();
+        let series_field = index.config().series_field.clone();
         let index = Arc::new(index);
         let (writer, writer_thread) = writer::start(index.clone());
         let state = Arc::new(State {
@@ -166,6 +169,7 @@ impl Bound {
             metrics: metrics::Metrics::default(),
             stopping: AtomicBool::new(false),
             date_field,
+            series_field,
         });
         Ok(Bound { listener, state })
     }

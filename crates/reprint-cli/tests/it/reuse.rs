@@ -68,21 +68,32 @@ fn skip_same_series_drops_reuse_within_an_outlet_and_keeps_it_across() {
     );
     let s = &of_type(&across_only, "summary")[0]["reuse"];
     assert_eq!(s["same_series_pairs_skipped"], 1, "{s}");
-    // The flag needs the field; an index refuses what it cannot keep.
+    // The flag needs the field.
     let out = crate::reprint(&["reuse", p, "--skip-same-series"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--series-field"));
-    let store = dir.path().join("x.idx");
-    let out = crate::reprint(&[
-        "index",
-        "create",
-        store.to_str().unwrap(),
-        "--series-field",
-        "outlet",
-    ]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not kept by an index yet"));
-    assert!(!store.exists(), "nothing created");
+    // An index keeps the series: documents added one batch at a time are judged as in one
+    // call, and the export is the same.
+    for (name, flags, want) in [
+        (
+            "across.idx",
+            &["--series-field", "outlet", "--skip-same-series"][..],
+            pairs(&across_only),
+        ),
+        ("all.idx", &["--series-field", "outlet"][..], pairs(&all)),
+    ] {
+        let store = dir.path().join(name);
+        let s = store.to_str().unwrap();
+        let mut create = vec!["index", "create", s, "--levels", "dedup,reuse"];
+        create.extend_from_slice(flags);
+        assert!(crate::reprint(&create).status.success());
+        for (i, d) in docs.iter().enumerate() {
+            let one = dir.path().join(format!("{name}-{i}.jsonl"));
+            std::fs::write(&one, format!("{d}\n")).unwrap();
+            records(&["index", "add", s, one.to_str().unwrap(), "-q"]);
+        }
+        assert_eq!(pairs(&records(&["index", "export", s])), want, "{name}");
+    }
 }
 
 #[test]

@@ -293,6 +293,17 @@ def _columns(
 # One-call functions
 
 
+def _set_series(cols: _Columns, series: Any) -> None:
+    """Each document's series (strings; numbers written as strings; None for none)."""
+    if not isinstance(series, (pa.Array, pa.ChunkedArray)):
+        series = [None if v is None else str(v) for v in series]
+    cols.series = _ids(series)
+    if len(cols.series) != len(cols.texts):
+        raise ValueError(f"series has {len(cols.series)} values but there are {len(cols.texts)} texts")
+    if isinstance(cols.series, pa.Array):
+        cols.series = pa.chunked_array([cols.series])
+
+
 def _threads(threads: int | None) -> int:
     if threads is None:
         return 0
@@ -410,13 +421,7 @@ def reuse(
             raise TypeError(f"series={series!r} names a column, but data is not a table; pass the values")
         series = _column(table, series, "series")
     if series is not None:
-        if not isinstance(series, (pa.Array, pa.ChunkedArray)):
-            series = [None if v is None else str(v) for v in series]
-        cols.series = _ids(series)
-        if len(cols.series) != len(cols.texts):
-            raise ValueError(f"series has {len(cols.series)} values but there are {len(cols.texts)} texts")
-        if isinstance(cols.series, pa.Array):
-            cols.series = pa.chunked_array([cols.series])
+        _set_series(cols, series)
     elif skip_same_series:
         raise ValueError("skip_same_series=True needs series (a column name or the values)")
     settings = dict(
@@ -564,14 +569,19 @@ class Index:
         *,
         dates: Iterable[Any] | None = None,
         titles: Iterable[str] | None = None,
+        series: Iterable[Any] | None = None,
         replace: bool = False,
     ) -> Result:
         """Adds documents (durable when this returns) and gives each new document's
         findings against everything indexed before it. An id already indexed is a
-        ``ValueError`` unless ``replace=True``."""
+        ``ValueError`` unless ``replace=True``. ``series`` (an outlet per document) is
+        kept: an index created with ``reuse={"skip_same_series": True}`` does not align
+        two documents of one series."""
         cols = _columns(texts, ids=ids, dates=dates, titles=titles)
+        if series is not None:
+            _set_series(cols, series)
         tables, total = self._native.add(
-            cols.texts, cols.ids, cols.dates, cols.titles, replace=replace
+            cols.texts, cols.ids, cols.dates, cols.titles, replace=replace, series=cols.series
         )
         return Result(tables, {"documents": len(cols), "total": total})
 
@@ -582,6 +592,7 @@ class Index:
         *,
         dates: Iterable[Any] | None = None,
         titles: Iterable[str] | None = None,
+        series: Iterable[Any] | None = None,
     ) -> Result:
         """What adding these documents would find, without storing them. Ids default to
         ``"query-0"``, ``"query-1"``, …"""
@@ -590,7 +601,9 @@ class Index:
         if ids is None:
             ids = [f"query-{i}" for i in range(len(texts))]
         cols = _columns(texts, ids=ids, dates=dates, titles=titles)
-        tables = self._native.query(cols.texts, cols.ids, cols.dates, cols.titles)
+        if series is not None:
+            _set_series(cols, series)
+        tables = self._native.query(cols.texts, cols.ids, cols.dates, cols.titles, series=cols.series)
         return Result(tables)
 
     def remove(self, ids: Iterable[Any]) -> int:

@@ -43,6 +43,7 @@ class Index:
         dates: _Column | None = None,
         titles: _Column | None = None,
         replace: bool = False,
+        series: _Column | None = None,
     ) -> tuple[dict[str, pa.Table], int]: ...
     def query(
         self,
@@ -50,6 +51,7 @@ class Index:
         ids: _Column,
         dates: _Column | None = None,
         titles: _Column | None = None,
+        series: _Column | None = None,
     ) -> dict[str, pa.Table]: ...
     def remove(self, ids: list[str]) -> int: ...
     def get(self, id: str) -> dict[str, pa.Table] | None: ...
