@@ -24,35 +24,9 @@ import datetime
 import json
 import math
 import os
-import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RELEASE = ROOT / "target" / "release"
-NG = ROOT.parent / "shared" / "data" / "20newsgroups" / "docs.jsonl"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def timed(cmd):
-    """(wall seconds, peak RSS MiB, stdout) of cmd, via GNU time."""
-    t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise SystemExit(f"{cmd} failed:\n{p.stderr}")
-    kib = int(p.stderr.strip().splitlines()[-1])
-    return wall, kib / 1024, p.stdout
-
-
-def measure(cmd, repeats):
-    runs = [timed(cmd) for _ in range(repeats)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+from scale_common import RELEASE, ROOT, build, generated, log, measure
 
 
 def last_line(path):
@@ -70,21 +44,10 @@ def main():
     ap.add_argument("--baseline-max-docs", type=int, default=3_000_000,
                     help="run the 8-gram baseline only up to this many documents")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "-q", "--release", "-p", "reprint-cli", "-p", "reprint-bench"],
-                   cwd=ROOT, check=True)
+    build()
     work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
     out = work / "out.jsonl"
-    inputs = []
-    for n in args.docs:
-        f = work / f"gen{n}.jsonl"
-        if not f.exists():
-            log(f"generating {n} documents")
-            subprocess.run([str(RELEASE / "gen-corpus"), "--docs", str(n), "--out", str(f)],
-                           check=True, stdout=subprocess.DEVNULL)
-        inputs.append((f"generated {n:,}", n, f))
-    if NG.exists():
-        inputs.append(("20 Newsgroups", 18_846, NG))
+    inputs = generated(work, args.docs)
     rows = []
     for name, n, f in inputs:
         r = {"input": name, "docs": n, "mb": f.stat().st_size / 1e6}

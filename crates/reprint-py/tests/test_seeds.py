@@ -124,7 +124,9 @@ def test_stories_with_a_local_model(seeds):
         rp.stories(texts, ids=ids, model="no/such/model")
 
 
-def test_reuse_within_a_series_can_be_skipped():
+def _outlets():
+    """Three texts: the two TASS ones share a standing paragraph, tass-1 and ria-1 a wire
+    paragraph."""
     def words(tag, n):
         return " ".join(f"{tag}{i}" for i in range(n))
     within, across = words("standing", 40), words("wire", 40)
@@ -133,7 +135,11 @@ def test_reuse_within_a_series_can_be_skipped():
         f"{words('b', 30)} {within} {words('c', 30)}",
         f"{words('d', 30)} {across} {words('e', 30)}",
     ]
-    ids = ["tass-1", "tass-2", "ria-1"]
+    return ["tass-1", "tass-2", "ria-1"], texts
+
+
+def test_reuse_within_a_series_can_be_skipped():
+    ids, texts = _outlets()
 
     def pairs(r):
         return sorted({tuple(sorted((a["a"], a["b"]))) for a in rows(r.alignments)})
@@ -153,15 +159,8 @@ def test_reuse_within_a_series_can_be_skipped():
 
 
 def test_an_index_keeps_the_series(tmp_path):
-    def words(tag, n):
-        return " ".join(f"{tag}{i}" for i in range(n))
-    within, across = words("standing", 40), words("wire", 40)
-    texts = [
-        f"{words('a', 30)} {within} {across}",
-        f"{words('b', 30)} {within} {words('c', 30)}",
-        f"{words('d', 30)} {across} {words('e', 30)}",
-    ]
-    ids, series = ["tass-1", "tass-2", "ria-1"], ["TASS", "TASS", 7]
+    ids, texts = _outlets()
+    series = ["TASS", "TASS", 7]
     one_call = rp.reuse(texts, ids=ids, series=series, skip_same_series=True)
 
     def pairs(tables):
