@@ -357,3 +357,117 @@ pub(crate) fn connected_components(
         ],
     )
 }
+
+/// The reuse settings from a dict overlaid on the defaults, validated.
+fn reuse_settings<'py>(
+    py: Python<'py>,
+    reuse: Option<Bound<'py, PyDict>>,
+) -> PyResult<reprint_reuse::ReuseConfig> {
+    let given = reuse.unwrap_or_else(|| PyDict::new(py));
+    let cfg = crate::options::config(None, Some(&given), None, None)?;
+    Ok(cfg.reuse.expect("the reuse level was asked for"))
+}
+
+/// The reuse level's candidate stage, distributed: one row per distinct seed (word
+/// `seed_n`-gram) of each text, `doc` (the text's row), `seed` (int64, the hash's bits) and
+/// `key` (int64, the text's content key: a seed in more than `max_df` documents links them
+/// as a chain in key order, as the batch does). Grouping rows by seed and counting shared
+/// seeds per pair gives the batch's candidates.
+#[pyfunction]
+#[pyo3(signature = (texts, *, reuse=None, threads=1))]
+pub(crate) fn reuse_seeds<'py>(
+    py: Python<'py>,
+    texts: PyChunkedArray,
+    reuse: Option<Bound<'py, PyDict>>,
+    threads: usize,
+) -> PyResult<Py<PyAny>> {
+    let rc = reuse_settings(py, reuse)?;
+    let t = StrColumn::new("texts", texts)?;
+    let rows = py.detach(|| {
+        map_rows(threads, t.len(), |i, _| {
+            let toks = reprint_reuse::incremental::DocTokens::of(text_at(&t, i)?);
+            Ok::<_, String>((toks.seeds(rc.seed_n), toks.key))
+        })
+    })?;
+    let (mut doc, mut seed, mut key) = (
+        Int64Builder::new(),
+        Int64Builder::new(),
+        Int64Builder::new(),
+    );
+    for (i, r) in rows.into_iter().enumerate() {
+        let (seeds, k) = r.map_err(PyValueError::new_err)?;
+        for s in seeds {
+            doc.append_value(i as i64);
+            seed.append_value(s as i64);
+            key.append_value(k as i64);
+        }
+    }
+    table(
+        py,
+        vec![
+            ("doc", Arc::new(doc.finish())),
+            ("seed", Arc::new(seed.finish())),
+            ("key", Arc::new(key.finish())),
+        ],
+    )
+}
+
+/// Alignment of candidate pairs from their texts, row by row (`a_texts[i]` with
+/// `b_texts[i]`), exactly as the batch aligns them: one row per passage the two share, with
+/// `pair` (the row), byte offsets `a_start`, `a_end`, `b_start`, `b_end`, `identity` (4
+/// decimals, as the CLI writes it) and `matched_words`.
+#[pyfunction]
+#[pyo3(signature = (a_texts, b_texts, *, reuse=None, threads=1))]
+pub(crate) fn align_pairs<'py>(
+    py: Python<'py>,
+    a_texts: PyChunkedArray,
+    b_texts: PyChunkedArray,
+    reuse: Option<Bound<'py, PyDict>>,
+    threads: usize,
+) -> PyResult<Py<PyAny>> {
+    use reprint_reuse::incremental::{align_docs, DocTokens};
+    let rc = reuse_settings(py, reuse)?;
+    let a = StrColumn::new("a_texts", a_texts)?;
+    let b = StrColumn::new("b_texts", b_texts)?;
+    same_len(("a_texts", a.len()), ("b_texts", b.len()))?;
+    let rows = py.detach(|| {
+        map_rows(threads, a.len(), |i, _| {
+            let x = text_at(&a, i).map_err(|e| format!("a_{e}"))?;
+            let y = text_at(&b, i).map_err(|e| format!("b_{e}"))?;
+            let (tx, ty) = (DocTokens::of(x), DocTokens::of(y));
+            Ok::<_, String>(align_docs((0, x, &tx), (1, y, &ty), &rc))
+        })
+    })?;
+    let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    let mut cols: [Int64Builder; 6] = Default::default();
+    let mut identity = Float64Builder::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        for al in r.map_err(PyValueError::new_err)? {
+            let values = [
+                i as i64,
+                al.a_span.start as i64,
+                al.a_span.end as i64,
+                al.b_span.start as i64,
+                al.b_span.end as i64,
+                al.matched_tokens as i64,
+            ];
+            for (c, v) in cols.iter_mut().zip(values) {
+                c.append_value(v);
+            }
+            identity.append_value(round4(al.identity));
+        }
+    }
+    let [mut pair, mut a0, mut a1, mut b0, mut b1, mut matched] = cols;
+    table(
+        py,
+        vec![
+            ("pair", Arc::new(pair.finish())),
+            ("a_start", Arc::new(a0.finish())),
+            ("a_end", Arc::new(a1.finish())),
+            ("b_start", Arc::new(b0.finish())),
+            ("b_end", Arc::new(b1.finish())),
+            ("identity", Arc::new(identity.finish())),
+            ("matched_words", Arc::new(matched.finish())),
+        ],
+    )
+}

@@ -24,7 +24,7 @@ use std::time::Duration;
 /// Runs the engine over one collection. Returns `(tables, summary_json)` where `tables`
 /// maps a record type (`document`, `pair`, …) to a `pyarrow.Table`.
 #[pyfunction]
-#[pyo3(signature = (texts, ids=None, dates=None, titles=None, *, series=None, duplicates=true, dedup=None, reuse=None, stories=None, threads=0))]
+#[pyo3(signature = (texts, ids=None, dates=None, titles=None, *, series=None, duplicates=true, dedup=None, reuse=None, stories=None, threads=0, memory_mib=None, spill_dir=None))]
 #[allow(clippy::too_many_arguments)]
 fn run<'py>(
     py: Python<'py>,
@@ -38,6 +38,8 @@ fn run<'py>(
     reuse: Option<Bound<'py, PyDict>>,
     stories: Option<Bound<'py, PyDict>>,
     threads: usize,
+    memory_mib: Option<usize>,
+    spill_dir: Option<std::path::PathBuf>,
 ) -> PyResult<(Bound<'py, PyDict>, String)> {
     let cols = Columns::new(&texts, ids, dates, titles, series)?;
     let series_field = cols.has_series().then_some(columns::SERIES_FIELD);
@@ -49,6 +51,10 @@ fn run<'py>(
     )?;
     cfg.report_duplicates = duplicates;
     cfg.threads = threads_setting(threads);
+    if let Some(mib) = memory_mib {
+        cfg.memory_bytes = mib.saturating_mul(1 << 20);
+    }
+    cfg.spill_dir = spill_dir;
     let kinds = tables::kinds(&cfg);
     let engine = Engine::new(cfg).map_err(engine_error)?;
     let cols = Arc::new(cols);
@@ -198,6 +204,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(batch::days, m)?)?;
     m.add_function(wrap_pyfunction!(batch::candidate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(batch::verify_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::reuse_seeds, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::align_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(batch::connected_components, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

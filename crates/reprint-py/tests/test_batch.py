@@ -101,3 +101,46 @@ def test_batch_functions_refuse_bad_input():
         batch.candidate_pairs([1, 2], [3])
     with pytest.raises(ValueError, match="a_texts has 1 values and b_texts 2"):
         batch.verify_pairs(["a"], ["b", "c"])
+
+
+def _reuse_by_batches(texts, max_df=50, min_shared=3):
+    """The reuse level chained from the batch functions, as a distributed driver would."""
+    seeds = batch.reuse_seeds(texts).to_pydict()
+    by_seed = defaultdict(list)
+    key = {}
+    for d, s, k in zip(seeds["doc"], seeds["seed"], seeds["key"]):
+        by_seed[s].append(d)
+        key[d] = k
+    votes = defaultdict(int)
+    for docs in by_seed.values():
+        if len(docs) > max_df:  # a frequent seed: a chain in content order
+            docs = sorted(docs, key=lambda d: (key[d] & (2**64 - 1), d))
+            links = zip(docs, docs[1:])
+        else:
+            docs = sorted(docs)
+            links = ((x, y) for i, x in enumerate(docs) for y in docs[i + 1:])
+        for x, y in links:
+            votes[(min(x, y), max(x, y))] += 1
+    pairs = sorted(p for p, v in votes.items() if v >= min_shared)
+    al = batch.align_pairs([texts[a] for a, _ in pairs], [texts[b] for _, b in pairs]).to_pydict()
+    return sorted(
+        (pairs[i][0], pairs[i][1], al["a_start"][r], al["a_end"][r], al["b_start"][r],
+         al["b_end"][r], al["identity"][r], al["matched_words"][r])
+        for r, i in enumerate(al["pair"])
+    )
+
+
+def test_reuse_batches_give_the_one_call_alignments(seeds, newsgroups):
+    for ids, texts in [seeds, ([d["id"] for d in newsgroups[:4000]],
+                               [d["text"] for d in newsgroups[:4000]])]:
+        pos = {i: n for n, i in enumerate(ids)}
+        want = sorted(
+            (pos[a["a"]], pos[a["b"]], a["a_start"], a["a_end"], a["b_start"], a["b_end"],
+             a["identity"], a["matched_words"])
+            for a in rp.reuse(texts, ids=ids).alignments.to_pylist()
+        )
+        assert want, "the corpus has reused passages"
+        assert _reuse_by_batches(texts) == want
+    assert batch.reuse_seeds(["a b c d e f"]).column("seed").type == pa.int64()
+    with pytest.raises(ValueError, match="seed_n"):
+        batch.reuse_seeds(["x"], seed_n=1)

@@ -6,8 +6,14 @@ import reprint_rs
 
 
 def test_docstring_examples():
-    result = doctest.testmod(reprint_rs, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    import reprint_rs.batch
+
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(reprint_rs, optionflags=flags)
     assert result.attempted >= 5
+    assert result.failed == 0
+    result = doctest.testmod(reprint_rs.batch, optionflags=flags)
+    assert result.attempted >= 6
     assert result.failed == 0
 
 

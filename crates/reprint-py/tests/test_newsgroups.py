@@ -58,3 +58,21 @@ def test_positions_are_the_default_ids(newsgroups):
     assert r.documents.column("id").to_pylist()[:3] == ["0", "1", "2"]
     for p in r.pairs.to_pylist():
         assert int(p["a"]) < int(p["b"])
+
+
+def test_a_small_memory_budget_spills_and_changes_nothing(newsgroups, tmp_path):
+    texts = [d["text"] for d in newsgroups]
+    ids = [d["id"] for d in newsgroups]
+    whole = rp.reuse(texts, ids=ids)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    small = rp.reuse(texts, ids=ids, memory_mib=4, spill_dir=spill, threads=1)
+    assert whole.summary["reuse"]["seed_index"]["spilled_bytes"] == 0
+    assert small.summary["reuse"]["seed_index"]["spilled_bytes"] > 8_000_000
+    assert small.summary["memory"]["budget_bytes"] == 4 << 20
+    assert whole.passages.num_rows > 100
+    assert small.alignments.equals(whole.alignments)
+    assert small.passages.equals(whole.passages)
+    assert list(spill.iterdir()) == []  # the spill file was unlinked when made
+    with pytest.raises(ValueError, match="memory_mib must be a positive integer"):
+        rp.dedup(texts[:10], memory_mib=0)

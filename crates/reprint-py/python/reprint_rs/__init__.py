@@ -331,7 +331,16 @@ def _dedup_settings(
     return d
 
 
-def _run(cols: _Columns, threads, duplicates=True, dedup=None, reuse=None, stories=None) -> Result:
+def _memory(memory_mib: int | None) -> int | None:
+    if memory_mib is None:
+        return None
+    if not isinstance(memory_mib, int) or isinstance(memory_mib, bool) or memory_mib < 1:
+        raise ValueError(f"memory_mib must be a positive integer (MiB) or None, got {memory_mib!r}")
+    return memory_mib
+
+
+def _run(cols: _Columns, threads, duplicates=True, dedup=None, reuse=None, stories=None,
+         memory_mib=None, spill_dir=None) -> Result:
     tables, summary = _native.run(
         cols.texts,
         cols.ids,
@@ -343,6 +352,8 @@ def _run(cols: _Columns, threads, duplicates=True, dedup=None, reuse=None, stori
         reuse=reuse,
         stories=stories,
         threads=_threads(threads),
+        memory_mib=_memory(memory_mib),
+        spill_dir=None if spill_dir is None else os.fspath(spill_dir),
     )
     return Result(tables, json.loads(summary))
 
@@ -360,6 +371,8 @@ def dedup(
     shingle_size: int = 5,
     shingle_unit: str = "word",
     threads: int | None = None,
+    memory_mib: int | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Result:
     """Exact and near-duplicate documents, verified: every pair has an exact shingle
@@ -371,7 +384,10 @@ def dedup(
     Further settings (``slots``, ``sketch``, ``banding``, ``max_bucket``, ``all_pairs``: list
     every pair instead of a star per exact group, as ``reprint dedup --all-pairs``) go in
     ``options``.
-    ``threads``: ``None`` = every core, 1 = the calling thread only.
+    ``threads``: ``None`` = every core, 1 = the calling thread only. ``memory_mib`` is the
+    memory budget, as ``--memory-mib`` (default 4096): shingle sets and the reuse level's
+    seed index spill to a temporary file in ``spill_dir`` past it (every function takes
+    both).
 
     >>> import reprint_rs as rp
     >>> texts = ["one two three four five six seven", "one two three four five six seven", "x"]
@@ -380,7 +396,7 @@ def dedup(
     """
     cols = _columns(data, text=text, id=id, ids=ids, date=date, title=None)
     settings = _dedup_settings(threshold, containment, keep, shingle_size, shingle_unit, options)
-    return _run(cols, threads, dedup=settings)
+    return _run(cols, threads, dedup=settings, memory_mib=memory_mib, spill_dir=spill_dir)
 
 
 def reuse(
@@ -397,6 +413,8 @@ def reuse(
     series: str | Iterable[Any] | None = None,
     skip_same_series: bool = False,
     threads: int | None = None,
+    memory_mib: int | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Result:
     """Passages shared by documents: ``alignments`` (one per document pair and passage, with
@@ -432,7 +450,8 @@ def reuse(
         skip_same_series=skip_same_series,
     )
     settings.update(options)
-    return _run(cols, threads, duplicates=False, reuse=settings)
+    return _run(cols, threads, duplicates=False, reuse=settings, memory_mib=memory_mib,
+                spill_dir=spill_dir)
 
 
 def stories(
@@ -446,6 +465,8 @@ def stories(
     stream: bool = False,
     model: str | os.PathLike[str] | None = None,
     threads: int | None = None,
+    memory_mib: int | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Result:
     """Documents about the same event, grouped: ``stories`` (members, first and last date,
@@ -463,7 +484,8 @@ def stories(
     settings["stream"] = stream
     if model is not None:
         settings["model"] = os.fspath(model)
-    return _run(cols, threads, duplicates=False, stories=settings)
+    return _run(cols, threads, duplicates=False, stories=settings, memory_mib=memory_mib,
+                spill_dir=spill_dir)
 
 
 def analyze(
@@ -482,6 +504,8 @@ def analyze(
     reuse_options: Mapping[str, Any] | None = None,
     stories_options: Mapping[str, Any] | None = None,
     threads: int | None = None,
+    memory_mib: int | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Result:
     """All three levels at once, as ``reprint analyze``: duplicates (``documents``,
@@ -500,6 +524,8 @@ def analyze(
         dedup=settings,
         reuse=reuse_settings,
         stories=dict(stories_options or {}),
+        memory_mib=memory_mib,
+        spill_dir=spill_dir,
     )
 
 

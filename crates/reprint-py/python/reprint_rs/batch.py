@@ -7,13 +7,18 @@ Ray task is one core). A driver chains them:
 3. join candidate pairs with their texts → :func:`verify_pairs` (exact Jaccard);
 4. :func:`connected_components` of the verified pairs (locally, or iterate on the cluster).
 
+Reused passages the same way: :func:`reuse_seeds` per partition → group rows by seed (a
+pair sharing ``min_shared_seeds`` seeds is a candidate; a seed in more than ``max_df``
+documents links them as a chain in ``key`` order) → :func:`align_pairs` of the candidates
+joined with their texts: the alignments the one-call :func:`reprint_rs.reuse` gives.
+
 Hashes are int64 with the same bits as reprint's unsigned hashes: never cast them to
 unsigned types, and give Spark an explicit schema.
 
 >>> from reprint_rs import batch
 >>> fp = batch.fingerprints(["one two three four five six", "one two three four five six", "x"])
->>> fp.column("exact")[0] == fp.column("exact")[1], len(fp.column("band_keys")[2])
-(<pyarrow.BooleanScalar: True>, 0)
+>>> fp.column("exact")[0].as_py() == fp.column("exact")[1].as_py(), len(fp.column("band_keys")[2])
+(True, 0)
 >>> batch.connected_components([1, 2, 7], [2, 3, 8]).to_pydict()
 {'node': [1, 2, 3, 7, 8], 'component': [1, 1, 1, 7, 7]}
 """
@@ -26,7 +31,8 @@ import pyarrow as pa
 
 from . import _dates, _native, _strings
 
-__all__ = ["fingerprints", "days", "candidate_pairs", "verify_pairs", "connected_components"]
+__all__ = ["fingerprints", "days", "candidate_pairs", "verify_pairs", "connected_components",
+           "reuse_seeds", "align_pairs"]
 
 
 def _texts(values: Any, what: str) -> pa.ChunkedArray:
@@ -120,3 +126,26 @@ def connected_components(a: Any, b: Any) -> pa.Table:
     """Every node of the edges ``(a[i], b[i])``, sorted, with its ``component``: the
     smallest node of its component."""
     return _native.connected_components(_int64(a, "a"), _int64(b, "b"))
+
+
+def reuse_seeds(texts: Any, *, threads: int = 1, **reuse: Any) -> pa.Table:
+    """One row per distinct seed (word ``seed_n``-gram, default 5) of each text: ``doc``
+    (the text's row), ``seed`` (int64 hash) and ``key`` (int64 content key, the order of a
+    frequent seed's chain). Reuse settings (``seed_n``, ``max_df``, …) as keywords."""
+    return _native.reuse_seeds(_texts(texts, "texts"), reuse=reuse, threads=threads)
+
+
+def align_pairs(a_texts: Any, b_texts: Any, *, threads: int = 1, **reuse: Any) -> pa.Table:
+    """The passages each pair of texts shares, as the batch aligns them: one row per passage
+    with ``pair`` (the row of the pair), byte offsets ``a_start``, ``a_end``, ``b_start``,
+    ``b_end``, ``identity`` and ``matched_words``. Reuse settings (``min_words``,
+    ``max_gap``, ``min_identity``, …) as keywords.
+
+    >>> from reprint_rs import batch
+    >>> para = " ".join(f"word{i}" for i in range(30))
+    >>> batch.align_pairs(["intro " + para], [para + " outro"]).to_pydict()["a_start"]
+    [6]
+    """
+    return _native.align_pairs(
+        _texts(a_texts, "a_texts"), _texts(b_texts, "b_texts"), reuse=reuse, threads=threads
+    )
