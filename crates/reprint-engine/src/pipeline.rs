@@ -311,6 +311,10 @@ pub(crate) fn run(
                 exacts.push(fp.exact);
                 bytes += rec.text.len() as u64;
                 doc_heap += rec.id.capacity();
+                let series = settings
+                    .series_field
+                    .as_ref()
+                    .and_then(|f| rec.meta_text(f));
                 let kept = settings.keep_texts.then(|| {
                     let meta_str = |field: &str| {
                         rec.meta
@@ -321,13 +325,7 @@ pub(crate) fn run(
                     Box::new(KeptDoc {
                         title: meta_str("title"),
                         meta_date: meta_str(&settings.date_field),
-                        series: settings.series_field.as_ref().and_then(|f| {
-                            match rec.meta.get(f)? {
-                                serde_json::Value::String(s) => Some(s.clone()),
-                                serde_json::Value::Null => None,
-                                other => Some(other.to_string()),
-                            }
-                        }),
+                        series,
                         embedding: fp.embedding,
                         text: rec.text,
                     })

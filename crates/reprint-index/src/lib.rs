@@ -196,11 +196,7 @@ impl NewDoc {
         NewDoc {
             title: s("title"),
             date: s(date_field),
-            series: series_field.and_then(|f| match r.meta.get(f)? {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            }),
+            series: series_field.and_then(|f| r.meta_text(f)),
             id: r.id,
             text: r.text,
         }

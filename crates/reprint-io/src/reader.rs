@@ -96,6 +96,17 @@ pub struct Record {
 }
 
 impl Record {
+    /// A metadata field as text: a string as it is, any other value (a number, say) as its
+    /// JSON, `None` when absent or null. How a series field (an outlet's name or code) is
+    /// read.
+    pub fn meta_text(&self, field: &str) -> Option<String> {
+        match self.meta.get(field)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
     /// Completes a record read with [`InputConfig::defer_json`]: parses its JSON line.
     /// Other records are returned as they are.
     pub fn finish(self, cfg: &InputConfig) -> Result<Record, ReadError> {

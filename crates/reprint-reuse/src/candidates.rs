@@ -149,9 +149,8 @@ fn candidate_pairs_in(
 ) -> Result<Candidates, ReuseError> {
     let n = cfg.seed_n;
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
-    let parts = (bytes / BYTES_PER_WINDOW)
-        .div_ceil(partition_entries)
-        .max(1);
+    let estimate = bytes / BYTES_PER_WINDOW;
+    let parts = estimate.div_ceil(partition_entries).max(1);
     let doc_bits = (64 - (texts.len().max(2) as u64 - 1).leading_zeros()).max(1);
     let doc_mask = (1u64 << doc_bits) - 1;
     // What each partition may hold in memory before it spills a chunk. The partitions that
@@ -159,7 +158,7 @@ fn candidate_pairs_in(
     // size, in case the estimate is low); the others keep a small buffer each, spilled
     // whenever it fills. So what goes to disk is about what does not fit, not the index.
     let budget = limits.index_bytes / 8;
-    let expect = (bytes / BYTES_PER_WINDOW) / parts + 1;
+    let expect = estimate / parts + 1;
     let resident = if expect * parts <= budget {
         parts
     } else {

@@ -5,9 +5,8 @@
 //! Alignments come out exactly as [`crate::find_reuse`] would give them for the same pair:
 //! the same tokens, the same orientation by content, the same byte spans.
 
-use crate::corpus::{content_key, seed_hash, token_spans};
+use crate::corpus::{content_key, seed_hash, token_spans, tokenize_into};
 use crate::{align::align_pair, Alignment, DocRef, Passage, ReuseConfig, Span};
-use reprint_text::for_each_token;
 
 /// A document as the reuse level sees it: its token hashes and content key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +21,7 @@ impl DocTokens {
     /// Tokenizes `text`.
     pub fn of(text: &str) -> DocTokens {
         let mut tokens = Vec::with_capacity(text.len() / 6);
-        for_each_token(text, false, |t| tokens.push(t.hash as u32));
+        tokenize_into(text, &mut tokens);
         let key = content_key(&tokens);
         DocTokens { tokens, key }
     }
