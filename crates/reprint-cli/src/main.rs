@@ -353,6 +353,7 @@ fn run(job: Job) -> Result<()> {
     let t = Instant::now();
     observer.phase_msg("writing findings");
     analysis.write_findings(&mut writer, !out.no_documents)?;
+    analysis.texts_read_back().map_err(explain)?;
     let mut kept_written = None;
     if let Some(path) = &out.write_kept {
         kept_written = Some(
@@ -376,6 +377,7 @@ fn run(job: Job) -> Result<()> {
             )
         };
         let html = reprint_report::render(&analysis.report(title));
+        analysis.texts_read_back().map_err(explain)?;
         reprint_io::safe::write_whole(path, html.as_bytes())
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
         report_bytes = Some(html.len() as u64);

@@ -8,6 +8,7 @@ use reprint_reuse::{Alignment, Passage, SourceAttribution};
 use reprint_stories::dates::{DateSource, DocDate, YearFrom};
 use reprint_stories::{Assignment, Story};
 use reprint_text::date::format_days;
+use std::borrow::Cow;
 
 /// The `pair` record of a verified pair.
 pub fn pair_record(p: &Pair, id: impl Fn(u32) -> String) -> PairRecord {
@@ -38,7 +39,7 @@ pub fn cluster_record(n: u32, c: &Cluster, id: impl Fn(u32) -> String) -> Cluste
 pub fn alignment_record<'t>(
     a: &Alignment,
     id: impl Fn(u32) -> String,
-    text: impl Fn(u32) -> &'t str,
+    text: impl Fn(u32) -> Cow<'t, str>,
 ) -> AlignmentRecord {
     AlignmentRecord {
         a: id(a.a),
@@ -50,8 +51,8 @@ pub fn alignment_record<'t>(
         identity: round4(a.identity),
         matched_words: a.matched_tokens,
         passage: a.passage,
-        a_text: a.a_span.slice(text(a.a)).to_string(),
-        b_text: a.b_span.slice(text(a.b)).to_string(),
+        a_text: a.a_span.slice(&text(a.a)).to_string(),
+        b_text: a.b_span.slice(&text(a.b)).to_string(),
     }
 }
 
@@ -77,16 +78,16 @@ pub fn source_record(source: &SourceAttribution, id: impl Fn(u32) -> String) -> 
 }
 
 /// A passage's text: its first occurrence.
-pub fn passage_text<'t>(p: &Passage, text: impl Fn(u32) -> &'t str) -> &'t str {
+pub fn passage_text<'t>(p: &Passage, text: impl Fn(u32) -> Cow<'t, str>) -> String {
     let (d, span) = p.occurrences[0];
-    span.slice(text(d))
+    span.slice(&text(d)).to_string()
 }
 
 /// The `passage` record; its text is its first occurrence.
 pub fn passage_record<'t>(
     p: &Passage,
     id: impl Fn(u32) -> String,
-    text: impl Fn(u32) -> &'t str,
+    text: impl Fn(u32) -> Cow<'t, str>,
 ) -> PassageRecord {
     let mut docs_in: Vec<u32> = p.occurrences.iter().map(|o| o.0).collect();
     docs_in.dedup();
@@ -104,7 +105,7 @@ pub fn passage_record<'t>(
         documents: docs_in.len() as u64,
         boilerplate: p.boilerplate,
         source: source_record(&p.source, &id),
-        text: passage_text(p, &text).to_string(),
+        text: passage_text(p, &text),
     }
 }
 

@@ -230,7 +230,7 @@ impl Engine {
         let outcome = pipeline::run(records, &settings, threads, observer, texts)?;
         let t = Instant::now();
         let dates = if settings.keep_texts {
-            stages::dates(&outcome.docs)
+            stages::dates(&outcome.docs, &outcome.texts)
         } else {
             Vec::new()
         };
@@ -240,6 +240,7 @@ impl Engine {
                 observer.phase("aligning reused passages");
                 Some(stages::reuse(
                     &outcome.docs,
+                    &outcome.texts,
                     &days,
                     cfg,
                     &self.reuse_limits(),
@@ -254,6 +255,7 @@ impl Engine {
                 observer.phase("grouping documents into stories");
                 Some(stages::stories(
                     &outcome.docs,
+                    &outcome.texts,
                     &dates,
                     reuse.as_ref(),
                     &outcome.result,
@@ -411,8 +413,8 @@ impl Analysis {
         |d| self.outcome.docs[d as usize].id.clone()
     }
 
-    fn text_of<'a>(&'a self) -> impl Fn(u32) -> &'a str + 'a {
-        |d| self.outcome.docs[d as usize].text().unwrap_or("")
+    fn text_of<'a>(&'a self) -> impl Fn(u32) -> std::borrow::Cow<'a, str> + 'a {
+        |d| self.outcome.texts.get(d as usize)
     }
 
     /// Writes every finding (not the summary) into `sink`, level by level: documents (when
@@ -467,6 +469,12 @@ impl Analysis {
         Ok(())
     }
 
+    /// Whether every text the findings and the report read back from the spill file came
+    /// back whole; call it before committing what they were written to.
+    pub fn texts_read_back(&self) -> Result<(), EngineError> {
+        self.outcome.texts.check()
+    }
+
     /// Counts, settings and timings of the run, as the `summary` record's fields.
     pub fn summary(&self) -> Map<String, Value> {
         let out = &self.outcome;
@@ -497,6 +505,7 @@ impl Analysis {
                 "held_for_documents_bytes": out.held_bytes,
                 "over_budget": out.held_bytes > self.cfg.memory_bytes as u64,
                 "verify_blocks": out.verify_blocks,
+                "texts_spilled_bytes": out.texts.spilled_bytes(),
             },
             "verified_sets": { "reread": out.sets.reread, "stored": out.sets.stored, "from_kept_text": out.sets.from_text, "fetches": out.sets.fetches },
             "threshold": d.threshold,

@@ -3,10 +3,11 @@
 use crate::{EngineError, Observer};
 use rayon::prelude::*;
 use reprint_dedup::{DedupConfig, DedupResult, Deduper, DocInput};
-use reprint_io::arena::SetArena;
+use reprint_io::arena::{SetArena, TextArena};
 use reprint_io::{ReadError, Record};
 use reprint_sketch::{LshParams, Sketcher};
 use reprint_text::{Fingerprint, Shingler};
+use std::borrow::Cow;
 use std::time::Instant;
 
 type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -24,7 +25,8 @@ pub(crate) struct Settings {
     pub spill_dir: Option<std::path::PathBuf>,
     /// How records are read (deferred JSON lines are parsed with it on the workers).
     pub input: reprint_io::InputConfig,
-    /// Keep every text, date and title in memory for the later stages (reuse, stories).
+    /// Keep every text (in a [`TextArena`] within the budget), date and title for the
+    /// later stages (reuse, stories).
     pub keep_texts: bool,
     /// Metadata field with a dense embedding per document (stories).
     pub embedding_field: Option<String>,
@@ -42,13 +44,12 @@ pub(crate) struct DocRow {
     pub loc: reprint_io::Location,
     /// Date (days since 1970-01-01) from metadata or a header line.
     pub date: Option<i64>,
-    /// Text and metadata, when later stages (reuse, stories) need them.
+    /// Metadata, when later stages (reuse, stories) need it.
     pub kept: Option<Box<KeptDoc>>,
 }
 
-/// What later stages need of a document beyond its id.
+/// What later stages need of a document beyond its id and text.
 pub(crate) struct KeptDoc {
-    pub text: String,
     /// Title metadata.
     pub title: Option<String>,
     /// The date metadata as written.
@@ -60,11 +61,6 @@ pub(crate) struct KeptDoc {
 }
 
 impl DocRow {
-    /// The text, when kept.
-    pub fn text(&self) -> Option<&str> {
-        self.kept.as_ref().map(|k| k.text.as_str())
-    }
-
     /// The title metadata, when kept.
     pub fn title(&self) -> Option<&str> {
         self.kept.as_ref().and_then(|k| k.title.as_deref())
@@ -86,9 +82,72 @@ impl DocRow {
     }
 }
 
+/// Every document's text, when later stages need them: in memory within the budget, the
+/// rest in the spill file. A text that cannot be read back is an empty text here, and the
+/// first such error is kept for [`KeptTexts::check`].
+pub(crate) struct KeptTexts {
+    arena: TextArena,
+    error: std::sync::Mutex<Option<std::io::Error>>,
+}
+
+impl KeptTexts {
+    /// Document `d`'s text ("" when texts are not kept).
+    pub fn get(&self, d: usize) -> Cow<'_, str> {
+        if d >= self.arena.len() {
+            return Cow::Borrowed("");
+        }
+        match self.arena.text(d) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+                Cow::Borrowed("")
+            }
+        }
+    }
+
+    /// Length of document `d`'s text.
+    pub fn len_of(&self, d: usize) -> usize {
+        if d < self.arena.len() {
+            self.arena.item_len(d)
+        } else {
+            0
+        }
+    }
+
+    /// Bytes of text written to the spill file.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.arena.spilled_bytes()
+    }
+
+    /// The first error reading a text back, if any: what was computed from it is not to be
+    /// trusted.
+    pub fn check(&self) -> Result<()> {
+        match self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(e) => Err(EngineError::Spill(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl reprint_reuse::Texts for KeptTexts {
+    fn count(&self) -> usize {
+        self.arena.len()
+    }
+    fn text_len(&self, doc: usize) -> usize {
+        self.len_of(doc)
+    }
+    fn text(&self, doc: usize) -> Cow<'_, str> {
+        self.get(doc)
+    }
+}
+
 /// What the pipeline found.
 pub(crate) struct Outcome {
     pub docs: Vec<DocRow>,
+    pub texts: KeptTexts,
     pub result: DedupResult,
     pub skipped: u64,
     pub bytes: u64,
@@ -207,6 +266,9 @@ pub(crate) fn run(
     // Shingle sets are kept only for documents that cannot be read again: verification
     // re-reads the few candidates instead (or takes their kept texts).
     let mut arena = SetArena::new(settings.memory_bytes, settings.spill_dir.as_deref());
+    // Texts, when later stages read them, share the budget the same way (sets are then not
+    // kept: verification fingerprints the candidates' texts again).
+    let mut texts_kept = TextArena::new(settings.memory_bytes / 2, settings.spill_dir.as_deref());
     let mut rereader = reprint_io::Rereader::new(&settings.input);
     let mut exacts: Vec<u64> = Vec::new();
     // Hash of each id → its document; a hash collision of two different ids keeps the
@@ -306,6 +368,11 @@ pub(crate) fn run(
                         set
                     })
                     .map_err(EngineError::Spill)?;
+                if settings.keep_texts {
+                    texts_kept
+                        .push_text(&rec.text)
+                        .map_err(EngineError::Spill)?;
+                }
                 ids.entry(xxhash_rust::xxh3::xxh3_64(rec.id.as_bytes()))
                     .or_insert(docs.len() as u32);
                 exacts.push(fp.exact);
@@ -327,12 +394,10 @@ pub(crate) fn run(
                         meta_date: meta_str(&settings.date_field),
                         series,
                         embedding: fp.embedding,
-                        text: rec.text,
                     })
                 });
                 if let Some(k) = &kept {
                     doc_heap += std::mem::size_of::<KeptDoc>()
-                        + k.text.capacity()
                         + k.title.as_ref().map_or(0, String::capacity)
                         + k.meta_date.as_ref().map_or(0, String::capacity)
                         + k.series.as_ref().map_or(0, String::capacity)
@@ -353,16 +418,23 @@ pub(crate) fn run(
         // What every document costs is taken from the budget first; shingle sets get the
         // rest (all of them go to disk once nothing is left).
         let held = held_bytes(
-            deduper.memory_bytes() + arena.offsets_bytes(),
+            deduper.memory_bytes() + arena.offsets_bytes() + texts_kept.offsets_bytes(),
             &docs,
             doc_heap,
             &ids,
             &exacts,
             &rereader,
         );
-        arena
-            .set_budget(settings.memory_bytes.saturating_sub(held))
-            .map_err(EngineError::Spill)?;
+        let room = settings.memory_bytes.saturating_sub(held);
+        if settings.keep_texts {
+            // Texts may take what the records leave of half the budget: the other half is
+            // for the later stages (the seed index, the tokens of candidate documents).
+            texts_kept
+                .set_budget(room.saturating_sub(settings.memory_bytes / 2))
+                .map_err(EngineError::Spill)?;
+        } else {
+            arena.set_budget(room).map_err(EngineError::Spill)?;
+        }
         progress(docs.len() as u64, bytes);
         Ok(())
     };
@@ -473,7 +545,7 @@ pub(crate) fn run(
     }
     skipped += late_skipped;
     let held_at_end = held_bytes(
-        deduper.memory_bytes() + arena.offsets_bytes(),
+        deduper.memory_bytes() + arena.offsets_bytes() + texts_kept.offsets_bytes(),
         &docs,
         doc_heap,
         &ids,
@@ -490,6 +562,11 @@ pub(crate) fn run(
         ));
     }
     arena.finish().map_err(EngineError::Spill)?;
+    texts_kept.finish().map_err(EngineError::Spill)?;
+    let texts_kept = KeptTexts {
+        arena: texts_kept,
+        error: Default::default(),
+    };
     let seconds_fingerprint = start.elapsed().as_secs_f64();
     let t = Instant::now();
     let spilled = arena.spilled();
@@ -505,7 +582,7 @@ pub(crate) fn run(
     let t_sets = Instant::now();
     // An arena that did not spill still holds its sets: they count too.
     let held = held_bytes(
-        candidates.memory_bytes() + arena.memory_bytes(),
+        candidates.memory_bytes() + arena.memory_bytes() + texts_kept.arena.memory_bytes(),
         &docs,
         doc_heap,
         &ids,
@@ -531,6 +608,7 @@ pub(crate) fn run(
         docs: &docs,
         exacts: &exacts,
         texts,
+        kept: &texts_kept,
     };
     let result = candidates.verify_with(block_budget, |block: &[u32]| {
         let t = Instant::now();
@@ -545,8 +623,10 @@ pub(crate) fn run(
         fetching,
         t_sets.elapsed().as_secs_f64() - fetching,
     ];
+    texts_kept.check()?;
     Ok(Outcome {
         docs,
+        texts: texts_kept,
         result,
         skipped,
         bytes,
@@ -568,6 +648,7 @@ struct SetPlaces<'a> {
     docs: &'a [DocRow],
     exacts: &'a [u64],
     texts: Option<&'a dyn crate::TextSource>,
+    kept: &'a KeptTexts,
 }
 
 /// The shingle sets of `involved` documents, each from wherever it is: the arena, the text
@@ -586,19 +667,25 @@ fn gather_sets(
         docs,
         exacts,
         texts,
+        kept,
     } = *places;
     let one = |w: &mut Worker, &d: &u32| -> Result<(Vec<u32>, u8)> {
         let d = d as usize;
         let held = || texts.and_then(|t| t.text(&docs[d].loc));
-        let (text, how) = if let Some(t) = docs[d].text().or_else(held) {
-            (std::borrow::Cow::Borrowed(t), 2)
+        let (text, how) = if settings.keep_texts {
+            (kept.get(d), 2)
+        } else if let Some(t) = held() {
+            (Cow::Borrowed(t), 2)
         } else if let Some(t) = rereader.text(d)? {
-            (std::borrow::Cow::Owned(t), 1)
+            (Cow::Owned(t), 1)
         } else {
-            return Ok((arena.get(d).map_err(EngineError::Spill)?, 0));
+            let set = arena.get(d).map_err(EngineError::Spill)?;
+            return Ok((set.into_owned(), 0));
         };
         settings.shingler.fingerprint(&text, &mut w.fp);
         if w.fp.exact != exacts[d] {
+            // A kept text that could not be read back is that error, not a changed file.
+            kept.check()?;
             let (file, line) = rereader.location(d).unwrap_or(("input", 0));
             return Err(reprint_io::reread::changed(
                 file,

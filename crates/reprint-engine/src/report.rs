@@ -84,7 +84,7 @@ pub(crate) fn build(
         .enumerate()
         .map(|(i, d)| DocView {
             id: d.id.clone(),
-            text: cut(d.text().unwrap_or(""), limit),
+            text: cut(&out.texts.get(i), limit),
             date: dates.get(i).copied().flatten().or(d.date).map(format_days),
             cluster: r.cluster_of[i],
             keep: r.keep(i as u32),
@@ -145,10 +145,7 @@ pub(crate) fn build(
                         SourceAttribution::Earliest(d) => Some(id(*d)),
                         _ => None,
                     },
-                    text: crate::findings::passage_text(p, |d| {
-                        out.docs[d as usize].text().unwrap_or("")
-                    })
-                    .to_string(),
+                    text: crate::findings::passage_text(p, |d| out.texts.get(d as usize)),
                 })
                 .collect(),
         ),

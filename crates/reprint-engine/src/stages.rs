@@ -1,16 +1,18 @@
 //! The later stages over the documents the first pass kept: dates, reused passages and
 //! stories.
 
-use crate::pipeline::DocRow;
+use crate::pipeline::{DocRow, KeptTexts};
 use crate::EngineError;
+use rayon::prelude::*;
 use reprint_dedup::DedupResult;
-use reprint_reuse::{find_reuse_with, DocRef, ReuseConfig, ReuseLimits, ReuseResult, Span};
-use reprint_stories::dates::{resolve_dates, DocDate};
+use reprint_reuse::{find_reuse_in, ReuseConfig, ReuseLimits, ReuseResult, Span};
+use reprint_stories::dates::{date_clues, resolve_clues, DocDate};
 use reprint_stories::{cluster_linked, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
+use std::borrow::Cow;
 
-fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
+fn story_doc<'a>(d: &'a DocRow, text: &'a str, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
-        text: d.text().unwrap_or(""),
+        text,
         title: d.title(),
         date: d.meta_date(),
         mask,
@@ -20,10 +22,14 @@ fn story_doc<'a>(d: &'a DocRow, mask: &'a [Span]) -> StoryDoc<'a> {
 }
 
 /// Every document's date: metadata, a `date` header line, or a dateline whose year comes
-/// from the document or the collection.
-pub(crate) fn dates(docs: &[DocRow]) -> Vec<Option<DocDate>> {
-    let story_docs: Vec<StoryDoc> = docs.iter().map(|d| story_doc(d, &[])).collect();
-    resolve_dates(&story_docs)
+/// from the document or the collection. Texts are read one at a time.
+pub(crate) fn dates(docs: &[DocRow], texts: &KeptTexts) -> Vec<Option<DocDate>> {
+    let clues = docs
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| date_clues(d.meta_date(), &texts.get(i)))
+        .collect();
+    resolve_clues(clues)
 }
 
 /// Whether masking `spans` leaves a document of `len` bytes its own evidence: a passage
@@ -37,20 +43,15 @@ fn keeps_evidence(spans: &[Span], len: usize) -> bool {
 /// Runs reuse detection over the documents' texts; `dates` (days) name the earliest source.
 pub(crate) fn reuse(
     docs: &[DocRow],
+    texts: &KeptTexts,
     dates: &[Option<i64>],
     cfg: &ReuseConfig,
     limits: &ReuseLimits,
 ) -> Result<ReuseResult, EngineError> {
-    let refs: Vec<DocRef> = docs
-        .iter()
-        .zip(dates)
-        .map(|(d, &date)| DocRef {
-            text: d.text().unwrap_or(""),
-            date,
-            series: d.series(),
-        })
-        .collect();
-    find_reuse_with(&refs, cfg, limits).map_err(EngineError::Reuse)
+    let series: Vec<Option<&str>> = docs.iter().map(DocRow::series).collect();
+    let found = find_reuse_in(texts, dates, &series, cfg, limits).map_err(EngineError::Reuse);
+    texts.check()?;
+    found
 }
 
 /// Clusters the documents into stories, with boilerplate found by the reuse stage masked;
@@ -58,6 +59,7 @@ pub(crate) fn reuse(
 /// date order (first-story detection) instead.
 pub(crate) fn stories(
     docs: &[DocRow],
+    texts: &KeptTexts,
     dates: &[Option<DocDate>],
     reuse: Option<&ReuseResult>,
     dups: &DedupResult,
@@ -69,18 +71,24 @@ pub(crate) fn stories(
             let spans = reuse
                 .map(|r| r.boilerplate_spans(i as u32))
                 .unwrap_or_default();
-            let text = docs[i].text().map_or(0, str::len);
-            if keeps_evidence(&spans, text) {
+            if keeps_evidence(&spans, texts.len_of(i)) {
                 spans
             } else {
                 Vec::new()
             }
         })
         .collect();
+    // The story level reads every text at once (borrowed when they stayed in memory).
+    let held: Vec<Cow<str>> = (0..docs.len())
+        .into_par_iter()
+        .map(|i| texts.get(i))
+        .collect();
+    texts.check()?;
     let story_docs: Vec<StoryDoc> = docs
         .iter()
+        .zip(&held)
         .zip(&masks)
-        .map(|(d, m)| story_doc(d, m))
+        .map(|((d, t), m)| story_doc(d, t, m))
         .collect();
     if !stream {
         let linked: Vec<(u32, u32)> = dups

@@ -196,7 +196,7 @@ pub(crate) fn export<S: Sink>(
                 })
                 .collect();
             let r = find_reuse(&refs, rc).map_err(|e| IndexError::Store(e.to_string()))?;
-            let text = |i: u32| texts[i as usize].as_str();
+            let text = |i: u32| std::borrow::Cow::Borrowed(texts[i as usize].as_str());
             for a in &r.alignments {
                 put!(Finding::Alignment(findings::alignment_record(a, id, text)));
             }

@@ -1106,7 +1106,7 @@ impl Index {
             names.push(name(x)?);
         }
         let id = |i: u32| names[i as usize].clone();
-        let text = |i: u32| texts[&local[i as usize]].as_str();
+        let text = |i: u32| std::borrow::Cow::Borrowed(texts[&local[i as usize]].as_str());
         for a in als.iter() {
             out.push(Finding::Alignment(findings::alignment_record(a, id, text)));
         }

@@ -1,68 +1,133 @@
-//! Storage for every document's shingle set between fingerprinting and verification.
+//! Storage for every document's shingle set (or text) between the first pass and the
+//! stages that read it again.
 //!
-//! Sets are appended in document order. They stay in memory up to a budget; past it they
-//! go to an unnamed temporary file and are read back one set at a time with positioned
-//! reads, so resident memory stays within the budget whatever the corpus size (a mapped
-//! file would count every page verification touched as resident).
+//! Items are appended in document order. They stay in memory, in blocks, up to a budget;
+//! past it they go to an unnamed temporary file and are read back one item at a time with
+//! positioned reads, so resident memory stays within the budget whatever the corpus size (a
+//! mapped file would count every page a reader touched as resident). [`SetArena`] holds
+//! `u32` shingle sets, [`TextArena`] texts.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Append-only arena of `u32` sets.
-pub struct SetArena {
+/// What an arena stores: plain values written little endian.
+pub trait Word: Copy + Send + Sync + 'static {
+    /// Bytes per value.
+    const BYTES: usize;
+    /// Appends `v` to `w`, little endian.
+    fn write_all(v: &[Self], w: &mut impl Write) -> std::io::Result<()>;
+    /// Values from their little-endian bytes.
+    fn from_bytes(bytes: Vec<u8>) -> Vec<Self>;
+}
+
+impl Word for u8 {
+    const BYTES: usize = 1;
+    fn write_all(v: &[u8], w: &mut impl Write) -> std::io::Result<()> {
+        w.write_all(v)
+    }
+    fn from_bytes(bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+}
+
+impl Word for u32 {
+    const BYTES: usize = 4;
+    fn write_all(v: &[u32], w: &mut impl Write) -> std::io::Result<()> {
+        for x in v {
+            w.write_all(&x.to_le_bytes())?;
+        }
+        Ok(())
+    }
+    fn from_bytes(bytes: Vec<u8>) -> Vec<u32> {
+        bytes
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+}
+
+/// Values per memory block (at most; an item longer than a block gets a block of its own).
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// Append-only arena of items (slices of `W`).
+pub struct Arena<W: Word> {
+    /// Start of each item (in values, over all items), then the end of the last.
     offsets: Vec<u64>,
-    mem: Vec<u32>,
+    /// Items in memory: `(first value's position, values)` per block, in order; every item
+    /// lies in one block.
+    mem: Vec<(u64, Vec<W>)>,
+    /// Values of all blocks in `mem`.
+    mem_values: usize,
+    /// Values before this position are in the spill file.
+    spilled_to: u64,
     spill: Option<BufWriter<File>>,
     file: Option<File>,
-    budget_words: usize,
+    budget_values: usize,
     spill_dir: Option<PathBuf>,
 }
 
-impl SetArena {
+/// Shingle sets, one per document.
+pub type SetArena = Arena<u32>;
+
+/// Texts, one per document.
+pub type TextArena = Arena<u8>;
+
+impl<W: Word> Arena<W> {
     /// An arena holding up to `budget_bytes` in memory; beyond that it spills to a
     /// temporary file in `spill_dir` (the system temporary directory when `None`).
-    pub fn new(budget_bytes: usize, spill_dir: Option<&Path>) -> SetArena {
-        SetArena {
+    pub fn new(budget_bytes: usize, spill_dir: Option<&Path>) -> Arena<W> {
+        Arena {
             offsets: vec![0],
             mem: Vec::new(),
+            mem_values: 0,
+            spilled_to: 0,
             spill: None,
             file: None,
-            budget_words: budget_bytes / 4,
+            budget_values: budget_bytes / W::BYTES,
             spill_dir: spill_dir.map(Path::to_path_buf),
         }
     }
 
-    /// Changes the budget (the caller's other structures grew): sets in memory beyond it
+    /// Changes the budget (the caller's other structures grew): items in memory beyond it
     /// are written out at once.
     pub fn set_budget(&mut self, budget_bytes: usize) -> std::io::Result<()> {
-        self.budget_words = budget_bytes / 4;
-        if self.mem.len() > self.budget_words {
+        self.budget_values = budget_bytes / W::BYTES;
+        if self.mem_values > self.budget_values {
             self.flush_mem()?;
-        }
-        if self.mem.capacity() > self.budget_words.max(1024) {
-            // Give the memory back, not only the sets.
-            self.mem.shrink_to(self.budget_words.max(self.mem.len()));
+        } else if let Some((_, b)) = self.mem.last_mut() {
+            // Give the memory back, not only the items.
+            let other = self.mem_values - b.len();
+            if other + b.capacity() > self.budget_values {
+                b.shrink_to_fit();
+            }
         }
         Ok(())
     }
 
-    /// Appends the next document's set.
-    pub fn push(&mut self, set: &[u32]) -> std::io::Result<()> {
-        if !self.mem.is_empty() && self.mem.len() + set.len() > self.budget_words {
+    /// Appends the next item.
+    pub fn push(&mut self, item: &[W]) -> std::io::Result<()> {
+        if self.mem_values > 0 && self.mem_values + item.len() > self.budget_values {
             self.flush_mem()?;
         }
-        let need = self.mem.len() + set.len();
-        if need > self.mem.capacity() {
-            // Grow by doubling, never past the budget: a doubling past it would hold twice
-            // the budget for a moment.
-            let target = (self.mem.capacity() * 2).max(1024).min(self.budget_words);
-            self.mem.reserve_exact(target.max(need) - self.mem.len());
+        let start = *self.offsets.last().expect("offsets start with 0");
+        let block = (BLOCK_BYTES / W::BYTES).min(self.budget_values.max(1024));
+        match self.mem.last_mut() {
+            Some((_, b)) if b.capacity() - b.len() >= item.len() => b.extend_from_slice(item),
+            _ if !item.is_empty() => {
+                // A new block, sized for the budget's remainder (a block of a full size
+                // past the budget would hold more than it for a moment).
+                let room = self.budget_values.saturating_sub(self.mem_values);
+                let mut b = Vec::with_capacity(block.min(room).max(item.len()));
+                b.extend_from_slice(item);
+                self.mem.push((start, b));
+            }
+            _ => {}
         }
-        self.mem.extend_from_slice(set);
-        let end = self.offsets.last().copied().unwrap_or(0) + set.len() as u64;
-        self.offsets.push(end);
-        if self.mem.len() > self.budget_words {
+        self.mem_values += item.len();
+        self.offsets.push(start + item.len() as u64);
+        if self.mem_values > self.budget_values {
             self.flush_mem()?;
         }
         Ok(())
@@ -77,10 +142,12 @@ impl SetArena {
             self.spill = Some(BufWriter::with_capacity(1 << 20, file));
         }
         let w = self.spill.as_mut().expect("spill file");
-        for v in &self.mem {
-            w.write_all(&v.to_le_bytes())?;
+        for (_, b) in &self.mem {
+            W::write_all(b, w)?;
         }
-        self.mem.clear();
+        self.mem = Vec::new();
+        self.mem_values = 0;
+        self.spilled_to = *self.offsets.last().expect("offsets start with 0");
         Ok(())
     }
 
@@ -88,7 +155,6 @@ impl SetArena {
     pub fn finish(&mut self) -> std::io::Result<()> {
         if self.spill.is_some() {
             self.flush_mem()?;
-            self.mem = Vec::new();
             let file = self
                 .spill
                 .take()
@@ -105,39 +171,83 @@ impl SetArena {
         self.file.is_some() || self.spill.is_some()
     }
 
-    /// Number of sets.
+    /// Bytes written to disk.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.spilled_to * W::BYTES as u64
+    }
+
+    /// Number of items.
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
     }
 
-    /// Whether there are no sets.
+    /// Whether there are no items.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Bytes of the per-set offsets (8 per set, whatever the budget).
+    /// Values in item `i`.
+    pub fn item_len(&self, i: usize) -> usize {
+        (self.offsets[i + 1] - self.offsets[i]) as usize
+    }
+
+    /// Bytes of the per-item offsets (8 per item, whatever the budget).
     pub fn offsets_bytes(&self) -> usize {
         self.offsets.capacity() * 8
     }
 
-    /// Bytes held in memory (offsets plus in-memory sets).
+    /// Bytes held in memory (offsets plus in-memory items).
     pub fn memory_bytes(&self) -> usize {
-        self.offsets.capacity() * 8 + self.mem.capacity() * 4
+        self.offsets.capacity() * 8
+            + self
+                .mem
+                .iter()
+                .map(|(_, b)| b.capacity() * W::BYTES)
+                .sum::<usize>()
     }
 
-    /// The set of document `i` (after [`SetArena::finish`]), read from the spill file when
-    /// the arena went to disk.
-    pub fn get(&self, i: usize) -> std::io::Result<Vec<u32>> {
+    /// Item `i` (after [`Arena::finish`]): borrowed from memory, or read from the spill
+    /// file when the arena went to disk.
+    pub fn get(&self, i: usize) -> std::io::Result<Cow<'_, [W]>> {
         let (s, e) = (self.offsets[i], self.offsets[i + 1]);
-        let Some(file) = &self.file else {
-            return Ok(self.mem[s as usize..e as usize].to_vec());
+        if s == e {
+            return Ok(Cow::Borrowed(&[]));
+        }
+        if s >= self.spilled_to {
+            let k = self.mem.partition_point(|(start, _)| *start <= s) - 1;
+            let (start, b) = &self.mem[k];
+            return Ok(Cow::Borrowed(
+                &b[(s - start) as usize..(e - start) as usize],
+            ));
+        }
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("an arena is read before it is finished"))?;
+        let mut bytes = vec![0u8; (e - s) as usize * W::BYTES];
+        read_at(file, &mut bytes, s * W::BYTES as u64)?;
+        Ok(Cow::Owned(W::from_bytes(bytes)))
+    }
+}
+
+impl TextArena {
+    /// Appends a text.
+    pub fn push_text(&mut self, text: &str) -> std::io::Result<()> {
+        self.push(text.as_bytes())
+    }
+
+    /// Text `i` (see [`Arena::get`]); bytes read back that are not UTF-8 (a damaged spill
+    /// file) are an error.
+    pub fn text(&self, i: usize) -> std::io::Result<Cow<'_, str>> {
+        let invalid = |e: std::str::Utf8Error| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
         };
-        let mut bytes = vec![0u8; (e - s) as usize * 4];
-        read_at(file, &mut bytes, s * 4)?;
-        Ok(bytes
-            .chunks_exact(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect())
+        match self.get(i)? {
+            Cow::Borrowed(b) => std::str::from_utf8(b).map(Cow::Borrowed).map_err(invalid),
+            Cow::Owned(b) => String::from_utf8(b)
+                .map(Cow::Owned)
+                .map_err(|e| invalid(e.utf8_error())),
+        }
     }
 }
 
@@ -195,16 +305,45 @@ mod tests {
             if i == 100 {
                 // A smaller budget takes effect at once.
                 arena.set_budget(budget / 2).unwrap();
-                assert!(arena.mem.capacity() * 4 <= budget / 2);
+                assert!(arena.memory_bytes() - arena.offsets_bytes() <= budget / 2);
             }
-            most = most.max(arena.mem.capacity() * 4);
+            most = most.max(arena.memory_bytes() - arena.offsets_bytes());
         }
         assert!(
             most <= budget + 700 * 4,
             "held {most} bytes for a {budget} budget"
         );
         arena.finish().unwrap();
-        assert_eq!(arena.mem.capacity(), 0, "a spilled arena frees its memory");
-        assert_eq!(arena.get(150).unwrap(), set);
+        assert_eq!(
+            arena.memory_bytes(),
+            arena.offsets_bytes(),
+            "a spilled arena frees its memory"
+        );
+        assert_eq!(arena.get(150).unwrap(), &set[..]);
+    }
+
+    #[test]
+    fn texts_read_back_the_same_from_memory_and_from_disk() {
+        let texts: Vec<String> = (0..300)
+            .map(|i| "é mot ".repeat(i % 17) + &i.to_string())
+            .collect();
+        for budget in [0, 50, 1 << 30] {
+            let mut arena = TextArena::new(budget, None);
+            for t in &texts {
+                arena.push_text(t).unwrap();
+            }
+            arena.push_text("").unwrap();
+            arena.finish().unwrap();
+            assert_eq!(arena.spilled(), budget < 1 << 30);
+            assert_eq!(arena.len(), texts.len() + 1);
+            for (i, t) in texts.iter().enumerate() {
+                assert_eq!(arena.text(i).unwrap(), t.as_str());
+                assert_eq!(arena.item_len(i), t.len());
+            }
+            assert_eq!(arena.text(texts.len()).unwrap(), "");
+            let total: usize = texts.iter().map(String::len).sum();
+            let on_disk = if arena.spilled() { total as u64 } else { 0 };
+            assert_eq!(arena.spilled_bytes(), on_disk);
+        }
     }
 }

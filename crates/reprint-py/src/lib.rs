@@ -70,6 +70,9 @@ fn run<'py>(
                 .map_err(|e| PyErrLater::Engine(e, cancel.load(Ordering::Relaxed)))?;
             let mut found: Vec<Finding> = Vec::new();
             let Ok(()) = analysis.write_findings(&mut found, true);
+            analysis
+                .texts_read_back()
+                .map_err(|e| PyErrLater::Engine(e, false))?;
             let summary = serde_json::to_string(&analysis.summary()).expect("json");
             Ok((found, summary))
         }

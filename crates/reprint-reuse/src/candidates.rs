@@ -16,7 +16,7 @@
 //! the corpus, and what is written is about the part of the index that does not fit.
 
 use crate::corpus::{content_key, seed_hash, tokenize_into, OrderKeys};
-use crate::{ReuseConfig, ReuseError, ReuseLimits};
+use crate::{ReuseConfig, ReuseError, ReuseLimits, Texts};
 use rayon::prelude::*;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Mutex;
@@ -128,8 +128,8 @@ pub(crate) type Candidates = (Vec<(u32, u32)>, OrderKeys, CandidateStats);
 
 /// `(a, b)` document pairs (`a < b`), sorted, that share enough seeds to be aligned, and the
 /// order key of every document (computed on the way: each text is tokenized once here).
-pub(crate) fn candidate_pairs(
-    texts: &[&str],
+pub(crate) fn candidate_pairs<T: Texts + ?Sized>(
+    texts: &T,
     cfg: &ReuseConfig,
     limits: &ReuseLimits,
 ) -> Result<Candidates, ReuseError> {
@@ -141,17 +141,17 @@ pub(crate) fn candidate_pairs(
 const BYTES_PER_WINDOW: usize = 6;
 
 /// [`candidate_pairs`] with partitions of about `partition_entries` entries.
-fn candidate_pairs_in(
-    texts: &[&str],
+fn candidate_pairs_in<T: Texts + ?Sized>(
+    texts: &T,
     cfg: &ReuseConfig,
     limits: &ReuseLimits,
     partition_entries: usize,
 ) -> Result<Candidates, ReuseError> {
     let n = cfg.seed_n;
-    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    let bytes: usize = (0..texts.count()).map(|d| texts.text_len(d)).sum();
     let estimate = bytes / BYTES_PER_WINDOW;
     let parts = estimate.div_ceil(partition_entries).max(1);
-    let doc_bits = (64 - (texts.len().max(2) as u64 - 1).leading_zeros()).max(1);
+    let doc_bits = (64 - (texts.count().max(2) as u64 - 1).leading_zeros()).max(1);
     let doc_mask = (1u64 << doc_bits) - 1;
     // What each partition may hold in memory before it spills a chunk. The partitions that
     // fit three quarters of the budget stay in memory whole (up to twice their expected
@@ -166,7 +166,7 @@ fn candidate_pairs_in(
     };
     let buffer = (budget / 4 / (parts - resident).max(1)).clamp(LOCAL_ENTRIES, 1 << 16);
     let cap_of = |k: usize| if k < resident { 2 * expect } else { buffer };
-    let docs = texts.len() as u32;
+    let docs = texts.count() as u32;
 
     // One walk of the corpus: each window hashed once, its entry scattered to the partition
     // of its hash. Workers gather small batches and append them under the partition's lock;
@@ -214,7 +214,7 @@ fn candidate_pairs_in(
             let mut toks = Vec::new();
             for d in chunk {
                 toks.clear();
-                tokenize_into(texts[d as usize], &mut toks);
+                tokenize_into(&texts.text(d as usize), &mut toks);
                 order.push((content_key(&toks), toks.len() as u32));
                 if toks.len() < n {
                     continue;
@@ -404,7 +404,8 @@ mod tests {
             "zeta alpha beta gamma delta",  // shares 2 seeds with 0
             "alpha beta gamma omega sigma", // shares 1 seed with 0 and 1
         ];
-        let (pairs, _, stats) = candidate_pairs(&docs, &cfg(), &ReuseLimits::default()).unwrap();
+        let (pairs, _, stats) =
+            candidate_pairs(&docs[..], &cfg(), &ReuseLimits::default()).unwrap();
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.candidate_pairs, 1);
         assert_eq!(stats.frequent_seeds, 0);
@@ -413,8 +414,9 @@ mod tests {
     #[test]
     fn frequent_seeds_link_a_chain_not_all_pairs() {
         let text = "the same boilerplate line here";
-        let docs = vec![text; 6];
-        let (pairs, _, stats) = candidate_pairs(&docs, &cfg(), &ReuseLimits::default()).unwrap();
+        let docs = [text; 6];
+        let (pairs, _, stats) =
+            candidate_pairs(&docs[..], &cfg(), &ReuseLimits::default()).unwrap();
         // Identical documents: a chain of 5 links instead of 15 pairs.
         assert_eq!(pairs.len(), 5);
         assert_eq!(stats.frequent_seeds, 3);
@@ -460,7 +462,7 @@ mod tests {
                     spill_dir: None,
                 };
                 let (_, order, stats) =
-                    candidate_pairs_in(&c, &cfg(), &limits, partition_entries).unwrap();
+                    candidate_pairs_in(&c[..], &cfg(), &limits, partition_entries).unwrap();
                 assert_eq!(order.keys.len(), docs);
                 assert_eq!(stats.seed_hashes, all, "{docs} docs, {partition_entries}");
             }
@@ -472,7 +474,7 @@ mod tests {
         let texts = corpus_of(3000);
         let c: Vec<&str> = texts.iter().map(String::as_str).collect();
         let (whole, _, whole_stats) =
-            candidate_pairs_in(&c, &cfg(), &ReuseLimits::default(), 1 << 22).unwrap();
+            candidate_pairs_in(&c[..], &cfg(), &ReuseLimits::default(), 1 << 22).unwrap();
         assert!(whole.len() > 1000, "{}", whole.len());
         assert_eq!(whole_stats.spilled_entries, 0);
         assert!(whole_stats.frequent_seeds > 0);
@@ -481,7 +483,7 @@ mod tests {
             index_bytes: 0,
             spill_dir: Some(dir.path().to_path_buf()),
         };
-        let (spilled, _, stats) = candidate_pairs_in(&c, &cfg(), &tiny, 2000).unwrap();
+        let (spilled, _, stats) = candidate_pairs_in(&c[..], &cfg(), &tiny, 2000).unwrap();
         assert_eq!(spilled, whole);
         assert!(stats.partitions > 10, "{}", stats.partitions);
         assert!(stats.spilled_entries > stats.seeds / 2, "{stats:?}");
@@ -500,7 +502,7 @@ mod tests {
             index_bytes: whole_stats.seed_hashes as usize * 8 / 2,
             spill_dir: None,
         };
-        let (pairs, _, stats) = candidate_pairs_in(&c, &cfg(), &half, 2000).unwrap();
+        let (pairs, _, stats) = candidate_pairs_in(&c[..], &cfg(), &half, 2000).unwrap();
         assert_eq!(pairs, whole);
         let share = stats.spilled_entries as f64 / stats.seed_hashes as f64;
         assert!(share > 0.3 && share < 0.8, "{share}");
@@ -514,7 +516,7 @@ mod tests {
             index_bytes: 0,
             spill_dir: Some("/nonexistent/reprint-spill".into()),
         };
-        let err = candidate_pairs_in(&c, &cfg(), &limits, 2000).unwrap_err();
+        let err = candidate_pairs_in(&c[..], &cfg(), &limits, 2000).unwrap_err();
         assert!(
             matches!(&err, ReuseError::Spill { .. }) && err.to_string().contains("temporary file"),
             "{err}"
@@ -547,7 +549,7 @@ mod tests {
     #[test]
     fn repeated_seed_in_one_document_votes_once() {
         let docs = ["a b c a b c a b c", "x a b c y"];
-        let (pairs, _, _) = candidate_pairs(&docs, &cfg(), &ReuseLimits::default()).unwrap();
+        let (pairs, _, _) = candidate_pairs(&docs[..], &cfg(), &ReuseLimits::default()).unwrap();
         assert!(pairs.is_empty());
     }
 }

@@ -25,17 +25,17 @@ pub(crate) struct Corpus {
 
 impl Corpus {
     /// Tokenizes the documents `docs` (sorted, distinct) of `texts`.
-    pub(crate) fn build(texts: &[&str], docs: Vec<u32>) -> Corpus {
+    pub(crate) fn build<T: crate::Texts + ?Sized>(texts: &T, docs: Vec<u32>) -> Corpus {
         debug_assert!(docs.windows(2).all(|w| w[0] < w[1]));
         let chunks: Vec<(Vec<u32>, Vec<u32>)> = docs
             .par_chunks(CHUNK_DOCS)
             .map(|ids| {
-                let bytes: usize = ids.iter().map(|&d| texts[d as usize].len()).sum();
+                let bytes: usize = ids.iter().map(|&d| texts.text_len(d as usize)).sum();
                 let mut tokens = Vec::with_capacity(bytes / 6);
                 let mut starts = Vec::with_capacity(ids.len() + 1);
                 starts.push(0);
                 for &d in ids {
-                    tokenize_into(texts[d as usize], &mut tokens);
+                    tokenize_into(&texts.text(d as usize), &mut tokens);
                     starts.push(tokens.len() as u32);
                 }
                 tokens.shrink_to_fit();
@@ -115,14 +115,14 @@ mod tests {
     #[test]
     fn stores_tokens_of_the_documents_asked_for() {
         let texts = ["one two three", "", "Four, five!", "six"];
-        let c = Corpus::build(&texts, vec![0, 1, 2]);
+        let c = Corpus::build(&texts[..], vec![0, 1, 2]);
         assert_eq!(c.doc(0).len(), 3);
         assert!(c.doc(1).is_empty());
         assert_eq!(c.doc(2).len(), 2);
         assert_eq!(token_spans("Four, five!").len(), 2);
         let many: Vec<String> = (0..3000).map(|i| format!("w{i} x y")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        let c = Corpus::build(&many, (0..3000).step_by(2).collect());
+        let c = Corpus::build(&many[..], (0..3000).step_by(2).collect());
         let mut want = Vec::new();
         tokenize_into("w2998 x y", &mut want);
         assert_eq!(c.doc(2998), &want[..]);

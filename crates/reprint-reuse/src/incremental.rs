@@ -98,7 +98,8 @@ pub fn group_passages(
     alignments.sort_unstable_by(|x, y| {
         (x.a, x.b, x.a_span, x.b_span).cmp(&(y.a, y.b, y.a_span, y.b_span))
     });
-    crate::passages::group(alignments, docs, cfg)
+    let dates: Vec<Option<i64>> = docs.iter().map(|d| d.date).collect();
+    crate::passages::group(alignments, &dates, cfg)
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ pub use reprint_text::Span;
 use align::{align_pair_counted, TokAlign};
 use corpus::{token_spans, Corpus};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Text reuse settings. Lengths and gaps count word tokens.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -391,21 +392,61 @@ pub fn find_reuse_with(
     cfg: &ReuseConfig,
     limits: &ReuseLimits,
 ) -> Result<ReuseResult, ReuseError> {
+    let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
+    let dates: Vec<Option<i64>> = docs.iter().map(|d| d.date).collect();
+    let series: Vec<Option<&str>> = docs.iter().map(|d| d.series).collect();
+    find_reuse_in(&texts[..], &dates, &series, cfg, limits)
+}
+
+/// The texts of a collection, read one document at a time: a slice of strings, or a store
+/// that keeps them elsewhere (compressed, on disk) and hands out each when asked. The
+/// stages read texts in ascending document order within each parallel chunk.
+pub trait Texts: Sync {
+    /// Number of documents.
+    fn count(&self) -> usize;
+    /// Length in bytes of document `doc`'s text.
+    fn text_len(&self, doc: usize) -> usize;
+    /// Document `doc`'s text.
+    fn text(&self, doc: usize) -> Cow<'_, str>;
+}
+
+impl<S: AsRef<str> + Sync> Texts for [S] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn text_len(&self, doc: usize) -> usize {
+        self[doc].as_ref().len()
+    }
+    fn text(&self, doc: usize) -> Cow<'_, str> {
+        Cow::Borrowed(self[doc].as_ref())
+    }
+}
+
+/// [`find_reuse_with`] over texts held anywhere, with each document's date and series
+/// given apart (`dates` and `series` have one entry per text).
+pub fn find_reuse_in<T: Texts + ?Sized>(
+    texts: &T,
+    dates: &[Option<i64>],
+    series: &[Option<&str>],
+    cfg: &ReuseConfig,
+    limits: &ReuseLimits,
+) -> Result<ReuseResult, ReuseError> {
     cfg.validate()?;
-    if docs.len() > u32::MAX as usize {
+    let n = texts.count();
+    assert!(
+        dates.len() == n && series.len() == n,
+        "one date and one series per text"
+    );
+    if n > u32::MAX as usize {
         return Err(ReuseError::TooManyDocs {
-            docs: docs.len(),
+            docs: n,
             max: u32::MAX as usize,
         });
     }
-    if let Some((doc, d)) = docs
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.text.len() > u32::MAX as usize)
-    {
+    if let Some(doc) = (0..n).find(|&d| texts.text_len(d) > u32::MAX as usize) {
         return Err(ReuseError::DocTooLarge {
             doc,
-            len: d.text.len(),
+            len: texts.text_len(doc),
         });
     }
     let mut seconds = ReuseSeconds::default();
@@ -414,13 +455,12 @@ pub fn find_reuse_with(
         *into = t.elapsed().as_secs_f64();
         t = std::time::Instant::now();
     };
-    let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
-    let (mut pairs, order, cstats) = candidates::candidate_pairs(&texts, cfg, limits)?;
+    let (mut pairs, order, cstats) = candidates::candidate_pairs(texts, cfg, limits)?;
     lap(&mut seconds.candidates);
     let before = pairs.len();
     if cfg.skip_same_series {
         pairs.retain(|&(x, y)| {
-            let (sx, sy) = (docs[x as usize].series, docs[y as usize].series);
+            let (sx, sy) = (series[x as usize], series[y as usize]);
             sx.is_none() || sx != sy
         });
     }
@@ -429,7 +469,7 @@ pub fn find_reuse_with(
     let mut involved: Vec<u32> = pairs.iter().flat_map(|&(x, y)| [x, y]).collect();
     involved.par_sort_unstable();
     involved.dedup();
-    let corpus = Corpus::build(&texts, involved);
+    let corpus = Corpus::build(texts, involved);
     lap(&mut seconds.tokens);
 
     let steps = std::sync::atomic::AtomicU64::new(0);
@@ -454,17 +494,17 @@ pub fn find_reuse_with(
     let aligned_pairs = found.len() as u64;
     lap(&mut seconds.align);
 
-    let mut alignments = to_byte_spans(&found, &texts);
+    let mut alignments = to_byte_spans(&found, texts);
     alignments.sort_unstable_by(|x, y| {
         (x.a, x.b, x.a_span, x.b_span).cmp(&(y.a, y.b, y.a_span, y.b_span))
     });
-    let passages = passages::group(&mut alignments, docs, cfg);
+    let passages = passages::group(&mut alignments, dates, cfg);
     lap(&mut seconds.passages);
     Ok(ReuseResult {
         alignments,
         passages,
         stats: ReuseStats {
-            docs: docs.len() as u64,
+            docs: n as u64,
             tokens: order.total_tokens(),
             candidates: cstats,
             aligned_pairs,
@@ -476,7 +516,10 @@ pub fn find_reuse_with(
 }
 
 /// Converts token ranges to byte spans, tokenizing each involved document once.
-fn to_byte_spans(found: &[(u32, u32, Vec<TokAlign>)], texts: &[&str]) -> Vec<Alignment> {
+fn to_byte_spans<T: Texts + ?Sized>(
+    found: &[(u32, u32, Vec<TokAlign>)],
+    texts: &T,
+) -> Vec<Alignment> {
     // (doc, first token, last token + 1, alignment index, side)
     let mut needs: Vec<(u32, u32, u32, usize, bool)> = Vec::new();
     let mut out: Vec<Alignment> = Vec::new();
@@ -501,7 +544,7 @@ fn to_byte_spans(found: &[(u32, u32, Vec<TokAlign>)], texts: &[&str]) -> Vec<Ali
     let spans: Vec<(usize, bool, Span)> = needs
         .par_chunk_by(|p, q| p.0 == q.0)
         .flat_map_iter(|group| {
-            let toks = token_spans(texts[group[0].0 as usize]);
+            let toks = token_spans(&texts.text(group[0].0 as usize));
             group.iter().map(move |&(_, s, e, k, side)| {
                 (
                     k,

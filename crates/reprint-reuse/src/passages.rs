@@ -8,13 +8,13 @@
 //! from a whole-document copy that happens to contain it, so masking the footer never
 //! masks the whole document.
 
-use crate::{Alignment, DocRef, Passage, ReuseConfig, SourceAttribution};
+use crate::{Alignment, Passage, ReuseConfig, SourceAttribution};
 use reprint_text::{Span, UnionFind};
 
 /// Groups the alignments' occurrences into passages and sets each alignment's `passage`.
 pub(crate) fn group(
     alignments: &mut [Alignment],
-    docs: &[DocRef<'_>],
+    dates: &[Option<i64>],
     cfg: &ReuseConfig,
 ) -> Vec<Passage> {
     // Occurrence 2k is alignment k's side a, 2k + 1 its side b.
@@ -67,7 +67,7 @@ pub(crate) fn group(
         let passage = Passage {
             id: 0,
             boilerplate: doc_ids.len() >= cfg.boilerplate_min_docs,
-            source: attribute(&doc_ids, docs),
+            source: attribute(&doc_ids, dates),
             occurrences,
         };
         passages.push((passage, root));
@@ -86,10 +86,10 @@ pub(crate) fn group(
 
 /// The earliest document by date; several on the same earliest date are a tie; any
 /// undated document makes the source unknown (it might be the earliest).
-fn attribute(doc_ids: &[u32], docs: &[DocRef<'_>]) -> SourceAttribution {
+fn attribute(doc_ids: &[u32], dates: &[Option<i64>]) -> SourceAttribution {
     let mut dated = Vec::with_capacity(doc_ids.len());
     for &d in doc_ids {
-        match docs[d as usize].date {
+        match dates[d as usize] {
             Some(t) => dated.push((t, d)),
             None => return SourceAttribution::Unknown,
         }
@@ -125,23 +125,9 @@ pub fn mask_spans(text: &str, spans: &[Span]) -> String {
 mod tests {
     use super::*;
 
-    fn doc(date: Option<i64>) -> DocRef<'static> {
-        DocRef {
-            text: "",
-            date,
-            series: None,
-        }
-    }
-
     #[test]
     fn attribution_states_ties_and_unknowns() {
-        let docs = [
-            doc(Some(5)),
-            doc(Some(3)),
-            doc(Some(3)),
-            doc(None),
-            doc(Some(9)),
-        ];
+        let docs = [Some(5), Some(3), Some(3), None, Some(9)];
         assert_eq!(attribute(&[0, 4], &docs), SourceAttribution::Earliest(0));
         assert_eq!(
             attribute(&[0, 1, 2], &docs),
@@ -175,7 +161,7 @@ mod tests {
 
     #[test]
     fn overlapping_occurrences_form_one_passage_but_a_small_part_does_not() {
-        let docs: Vec<_> = (0..4).map(|_| doc(None)).collect();
+        let docs = [None; 4];
         let mut als = vec![
             al(0, (0, 100), 1, (10, 110)),
             al(1, (15, 110), 2, (0, 95)),

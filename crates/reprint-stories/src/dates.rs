@@ -180,7 +180,9 @@ pub fn explicit_years(text: &str) -> Vec<i64> {
 
 /// What one document says about its date on its own, before the collection is known.
 #[derive(Debug, Clone, Copy)]
-struct Found {
+/// What one document says about its date before the collection's year is known: see
+/// [`date_clues`] and [`resolve_clues`].
+pub struct Found {
     metadata: Option<i64>,
     header: Option<i64>,
     dateline: Option<(u32, u32)>,
@@ -250,7 +252,17 @@ pub fn doc_date(
 /// Dates of a whole collection. A dateline without a year in its document takes the median
 /// year of the documents whose year is explicit (the lower median for an even count).
 pub fn resolve_dates(docs: &[StoryDoc]) -> Vec<Option<DocDate>> {
-    let found: Vec<Found> = docs.iter().map(|d| find(d.date, d.text)).collect();
+    resolve_clues(docs.iter().map(|d| find(d.date, d.text)).collect())
+}
+
+/// One document's date clues (metadata, header line, dateline), for [`resolve_clues`]: a
+/// caller that reads texts one at a time gathers these instead of holding every text.
+pub fn date_clues(metadata: Option<&str>, text: &str) -> Found {
+    find(metadata, text)
+}
+
+/// [`resolve_dates`] from every document's [`date_clues`], in order.
+pub fn resolve_clues(found: Vec<Found>) -> Vec<Option<DocDate>> {
     let mut years: Vec<i64> = found
         .iter()
         .filter_map(|f| {

@@ -97,7 +97,7 @@ fn skip_same_series_drops_reuse_within_an_outlet_and_keeps_it_across() {
 }
 
 #[test]
-fn a_seed_index_spilled_to_disk_finds_the_same_passages() {
+fn a_seed_index_and_texts_spilled_to_disk_find_the_same_passages() {
     let Some(data) = data_dir() else { return };
     let input = data.join("20newsgroups/docs.jsonl").display().to_string();
     let whole = records(&["reuse", &input, "-q"]);
@@ -116,6 +116,10 @@ fn a_seed_index_spilled_to_disk_finds_the_same_passages() {
     let summary = |recs: &[serde_json::Value]| of_type(recs, "summary")[0].clone();
     let (a, b) = (summary(&whole), summary(&small));
     assert_eq!(a["reuse"]["seed_index"]["spilled_bytes"], 0);
+    // The texts went to disk too (20 Newsgroups is 36 MB of text), and came back whole.
+    assert_eq!(a["memory"]["texts_spilled_bytes"], 0);
+    let texts = b["memory"]["texts_spilled_bytes"].as_u64().unwrap();
+    assert!(texts > 30_000_000, "{texts}");
     let spilled = b["reuse"]["seed_index"]["spilled_bytes"].as_u64().unwrap();
     assert!(spilled > 8_000_000, "{spilled}");
     assert_eq!(
@@ -134,4 +138,41 @@ fn a_seed_index_spilled_to_disk_finds_the_same_passages() {
     assert_eq!(found, findings(&small));
     // The spill file was unlinked as soon as it was made.
     assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn analyze_with_its_texts_on_disk_finds_what_it_finds_in_memory() {
+    // Dates, passages, stories and the report all read the texts back from the spill file.
+    let Some(data) = data_dir() else { return };
+    let all = std::fs::read_to_string(data.join("20newsgroups/docs.jsonl")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("part.jsonl");
+    let part: Vec<&str> = all.lines().take(2500).collect();
+    std::fs::write(&input, part.join("\n") + "\n").unwrap();
+    let input = input.to_str().unwrap();
+    let run = |extra: &[&str], report: &str| {
+        let report = dir.path().join(report);
+        let mut args = vec!["analyze", input, "-q", "--report", report.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        (records(&args), std::fs::read_to_string(report).unwrap())
+    };
+    let (whole, whole_html) = run(&[], "whole.html");
+    let (small, small_html) = run(&["--memory-mib", "1"], "small.html");
+    let summary = |recs: &[serde_json::Value]| of_type(recs, "summary")[0].clone();
+    assert_eq!(summary(&whole)["memory"]["texts_spilled_bytes"], 0);
+    let spilled = summary(&small)["memory"]["texts_spilled_bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(spilled > 3_000_000, "{spilled}");
+    let findings = |recs: &[serde_json::Value]| -> Vec<serde_json::Value> {
+        recs.iter()
+            .filter(|r| r["type"] != "summary")
+            .cloned()
+            .collect()
+    };
+    let found = findings(&whole);
+    assert!(of_type(&found, "story").len() > 10);
+    assert!(of_type(&found, "passage").len() > 10);
+    assert_eq!(found, findings(&small));
+    assert_eq!(whole_html.len(), small_html.len());
 }
