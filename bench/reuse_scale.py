@@ -13,10 +13,11 @@ partitions, bytes spilled past the budget).
 
     python3 bench/reuse_scale.py                                # 100k, 300k, 1M
     python3 bench/reuse_scale.py --docs 100000 1000000 --repeats 3
-    python3 bench/reuse_scale.py --docs 100000 1000000 3000000 --no-analyze
+    python3 bench/reuse_scale.py --docs 100000 1000000 3000000 --analyze-max-docs 1000000
+    python3 bench/reuse_scale.py --memory-mib 1024               # a 1 GiB budget
 
 Corpora go to --work (default /tmp/reprint-reuse-scale) and are reused.
-Results: bench/results/YYYY-MM-DD-reuse-scale.md and .json.
+Results: bench/results/YYYY-MM-DD-reuse-scale[-<budget>mib].md and .json.
 """
 
 import argparse
@@ -41,6 +42,10 @@ def main():
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--work", default="/tmp/reprint-reuse-scale")
     ap.add_argument("--no-analyze", action="store_true", help="skip analyze (all three levels)")
+    ap.add_argument("--analyze-max-docs", type=int, default=None,
+                    help="run analyze only up to this many documents")
+    ap.add_argument("--memory-mib", type=int, default=None,
+                    help="--memory-mib for reprint (default: reprint's own, 4096)")
     ap.add_argument("--baseline-max-docs", type=int, default=3_000_000,
                     help="run the 8-gram baseline only up to this many documents")
     args = ap.parse_args()
@@ -48,19 +53,22 @@ def main():
     work = Path(args.work)
     out = work / "out.jsonl"
     inputs = generated(work, args.docs)
+    budget = ["--memory-mib", str(args.memory_mib)] if args.memory_mib else []
     rows = []
     for name, n, f in inputs:
         r = {"input": name, "docs": n, "mb": f.stat().st_size / 1e6}
         log(f"{name}: reuse")
-        wall, mib, _ = measure([str(RELEASE / "reprint"), "reuse", str(f), "-o", str(out), "-q"], args.repeats)
+        wall, mib, _ = measure([str(RELEASE / "reprint"), "reuse", str(f), "-o", str(out), "-q"] + budget,
+                               args.repeats)
         s = last_line(out)
         r["reuse"] = {"seconds": round(wall, 2), "peak_mib": round(mib), "bytes_per_doc": round(mib * 2**20 / n),
                       "parts": s["seconds"]["reuse_parts"], "seed_index": s["reuse"]["seed_index"],
-                      "passages": s["reuse"]["passages"], "alignments": s["reuse"]["alignments"]}
-        if not args.no_analyze:
+                      "passages": s["reuse"]["passages"], "alignments": s["reuse"]["alignments"],
+                      "texts_spilled_bytes": s["memory"].get("texts_spilled_bytes", 0)}
+        if not args.no_analyze and n <= (args.analyze_max_docs or n):
             log(f"{name}: analyze")
-            wall, mib, _ = measure([str(RELEASE / "reprint"), "analyze", "--no-report", str(f), "-o", str(out), "-q"],
-                                   args.repeats)
+            wall, mib, _ = measure([str(RELEASE / "reprint"), "analyze", "--no-report", str(f), "-o", str(out), "-q"]
+                                   + budget, args.repeats)
             r["analyze"] = {"seconds": round(wall, 2), "peak_mib": round(mib), "bytes_per_doc": round(mib * 2**20 / n)}
         if n <= args.baseline_max_docs:
             log(f"{name}: 8-gram baseline")
@@ -77,9 +85,11 @@ def main():
                     math.log(b[key]["seconds"] / a[key]["seconds"]) / math.log(b["docs"] / a["docs"]), 2)
     date = datetime.date.today().isoformat()
     lines = [f"# Reuse level at scale — {date}", "",
-             f"`python3 bench/reuse_scale.py --docs {' '.join(map(str, args.docs))} --repeats {args.repeats}`; "
-             f"2 threads (the machine's cores), {os.uname().machine}, default memory budget (4 GiB: the seed "
-             f"index holds at most 1 GiB and spills the rest). Times are medians of {args.repeats}; peak is the largest "
+             f"`python3 bench/reuse_scale.py --docs {' '.join(map(str, args.docs))} --repeats {args.repeats}"
+             f"{' --memory-mib ' + str(args.memory_mib) if args.memory_mib else ''}`; "
+             f"2 threads (the machine's cores), {os.uname().machine}, memory budget {args.memory_mib or 4096} MiB (the seed "
+             "index holds at most a quarter and spills the rest; the texts and the documents' records at most half, the texts "
+             f"spill the rest). Times are medians of {args.repeats}; peak is the largest "
              "RSS. `reprint reuse` also runs the duplicate level (its summary counts duplicates). The baseline "
              "is `ngram-count` (exact word 8-gram pair counts, 2 threads, no alignment).", "",
              "| input | docs | MB | reuse s | peak MiB | B/doc | growth | baseline s | baseline MiB | baseline growth | "
@@ -95,18 +105,21 @@ def main():
             f"{ratio} | {an['seconds'] if an else '—'} | "
             f"{an['peak_mib'] if an else '—'} | {ex.get('analyze', '')} |")
     lines += ["", "Inside the reuse stage (seconds, from the summary) and its seed index:", "",
-              "| input | candidates | tokens | align | passages | windows hashed | partitions | spilled MB | passages found |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| input | candidates | tokens | align | passages | windows hashed | partitions | seeds spilled MB | "
+              "texts spilled MB | passages found |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         p, si = r["reuse"]["parts"], r["reuse"]["seed_index"]
         lines.append(f"| {r['input']} | {p['candidates']} | {p['tokens']} | {p['align']} | {p['passages']} | "
                      f"{si['seeds_hashed']:,} | {si['partitions']} | {si['spilled_bytes'] / 1e6:,.0f} | "
+                     f"{r['reuse']['texts_spilled_bytes'] / 1e6:,.0f} | "
                      f"{r['reuse']['passages']:,} |")
     text = "\n".join(lines) + "\n"
     print(text)
     res = ROOT / "bench" / "results"
-    (res / f"{date}-reuse-scale.md").write_text(text)
-    (res / f"{date}-reuse-scale.json").write_text(json.dumps(rows, indent=1) + "\n")
+    stem = f"{date}-reuse-scale" + (f"-{args.memory_mib}mib" if args.memory_mib else "")
+    (res / f"{stem}.md").write_text(text)
+    (res / f"{stem}.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,7 @@ use rayon::prelude::*;
 use reprint_dedup::DedupResult;
 use reprint_reuse::{find_reuse_in, ReuseConfig, ReuseLimits, ReuseResult, Span};
 use reprint_stories::dates::{date_clues, resolve_clues, DocDate};
-use reprint_stories::{cluster_linked, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
-use std::borrow::Cow;
+use reprint_stories::{cluster_linked_by, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
 
 fn story_doc<'a>(d: &'a DocRow, text: &'a str, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
@@ -78,25 +77,20 @@ pub(crate) fn stories(
             }
         })
         .collect();
-    // The story level reads every text at once (borrowed when they stayed in memory).
-    let held: Vec<Cow<str>> = (0..docs.len())
-        .into_par_iter()
-        .map(|i| texts.get(i))
-        .collect();
-    texts.check()?;
-    let story_docs: Vec<StoryDoc> = docs
-        .iter()
-        .zip(&held)
-        .zip(&masks)
-        .map(|((d, t), m)| story_doc(d, t, m))
-        .collect();
+    // Each text is read once, when its document's turn comes.
+    let doc = |i: usize, f: &mut dyn FnMut(&StoryDoc<'_>)| {
+        let text = texts.get(i);
+        f(&story_doc(&docs[i], &text, &masks[i]));
+    };
     if !stream {
         let linked: Vec<(u32, u32)> = dups
             .clusters
             .iter()
             .flat_map(|c| c.members.iter().skip(1).map(|&m| (c.members[0], m)))
             .collect();
-        return cluster_linked(&story_docs, cfg, &linked).map_err(EngineError::Stories);
+        let found = cluster_linked_by(docs.len(), doc, cfg, &linked);
+        texts.check()?;
+        return found.map_err(EngineError::Stories);
     }
     // Arrival order: by date, undated last, ties in input order.
     let mut order: Vec<usize> = (0..docs.len()).collect();
@@ -104,11 +98,14 @@ pub(crate) fn stories(
     let mut s = StoryStream::new(cfg.clone()).map_err(EngineError::Stories)?;
     let mut assignments = Vec::with_capacity(docs.len());
     for &i in &order {
-        let mut a = s.push(&story_docs[i]);
+        let mut a = None;
+        doc(i, &mut |d| a = Some(s.push(d)));
+        let mut a = a.expect("one document");
         // The stream numbers documents by arrival; report input numbers.
         a.doc = i as u32;
         assignments.push(a);
     }
+    texts.check()?;
     let mut stories = s.stories();
     for st in &mut stories {
         for m in &mut st.members {

@@ -17,7 +17,7 @@
 //! never by position, and sums run in an order fixed by the merge tree.
 
 use crate::cluster::{index_keys, label, Assignment, StoriesResult, Story};
-use crate::dates::resolve_dates;
+use crate::dates::{date_clues, resolve_clues, Found};
 use crate::features::{extract_into, name_term, KeyMap};
 use crate::model::{pair_similarity, top, Collection, DocFeatures};
 use crate::{StoriesConfig, StoriesError, StoryDoc};
@@ -57,27 +57,54 @@ pub fn cluster_linked(
     cfg: &StoriesConfig,
     linked: &[(u32, u32)],
 ) -> Result<StoriesResult, StoriesError> {
+    cluster_linked_by(docs.len(), |i, f| f(&docs[i]), cfg, linked)
+}
+
+/// A document's weighted counts, its date clues, content key and embedding: all the batch
+/// level keeps of it once it has been read.
+type Read = (Counts, Found, u64, Option<Vec<f32>>);
+
+/// [`cluster_linked`] over `n` documents handed out one at a time: `doc(i, f)` calls `f`
+/// with document `i`. Each document is read once, in chunks, and only its counts are kept,
+/// so the caller may read the texts from disk one by one instead of holding them all.
+pub fn cluster_linked_by<F>(
+    n: usize,
+    doc: F,
+    cfg: &StoriesConfig,
+    linked: &[(u32, u32)],
+) -> Result<StoriesResult, StoriesError>
+where
+    F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
+{
     let mut collection = Collection::new(cfg.clone())?;
-    let n = docs.len();
     if let Some(&(a, b)) = linked
         .iter()
         .find(|&&(a, b)| a as usize >= n || b as usize >= n)
     {
         panic!("linked pair ({a}, {b}) names a document past the {n} given");
     }
-    let dates = resolve_dates(docs);
     // Pass 1: counts per document (kept compact) and the surface names of every key.
     let mut names = Names::default();
     let mut raws: Vec<Counts> = Vec::with_capacity(n);
-    for chunk in docs.chunks(CHUNK) {
-        let (counts, chunk_names) = chunk
-            .par_iter()
+    let mut clues: Vec<Found> = Vec::with_capacity(n);
+    let mut keys: Vec<u64> = Vec::with_capacity(n);
+    let mut embeddings: Vec<Option<Vec<f32>>> = Vec::with_capacity(n);
+    for first in (0..n).step_by(CHUNK) {
+        let (read, chunk_names) = (first..(first + CHUNK).min(n))
+            .into_par_iter()
             .fold(
                 || (Vec::new(), Names::default()),
-                |(mut v, mut acc), d| {
-                    let r = extract_into(d, cfg, &mut acc.terms);
-                    acc.learn(&r);
-                    v.push((r.terms, r.entities));
+                |(mut v, mut acc): (Vec<Read>, Names), i| {
+                    doc(i, &mut |d| {
+                        let r = extract_into(d, cfg, &mut acc.terms);
+                        acc.learn(&r);
+                        v.push((
+                            (r.terms, r.entities),
+                            date_clues(d.date, d.text),
+                            content_key(d),
+                            d.embedding.map(<[f32]>::to_vec),
+                        ));
+                    });
                     (v, acc)
                 },
             )
@@ -89,35 +116,43 @@ pub fn cluster_linked(
                     (a, na)
                 },
             );
-        for (t, e) in &counts {
-            collection.add_counts(t, e);
+        assert_eq!(
+            read.len(),
+            (first + CHUNK).min(n) - first,
+            "doc(i, f) must call f exactly once"
+        );
+        for ((t, e), clue, key, emb) in read {
+            collection.add_counts(&t, &e);
+            raws.push((t, e));
+            clues.push(clue);
+            keys.push(key);
+            embeddings.push(emb);
         }
-        raws.extend(counts);
         names.merge(chunk_names);
     }
+    let dates = resolve_clues(clues);
     // Pass 2: weights from the whole collection.
     let feats: Vec<DocFeatures> = raws
         .into_par_iter()
-        .zip(docs.par_iter())
+        .zip(embeddings.par_iter())
         .zip(dates.par_iter())
-        .map(|(((t, e), d), date)| {
-            collection.weigh_counts(&t, &e, date.map(|x| x.days), d.embedding)
+        .map(|(((t, e), emb), date)| {
+            collection.weigh_counts(&t, &e, date.map(|x| x.days), emb.as_deref())
         })
         .collect();
-    // Content keys: the order-free identity used for every tie.
-    let keys: Vec<u64> = docs
-        .par_iter()
-        .map(|d| {
-            let t = xxh3_64(d.text.as_bytes());
-            let t = d
-                .title
-                .map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1));
-            d.id.map_or(t, |id| t ^ xxh3_64(id.as_bytes()).rotate_left(2))
-        })
-        .collect();
+    drop(embeddings);
     let edges = graph(&feats, &keys, cfg);
     let clusters = average_link(n, &keys, &edges, linked, cfg.link_threshold);
     Ok(assemble(&feats, &keys, &edges, clusters, &names, cfg))
+}
+
+/// The order-free identity of a document, used for every tie: its text, title and id.
+fn content_key(d: &StoryDoc) -> u64 {
+    let t = xxh3_64(d.text.as_bytes());
+    let t = d
+        .title
+        .map_or(t, |title| t ^ xxh3_64(title.as_bytes()).rotate_left(1));
+    d.id.map_or(t, |id| t ^ xxh3_64(id.as_bytes()).rotate_left(2))
 }
 
 /// Surface names of term and entity keys. When two documents write one key differently
