@@ -127,12 +127,6 @@ fn a_seed_index_and_texts_spilled_to_disk_find_the_same_passages() {
         b["reuse"]["seed_index"]["seeds_hashed"]
     );
     // Every finding is the same, offsets included; only the summary's counters differ.
-    let findings = |recs: &[serde_json::Value]| -> Vec<serde_json::Value> {
-        recs.iter()
-            .filter(|r| r["type"] != "summary")
-            .cloned()
-            .collect()
-    };
     let found = findings(&whole);
     assert!(of_type(&found, "passage").len() > 100);
     assert_eq!(found, findings(&small));
@@ -164,15 +158,17 @@ fn analyze_with_its_texts_on_disk_finds_what_it_finds_in_memory() {
         .as_u64()
         .unwrap();
     assert!(spilled > 3_000_000, "{spilled}");
-    let findings = |recs: &[serde_json::Value]| -> Vec<serde_json::Value> {
-        recs.iter()
-            .filter(|r| r["type"] != "summary")
-            .cloned()
-            .collect()
-    };
     let found = findings(&whole);
     assert!(of_type(&found, "story").len() > 10);
     assert!(of_type(&found, "passage").len() > 10);
     assert_eq!(found, findings(&small));
     assert_eq!(whole_html.len(), small_html.len());
+}
+
+/// Every record but the summary.
+fn findings(recs: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    recs.iter()
+        .filter(|r| r["type"] != "summary")
+        .cloned()
+        .collect()
 }
