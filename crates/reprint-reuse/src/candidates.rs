@@ -29,6 +29,9 @@ const PARTITION_ENTRIES: usize = 1 << 22;
 /// lock.
 const LOCAL_ENTRIES: usize = 256;
 
+/// Partitions sorted together before their pair votes join the tally.
+const MERGE_GROUP: usize = 16;
+
 /// Counters from the candidate stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CandidateStats {
@@ -260,29 +263,40 @@ fn candidate_pairs_in<T: Texts + ?Sized>(
         .iter()
         .flat_map(|p| p.chunks.iter().map(|c| c.1))
         .sum();
-    let runs: Vec<PartitionRun> = partitions
-        .into_par_iter()
-        .map(|p| {
-            let mut entries = p.mem;
-            spill.read(&p.chunks, &mut entries)?;
-            Ok(partition_pairs(entries, &order, cfg, doc_mask))
-        })
-        .collect::<std::io::Result<_>>()
-        .map_err(io_error)?;
-
     let mut stats = CandidateStats {
         partitions: parts as u32,
         seed_hashes: windows,
         spilled_entries: spilled_entries as u64,
         ..CandidateStats::default()
     };
+    // Partitions are sorted a group at a time and their pair votes merged into one sorted
+    // tally as each group ends: a pair sharing seeds in many partitions has a vote in each,
+    // so holding every partition's votes at once would grow with partitions × pairs.
     let mut all: Vec<(u64, u32)> = Vec::new();
-    for (r, seeds, frequent) in runs {
-        stats.seeds += seeds;
-        stats.frequent_seeds += frequent;
-        all.extend(r);
+    let mut left = partitions.into_iter();
+    loop {
+        let group: Vec<Partition> = left.by_ref().take(MERGE_GROUP).collect();
+        if group.is_empty() {
+            break;
+        }
+        let runs: Vec<PartitionRun> = group
+            .into_par_iter()
+            .map(|p| {
+                let mut entries = p.mem;
+                spill.read(&p.chunks, &mut entries)?;
+                Ok(partition_pairs(entries, &order, cfg, doc_mask))
+            })
+            .collect::<std::io::Result<_>>()
+            .map_err(io_error)?;
+        let mut votes: Vec<(u64, u32)> = Vec::with_capacity(runs.iter().map(|r| r.0.len()).sum());
+        for (r, seeds, frequent) in runs {
+            stats.seeds += seeds;
+            stats.frequent_seeds += frequent;
+            votes.extend(r);
+        }
+        votes.par_sort_unstable();
+        all = merge_votes(&all, &votes);
     }
-    all.par_sort_unstable();
     let mut out = Vec::new();
     let mut i = 0;
     while i < all.len() {
@@ -371,6 +385,28 @@ fn pack(a: u32, b: u32) -> u64 {
     ((a as u64) << 32) | b as u64
 }
 
+/// The tally `a` (sorted, one entry per pair) with the sorted votes `b` added: one entry
+/// per pair, votes summed.
+fn merge_votes(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
+    let mut out: Vec<(u64, u32)> = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = if j == b.len() || (i < a.len() && a[i].0 <= b[j].0) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+        match out.last_mut() {
+            Some((p, v)) if *p == next.0 => *v += next.1,
+            _ => out.push(next),
+        }
+    }
+    out.shrink_to_fit();
+    out
+}
+
 /// Sorted `(pair, votes)` from a list of pair votes.
 fn count_runs(mut pairs: Vec<u64>) -> Vec<(u64, u32)> {
     pairs.sort_unstable();
@@ -395,6 +431,13 @@ mod tests {
             min_shared_seeds: 2,
             ..ReuseConfig::default()
         }
+    }
+
+    #[test]
+    fn votes_merge_into_one_entry_per_pair() {
+        let tally = merge_votes(&[(1, 2), (5, 1)], &[(1, 1), (3, 1), (3, 2), (9, 4)]);
+        assert_eq!(tally, vec![(1, 3), (3, 3), (5, 1), (9, 4)]);
+        assert_eq!(merge_votes(&[], &[(2, 1), (2, 1)]), vec![(2, 2)]);
     }
 
     #[test]
