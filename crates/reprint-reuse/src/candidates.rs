@@ -297,20 +297,12 @@ fn candidate_pairs_in<T: Texts + ?Sized>(
         votes.par_sort_unstable();
         all = merge_votes(&all, &votes);
     }
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < all.len() {
-        let mut votes = 0u64;
-        let mut j = i;
-        while j < all.len() && all[j].0 == all[i].0 {
-            votes += all[j].1 as u64;
-            j += 1;
-        }
-        if votes >= cfg.min_shared_seeds as u64 {
-            out.push(((all[i].0 >> 32) as u32, all[i].0 as u32));
-        }
-        i = j;
-    }
+    // The tally has one entry per pair, sorted.
+    let out: Vec<(u32, u32)> = all
+        .iter()
+        .filter(|&&(_, votes)| votes as u64 >= cfg.min_shared_seeds as u64)
+        .map(|&(pair, _)| ((pair >> 32) as u32, pair as u32))
+        .collect();
     stats.candidate_pairs = out.len() as u64;
     Ok((out, order, stats))
 }

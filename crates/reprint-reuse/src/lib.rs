@@ -399,7 +399,7 @@ pub fn find_reuse_with(
 }
 
 /// The texts of a collection, read one document at a time: a slice of strings, or a store
-/// that keeps them elsewhere (compressed, on disk) and hands out each when asked. The
+/// that keeps them elsewhere (e.g. in a file) and hands out each when asked. The
 /// stages read texts in ascending document order within each parallel chunk.
 pub trait Texts: Sync {
     /// Number of documents.
