@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use reprint_dedup::DedupResult;
 use reprint_reuse::{find_reuse_in, ReuseConfig, ReuseLimits, ReuseResult, Span};
 use reprint_stories::dates::{date_clues, resolve_clues, DocDate};
-use reprint_stories::{cluster_linked_by, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
+use reprint_stories::{cluster_dated_by, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
 
 fn story_doc<'a>(d: &'a DocRow, text: &'a str, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
@@ -77,7 +77,7 @@ pub(crate) fn stories(
             }
         })
         .collect();
-    // Each text is read once, when its document's turn comes.
+    // Each text is read when its document's turn comes (twice in batch: counts, then features).
     let doc = |i: usize, f: &mut dyn FnMut(&StoryDoc<'_>)| {
         let text = texts.get(i);
         f(&story_doc(&docs[i], &text, &masks[i]));
@@ -88,7 +88,7 @@ pub(crate) fn stories(
             .iter()
             .flat_map(|c| c.members.iter().skip(1).map(|&m| (c.members[0], m)))
             .collect();
-        let found = cluster_linked_by(docs.len(), doc, cfg, &linked);
+        let found = cluster_dated_by(docs.len(), doc, dates, cfg, &linked);
         texts.check()?;
         return found.map_err(EngineError::Stories);
     }

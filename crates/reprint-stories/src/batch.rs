@@ -17,8 +17,8 @@
 //! never by position, and sums run in an order fixed by the merge tree.
 
 use crate::cluster::{index_keys, label, Assignment, StoriesResult, Story};
-use crate::dates::{date_clues, resolve_clues, Found};
-use crate::features::{extract_into, name_term, KeyMap};
+use crate::dates::{date_clues, resolve_clues, DocDate, Found};
+use crate::features::{extract_into, extract_with, name_term, KeyMap};
 use crate::model::{pair_similarity, top, Collection, DocFeatures};
 use crate::{StoriesConfig, StoriesError, StoryDoc};
 use rayon::prelude::*;
@@ -60,16 +60,59 @@ pub fn cluster_linked(
     cluster_linked_by(docs.len(), |i, f| f(&docs[i]), cfg, linked)
 }
 
-/// A document's weighted counts, its date clues, content key and embedding: all the batch
-/// level keeps of it once it has been read.
-type Read = (Counts, Found, u64, Option<Vec<f32>>);
+/// What the first reading keeps of a document: its counts until the chunk's document
+/// frequencies are added, its date clues (unless the caller dated it) and its content key.
+type Read = (Counts, Option<Found>, u64);
 
 /// [`cluster_linked`] over `n` documents handed out one at a time: `doc(i, f)` calls `f`
-/// with document `i`. Each document is read once, in chunks, and only its counts are kept,
-/// so the caller may read the texts from disk one by one instead of holding them all.
+/// with document `i`. Each document is read twice, in chunks — once for the collection's
+/// document frequencies and date clues, once for its weighted features — and nothing of
+/// its text or counts is kept in between, so the caller may read the texts from disk one
+/// by one instead of holding them all.
 pub fn cluster_linked_by<F>(
     n: usize,
     doc: F,
+    cfg: &StoriesConfig,
+    linked: &[(u32, u32)],
+) -> Result<StoriesResult, StoriesError>
+where
+    F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
+{
+    run(n, doc, None, cfg, linked)
+}
+
+/// [`cluster_linked_by`] with the documents' dates already resolved (as
+/// [`crate::dates::resolve_dates`] or [`resolve_clues`] give them): the first reading then
+/// skips the date clues.
+pub fn cluster_dated_by<F>(
+    n: usize,
+    doc: F,
+    dates: &[Option<DocDate>],
+    cfg: &StoriesConfig,
+    linked: &[(u32, u32)],
+) -> Result<StoriesResult, StoriesError>
+where
+    F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
+{
+    assert_eq!(dates.len(), n, "one date (or None) per document");
+    run(n, doc, Some(dates), cfg, linked)
+}
+
+/// Calls `doc(i, f)` once and returns what `f` made of the document.
+fn read_one<F, T>(doc: &F, i: usize, f: impl FnOnce(&StoryDoc<'_>) -> T) -> T
+where
+    F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
+{
+    let mut f = Some(f);
+    let mut out = None;
+    doc(i, &mut |d| out = f.take().map(|f| f(d)));
+    out.expect("doc(i, f) must call f exactly once")
+}
+
+fn run<F>(
+    n: usize,
+    doc: F,
+    dated: Option<&[Option<DocDate>]>,
     cfg: &StoriesConfig,
     linked: &[(u32, u32)],
 ) -> Result<StoriesResult, StoriesError>
@@ -83,28 +126,25 @@ where
     {
         panic!("linked pair ({a}, {b}) names a document past the {n} given");
     }
-    // Pass 1: counts per document (kept compact) and the surface names of every key.
+    // Pass 1: document frequencies, the surface names of every key, date clues.
     let mut names = Names::default();
-    let mut raws: Vec<Counts> = Vec::with_capacity(n);
-    let mut clues: Vec<Found> = Vec::with_capacity(n);
+    let mut clues: Vec<Found> = Vec::with_capacity(if dated.is_some() { 0 } else { n });
     let mut keys: Vec<u64> = Vec::with_capacity(n);
-    let mut embeddings: Vec<Option<Vec<f32>>> = Vec::with_capacity(n);
     for first in (0..n).step_by(CHUNK) {
         let (read, chunk_names) = (first..(first + CHUNK).min(n))
             .into_par_iter()
             .fold(
                 || (Vec::new(), Names::default()),
                 |(mut v, mut acc): (Vec<Read>, Names), i| {
-                    doc(i, &mut |d| {
+                    v.push(read_one(&doc, i, |d| {
                         let r = extract_into(d, cfg, &mut acc.terms);
                         acc.learn(&r);
-                        v.push((
+                        (
                             (r.terms, r.entities),
-                            date_clues(d.date, d.text),
+                            dated.is_none().then(|| date_clues(d.date, d.text)),
                             content_key(d),
-                            d.embedding.map(<[f32]>::to_vec),
-                        ));
-                    });
+                        )
+                    }));
                     (v, acc)
                 },
             )
@@ -116,31 +156,33 @@ where
                     (a, na)
                 },
             );
-        assert_eq!(
-            read.len(),
-            (first + CHUNK).min(n) - first,
-            "doc(i, f) must call f exactly once"
-        );
-        for ((t, e), clue, key, emb) in read {
+        for ((t, e), clue, key) in read {
             collection.add_counts(&t, &e);
-            raws.push((t, e));
-            clues.push(clue);
+            clues.extend(clue);
             keys.push(key);
-            embeddings.push(emb);
         }
         names.merge(chunk_names);
     }
-    let dates = resolve_clues(clues);
-    // Pass 2: weights from the whole collection.
-    let feats: Vec<DocFeatures> = raws
+    let resolved;
+    let dates = match dated {
+        Some(d) => d,
+        None => {
+            resolved = resolve_clues(clues);
+            &resolved[..]
+        }
+    };
+    // Pass 2: each document read again and weighed by the whole collection.
+    let feats: Vec<DocFeatures> = (0..n)
         .into_par_iter()
-        .zip(embeddings.par_iter())
-        .zip(dates.par_iter())
-        .map(|(((t, e), emb), date)| {
-            collection.weigh_counts(&t, &e, date.map(|x| x.days), emb.as_deref())
+        .with_min_len(64)
+        .map(|i| {
+            read_one(&doc, i, |d| {
+                let r = extract_with(d, cfg, None);
+                let date = dates[i].as_ref().map(|x| x.days);
+                collection.weigh_counts(&r.terms, &r.entities, date, d.embedding)
+            })
         })
         .collect();
-    drop(embeddings);
     let edges = graph(&feats, &keys, cfg);
     let clusters = average_link(n, &keys, &edges, linked, cfg.link_threshold);
     Ok(assemble(&feats, &keys, &edges, clusters, &names, cfg))

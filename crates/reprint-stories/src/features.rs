@@ -216,7 +216,8 @@ fn normalize_term(word: &str, out: &mut String) {
 struct Builder<'a, 'm> {
     terms: KeyMap<u32, f32>,
     entities: KeyMap<u32, f32>,
-    term_names: &'m mut KeyMap<u32, String>,
+    /// Where terms are named; `None` when only the counts are wanted.
+    term_names: Option<&'m mut KeyMap<u32, String>>,
     entity_names: KeyMap<u32, &'a str>,
     buf: String,
     number_boost: f32,
@@ -229,7 +230,9 @@ impl<'a> Builder<'a, '_> {
     fn term(&mut self, norm: &str, w: f32) {
         let k = term_key(norm);
         *self.terms.entry(k).or_insert(0.0) += w;
-        name_term(self.term_names, k, norm);
+        if let Some(names) = self.term_names.as_deref_mut() {
+            name_term(names, k, norm);
+        }
     }
 
     fn add_word(&mut self, word: &str, w: f32) {
@@ -454,6 +457,16 @@ pub fn extract_into<'a>(
     doc: &StoryDoc<'a>,
     cfg: &StoriesConfig,
     term_names: &mut KeyMap<u32, String>,
+) -> Raw<'a> {
+    extract_with(doc, cfg, Some(term_names))
+}
+
+/// [`extract_into`] naming the terms only when `term_names` is given (a second reading of a
+/// document whose names are known needs only its counts).
+pub(crate) fn extract_with<'a>(
+    doc: &StoryDoc<'a>,
+    cfg: &StoriesConfig,
+    term_names: Option<&mut KeyMap<u32, String>>,
 ) -> Raw<'a> {
     let mut b = Builder {
         terms: KeyMap::with_capacity_and_hasher(doc.text.len() / 12, Default::default()),

@@ -57,7 +57,7 @@ mod features;
 mod model;
 mod stopwords;
 
-pub use batch::{cluster, cluster_linked, cluster_linked_by};
+pub use batch::{cluster, cluster_dated_by, cluster_linked, cluster_linked_by};
 pub use cluster::{Assignment, StoriesResult, Story, StoryStream};
 pub use config::{StoriesConfig, StoriesError};
 pub use dates::{DateSource, DocDate, YearFrom};

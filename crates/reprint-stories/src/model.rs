@@ -161,13 +161,16 @@ impl Collection {
     }
 }
 
-/// The `keep` heaviest entries (ties by key), sorted by key.
+/// The `keep` heaviest entries (ties by key), sorted by key. The vector holds no spare
+/// capacity: features are kept for every document, and a cut one would otherwise hold all
+/// of its raw entries' room.
 pub(crate) fn top(mut v: Vec<(u32, f32)>, keep: usize) -> Vec<(u32, f32)> {
     if v.len() > keep {
         v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(keep);
     }
     v.sort_unstable_by_key(|&(k, _)| k);
+    v.shrink_to_fit();
     v
 }
 

@@ -1,7 +1,10 @@
 //! Invariants over random collections.
 
 use proptest::prelude::*;
-use reprint_stories::{cluster, pair_similarity, Collection, StoriesConfig, StoryDoc};
+use reprint_stories::dates::resolve_dates;
+use reprint_stories::{
+    cluster, cluster_dated_by, pair_similarity, Collection, StoriesConfig, StoryDoc,
+};
 
 const WORDS: [&str; 12] = [
     "Putin", "Draghi", "gas", "Ukraine", "talks", "Blinken", "summit", "prices", "Rome", "call",
@@ -51,6 +54,21 @@ proptest! {
             prop_assert!((0.0..=1.0).contains(&a.score));
         }
         prop_assert_eq!(&r, &cluster(&sd, &StoriesConfig::default()).unwrap());
+    }
+
+    #[test]
+    fn dates_given_by_the_caller_give_the_same_stories(docs in prop::collection::vec((text(), date()), 0..25)) {
+        let sd: Vec<StoryDoc> = docs.iter().map(|(t, d)| StoryDoc { text: t, date: d.as_deref(), ..StoryDoc::default() }).collect();
+        let cfg = StoriesConfig::default();
+        let dates = resolve_dates(&sd);
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let dated = cluster_dated_by(sd.len(), |i, f| {
+            reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            f(&sd[i])
+        }, &dates, &cfg, &[]).unwrap();
+        prop_assert_eq!(&dated, &cluster(&sd, &cfg).unwrap());
+        // Two readings per document: counts, then features; nothing of a text is kept between.
+        prop_assert_eq!(reads.into_inner(), 2 * sd.len());
     }
 
     #[test]
