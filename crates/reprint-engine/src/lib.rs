@@ -259,8 +259,8 @@ impl Engine {
                     &dates,
                     reuse.as_ref(),
                     &outcome.result,
-                    &s.config,
-                    s.stream,
+                    s,
+                    self.cfg.memory_bytes / 4,
                 )?)
             }
             None => None,

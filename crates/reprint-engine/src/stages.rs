@@ -2,12 +2,12 @@
 //! stories.
 
 use crate::pipeline::{DocRow, KeptTexts};
-use crate::EngineError;
+use crate::{EngineError, StoriesSettings};
 use rayon::prelude::*;
 use reprint_dedup::DedupResult;
 use reprint_reuse::{find_reuse_in, ReuseConfig, ReuseLimits, ReuseResult, Span};
 use reprint_stories::dates::{date_clues, resolve_clues, DocDate};
-use reprint_stories::{cluster_dated_by, StoriesConfig, StoriesResult, StoryDoc, StoryStream};
+use reprint_stories::{cluster_dated_by, StoriesResult, StoryDoc, StoryStream};
 
 fn story_doc<'a>(d: &'a DocRow, text: &'a str, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
@@ -54,17 +54,19 @@ pub(crate) fn reuse(
 }
 
 /// Clusters the documents into stories, with boilerplate found by the reuse stage masked;
-/// the members of one duplicate cluster are one story. `stream`: feed them one by one in
-/// date order (first-story detection) instead.
+/// the members of one duplicate cluster are one story. `settings.stream`: feed them one by one in
+/// date order (first-story detection) instead. The batch level holds at most `counts_bytes`
+/// of documents' counts between its two readings (the rest are read again).
 pub(crate) fn stories(
     docs: &[DocRow],
     texts: &KeptTexts,
     dates: &[Option<DocDate>],
     reuse: Option<&ReuseResult>,
     dups: &DedupResult,
-    cfg: &StoriesConfig,
-    stream: bool,
+    settings: &StoriesSettings,
+    counts_bytes: usize,
 ) -> Result<StoriesResult, EngineError> {
+    let cfg = &settings.config;
     let masks: Vec<Vec<Span>> = (0..docs.len())
         .map(|i| {
             let spans = reuse
@@ -77,18 +79,19 @@ pub(crate) fn stories(
             }
         })
         .collect();
-    // Each text is read when its document's turn comes (twice in batch: counts, then features).
+    // Each text is read when its document's turn comes (in batch, again for the features of
+    // the documents whose counts were not kept).
     let doc = |i: usize, f: &mut dyn FnMut(&StoryDoc<'_>)| {
         let text = texts.get(i);
         f(&story_doc(&docs[i], &text, &masks[i]));
     };
-    if !stream {
+    if !settings.stream {
         let linked: Vec<(u32, u32)> = dups
             .clusters
             .iter()
             .flat_map(|c| c.members.iter().skip(1).map(|&m| (c.members[0], m)))
             .collect();
-        let found = cluster_dated_by(docs.len(), doc, dates, cfg, &linked);
+        let found = cluster_dated_by(docs.len(), doc, dates, counts_bytes, cfg, &linked);
         texts.check()?;
         return found.map_err(EngineError::Stories);
     }

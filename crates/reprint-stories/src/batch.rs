@@ -60,15 +60,15 @@ pub fn cluster_linked(
     cluster_linked_by(docs.len(), |i, f| f(&docs[i]), cfg, linked)
 }
 
-/// What the first reading keeps of a document: its counts until the chunk's document
-/// frequencies are added, its date clues (unless the caller dated it) and its content key.
-type Read = (Counts, Option<Found>, u64);
+/// What the first reading keeps of a document: its counts (until the chunk's document
+/// frequencies are added, or to the end while they fit the caller's budget), its date clues
+/// (unless the caller dated it) and its content key.
+type Read = (Counts, Option<Vec<f32>>, Option<Found>, u64);
 
 /// [`cluster_linked`] over `n` documents handed out one at a time: `doc(i, f)` calls `f`
-/// with document `i`. Each document is read twice, in chunks — once for the collection's
-/// document frequencies and date clues, once for its weighted features — and nothing of
-/// its text or counts is kept in between, so the caller may read the texts from disk one
-/// by one instead of holding them all.
+/// with document `i`. Each document is read once, in chunks, and only its counts are kept
+/// until the collection's frequencies are known, so the caller may read the texts from disk
+/// one by one instead of holding them all. [`cluster_dated_by`] bounds the counts too.
 pub fn cluster_linked_by<F>(
     n: usize,
     doc: F,
@@ -78,16 +78,21 @@ pub fn cluster_linked_by<F>(
 where
     F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
 {
-    run(n, doc, None, cfg, linked)
+    run(n, doc, None, usize::MAX, cfg, linked)
 }
 
 /// [`cluster_linked_by`] with the documents' dates already resolved (as
-/// [`crate::dates::resolve_dates`] or [`resolve_clues`] give them): the first reading then
-/// skips the date clues.
+/// [`crate::dates::resolve_dates`] or [`resolve_clues`] give them: the first reading then
+/// skips the date clues), and at most about `counts_bytes` of documents' counts held between
+/// the two passes: the counts of the documents past that budget are dropped once the
+/// collection has seen them, and those documents are read again for their features. The
+/// result is the same whatever the budget; a smaller one costs a second reading (about a
+/// quarter more time when no counts are kept).
 pub fn cluster_dated_by<F>(
     n: usize,
     doc: F,
     dates: &[Option<DocDate>],
+    counts_bytes: usize,
     cfg: &StoriesConfig,
     linked: &[(u32, u32)],
 ) -> Result<StoriesResult, StoriesError>
@@ -95,7 +100,7 @@ where
     F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
 {
     assert_eq!(dates.len(), n, "one date (or None) per document");
-    run(n, doc, Some(dates), cfg, linked)
+    run(n, doc, Some(dates), counts_bytes, cfg, linked)
 }
 
 /// Calls `doc(i, f)` once and returns what `f` made of the document.
@@ -113,6 +118,7 @@ fn run<F>(
     n: usize,
     doc: F,
     dated: Option<&[Option<DocDate>]>,
+    counts_bytes: usize,
     cfg: &StoriesConfig,
     linked: &[(u32, u32)],
 ) -> Result<StoriesResult, StoriesError>
@@ -126,10 +132,14 @@ where
     {
         panic!("linked pair ({a}, {b}) names a document past the {n} given");
     }
-    // Pass 1: document frequencies, the surface names of every key, date clues.
+    // Pass 1: document frequencies, the surface names of every key, date clues; the counts
+    // themselves while they fit the budget (documents in input order, so the same ones
+    // whatever the threads).
     let mut names = Names::default();
     let mut clues: Vec<Found> = Vec::with_capacity(if dated.is_some() { 0 } else { n });
     let mut keys: Vec<u64> = Vec::with_capacity(n);
+    let mut kept: Vec<Option<(Counts, Option<Vec<f32>>)>> = Vec::with_capacity(n);
+    let mut kept_bytes = 0usize;
     for first in (0..n).step_by(CHUNK) {
         let (read, chunk_names) = (first..(first + CHUNK).min(n))
             .into_par_iter()
@@ -141,6 +151,7 @@ where
                         acc.learn(&r);
                         (
                             (r.terms, r.entities),
+                            d.embedding.map(<[f32]>::to_vec),
                             dated.is_none().then(|| date_clues(d.date, d.text)),
                             content_key(d),
                         )
@@ -156,10 +167,21 @@ where
                     (a, na)
                 },
             );
-        for ((t, e), clue, key) in read {
+        for ((mut t, mut e), emb, clue, key) in read {
             collection.add_counts(&t, &e);
             clues.extend(clue);
             keys.push(key);
+            let bytes = (t.len() + e.len()) * std::mem::size_of::<(u32, f32)>()
+                + emb.as_ref().map_or(0, |v| v.len() * 4)
+                + 96;
+            if kept_bytes.saturating_add(bytes) <= counts_bytes {
+                kept_bytes += bytes;
+                t.shrink_to_fit();
+                e.shrink_to_fit();
+                kept.push(Some(((t, e), emb)));
+            } else {
+                kept.push(None);
+            }
         }
         names.merge(chunk_names);
     }
@@ -171,16 +193,21 @@ where
             &resolved[..]
         }
     };
-    // Pass 2: each document read again and weighed by the whole collection.
-    let feats: Vec<DocFeatures> = (0..n)
+    // Pass 2: features weighed by the whole collection, from the kept counts or from the
+    // document read again.
+    let feats: Vec<DocFeatures> = kept
         .into_par_iter()
+        .enumerate()
         .with_min_len(64)
-        .map(|i| {
-            read_one(&doc, i, |d| {
-                let r = extract_with(d, cfg, None);
-                let date = dates[i].as_ref().map(|x| x.days);
-                collection.weigh_counts(&r.terms, &r.entities, date, d.embedding)
-            })
+        .map(|(i, counts)| {
+            let date = dates[i].as_ref().map(|x| x.days);
+            match counts {
+                Some(((t, e), emb)) => collection.weigh_counts(&t, &e, date, emb.as_deref()),
+                None => read_one(&doc, i, |d| {
+                    let r = extract_with(d, cfg, None);
+                    collection.weigh_counts(&r.terms, &r.entities, date, d.embedding)
+                }),
+            }
         })
         .collect();
     let edges = graph(&feats, &keys, cfg);
