@@ -30,6 +30,7 @@
 
 mod config;
 pub mod findings;
+mod memory;
 mod pipeline;
 pub mod records;
 mod report;
@@ -49,6 +50,11 @@ use reprint_stories::dates::DocDate;
 use reprint_stories::StoriesResult;
 use serde_json::{json, Map, Value};
 use std::time::Instant;
+
+/// What the batch story level holds per document to the end (weighted features, postings,
+/// graph edges, clustering state: ~2 KB on news-like text): the memory budget sets it aside before
+/// the texts and the counts kept between the level's two readings share the rest.
+const STORY_BYTES_PER_DOC: usize = 2048;
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -227,7 +233,7 @@ impl Engine {
         let mut settings = self.settings.clone();
         settings.input = input.clone();
         let threads = self.threads();
-        let outcome = pipeline::run(records, &settings, threads, observer, texts)?;
+        let mut outcome = pipeline::run(records, &settings, threads, observer, texts)?;
         let t = Instant::now();
         let dates = if settings.keep_texts {
             stages::dates(&outcome.docs, &outcome.texts)
@@ -253,6 +259,19 @@ impl Engine {
         let stories = match &self.cfg.stories {
             Some(s) => {
                 observer.phase("grouping documents into stories");
+                // The budget sets the story level's features aside first; the texts held in
+                // memory and the counts kept between the two readings share what is left.
+                let room = self.cfg.memory_bytes.saturating_sub(
+                    (outcome.held_bytes as usize)
+                        .saturating_add(outcome.docs.len() * STORY_BYTES_PER_DOC),
+                );
+                if !s.stream {
+                    outcome
+                        .texts
+                        .set_budget(room / 2)
+                        .map_err(EngineError::Spill)?;
+                }
+                memory::give_back_freed();
                 Some(stages::stories(
                     &outcome.docs,
                     &outcome.texts,
@@ -260,7 +279,7 @@ impl Engine {
                     reuse.as_ref(),
                     &outcome.result,
                     s,
-                    self.cfg.memory_bytes / 4,
+                    room / 2,
                 )?)
             }
             None => None,

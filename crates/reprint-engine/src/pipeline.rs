@@ -108,6 +108,12 @@ impl KeptTexts {
         }
     }
 
+    /// Holds at most `bytes` of texts in memory from now on: the texts beyond it are
+    /// written to the spill file at once.
+    pub fn set_budget(&mut self, bytes: usize) -> std::io::Result<()> {
+        self.arena.set_budget(bytes)
+    }
+
     /// Length of document `d`'s text.
     pub fn len_of(&self, d: usize) -> usize {
         if d < self.arena.len() {
