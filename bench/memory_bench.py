@@ -154,6 +154,8 @@ def main():
     ap.add_argument("--only-groups", action="store_true")
     ap.add_argument("--work", type=Path, default=Path("/tmp/reprint-mem"))
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--tag", default="",
+                    help="suffix of the results files' names (another run on the same day keeps its own)")
     args = ap.parse_args()
 
     if not args.no_build:
@@ -240,7 +242,7 @@ def main():
     print(text)
     day = datetime.date.today().isoformat()
     results = ROOT / "bench" / "results"
-    name = "groups" if args.only_groups else "memory"
+    name = ("groups" if args.only_groups else "memory") + (f"-{args.tag}" if args.tag else "")
     (results / f"{day}-{name}.md").write_text(text)
     (results / f"{day}-{name}.json").write_text(json.dumps({"memory": rows, "groups": groups}, indent=1) + "\n")
 
