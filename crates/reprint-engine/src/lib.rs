@@ -234,6 +234,10 @@ impl Engine {
         settings.input = input.clone();
         let threads = self.threads();
         let mut outcome = pipeline::run(records, &settings, threads, observer, texts)?;
+        if settings.keep_texts {
+            // Reading and verification are over: the later stages start from what they keep.
+            memory::give_back_freed();
+        }
         let t = Instant::now();
         let dates = if settings.keep_texts {
             stages::dates(&outcome.docs, &outcome.texts)
