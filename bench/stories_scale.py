@@ -31,21 +31,24 @@ def main():
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--work", default="/tmp/reprint-stories-scale")
     ap.add_argument("--no-analyze", action="store_true", help="skip analyze (reuse + stories)")
+    ap.add_argument("--memory-mib", type=int, help="--memory-mib for stories and analyze (default: reprint's)")
+    ap.add_argument("--tag", default="", help="suffix of the results files' names")
     args = ap.parse_args()
     build()
     work = Path(args.work)
     out = work / "out.jsonl"
     rows = []
     inputs = generated(work, args.docs)
+    budget = ["--memory-mib", str(args.memory_mib)] if args.memory_mib else []
     for name, n, f in inputs:
         r = {"input": name, "docs": n, "mb": f.stat().st_size / 1e6}
         commands = {
             "dedup": ["dedup", str(f)],
-            "stories": ["stories", str(f)],
-            "stories_stream": ["stories", "--stream", str(f)],
+            "stories": ["stories", str(f)] + budget,
+            "stories_stream": ["stories", "--stream", str(f)] + budget,
         }
         if not args.no_analyze:
-            commands["analyze"] = ["analyze", "--no-report", str(f)]
+            commands["analyze"] = ["analyze", "--no-report", str(f)] + budget
         for key, c in commands.items():
             if key == "stories_stream" and n > 100_000:
                 continue  # the stream is measured to 100k; it is not the batch path
@@ -62,7 +65,8 @@ def main():
                     math.log(b[key]["seconds"] / a[key]["seconds"]) / math.log(b["docs"] / a["docs"]), 2)
     date = datetime.date.today().isoformat()
     lines = [f"# Story level at scale — {date}", "",
-             f"`python3 bench/stories_scale.py --docs {' '.join(map(str, args.docs))} --repeats {args.repeats}`; "
+             f"`python3 bench/stories_scale.py --docs {' '.join(map(str, args.docs))} --repeats {args.repeats}"
+             + (f" --memory-mib {args.memory_mib}" if args.memory_mib else "") + "`; "
              f"2 threads (the machine's cores), {os.uname().machine}. Times are medians of {args.repeats}; "
              "peak is the largest RSS. Generated documents are ~3 KB of news-like text from a fixed "
              "vocabulary with no dates (the worst case for candidate retrieval).", "",
@@ -80,8 +84,9 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     res = ROOT / "bench" / "results"
-    (res / f"{date}-stories-scale.md").write_text(text)
-    (res / f"{date}-stories-scale.json").write_text(json.dumps(rows, indent=1) + "\n")
+    stem = f"{date}-stories-scale" + (f"-{args.tag}" if args.tag else "")
+    (res / f"{stem}.md").write_text(text)
+    (res / f"{stem}.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":

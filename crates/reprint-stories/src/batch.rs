@@ -309,7 +309,7 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
         .collect();
     postings.par_sort_unstable();
     // Where each key's list starts and ends.
-    let mut lists: HashMap<u64, (u32, u32)> = HashMap::new();
+    let mut lists: KeyMap<u64, (u32, u32)> = KeyMap::default();
     for (at, run) in postings
         .chunk_by(|x, y| x.0 == y.0)
         .scan(0usize, |at, run| {

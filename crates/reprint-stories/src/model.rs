@@ -189,18 +189,19 @@ fn unit(mut v: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
 }
 
 /// Dot product of two key-sorted sparse vectors.
+///
+/// The walk advances by comparison results instead of branching on them (keys of two
+/// documents interleave unpredictably); matches are summed in key order, as a plain merge
+/// would.
 pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f64 {
     let (mut i, mut j, mut s) = (0, 0, 0.0f64);
     while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                s += a[i].1 as f64 * b[j].1 as f64;
-                i += 1;
-                j += 1;
-            }
+        let ((ka, wa), (kb, wb)) = (a[i], b[j]);
+        if ka == kb {
+            s += wa as f64 * wb as f64;
         }
+        i += (ka <= kb) as usize;
+        j += (kb <= ka) as usize;
     }
     s
 }
