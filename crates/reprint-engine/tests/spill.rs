@@ -2,29 +2,20 @@
 //! `EngineError::Spill`: nothing computed from an empty stand-in text is returned.
 
 use reprint_engine::{Config, Engine, EngineError, Observer, Threads};
-use reprint_io::{InputConfig, Location, Record};
+mod common;
+
+use common::records;
+use reprint_io::InputConfig;
 use reprint_reuse::ReuseConfig;
 use std::path::{Path, PathBuf};
 
-fn records() -> Vec<Result<Record, reprint_io::ReadError>> {
+fn texts() -> Vec<String> {
     let shared =
         "the minister said the talks on gas supplies would resume next week in the capital \
                   after both sides agreed on a schedule for the delegations";
     (0..300)
         .map(|i| {
-            Ok(Record {
-                id: format!("d{i}"),
-                text: format!(
-                    "document {i} opens with words of its own, number {i}. {shared}. it ends {i}."
-                ),
-                meta: Default::default(),
-                loc: Location {
-                    file: "mem".into(),
-                    line: i as u64 + 1,
-                },
-                raw: None,
-                origin: None,
-            })
+            format!("document {i} opens with words of its own, number {i}. {shared}. it ends {i}.")
         })
         .collect()
 }
@@ -81,7 +72,7 @@ fn engine(spill: &Path) -> Engine {
 fn spilled_texts_found_as_written_when_the_file_is_intact() {
     let dir = tempfile::tempdir().unwrap();
     let found = engine(dir.path())
-        .run(records().into_iter(), &InputConfig::default(), &())
+        .run(records(&texts()).into_iter(), &InputConfig::default(), &())
         .unwrap();
     found.texts_read_back().unwrap();
     let passages = found.reuse().expect("reuse ran").passages.len();
@@ -94,7 +85,11 @@ fn a_spilled_text_that_cannot_be_read_back_fails_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let observer = CutSpill(dir.path().canonicalize().unwrap());
     let err = engine(dir.path())
-        .run(records().into_iter(), &InputConfig::default(), &observer)
+        .run(
+            records(&texts()).into_iter(),
+            &InputConfig::default(),
+            &observer,
+        )
         .err()
         .expect("a run over a cut spill file must fail");
     assert!(matches!(err, EngineError::Spill(_)), "{err}");

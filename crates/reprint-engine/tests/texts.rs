@@ -2,7 +2,10 @@
 //! same findings.
 
 use reprint_engine::{Config, Engine, Finding, TextSource, Threads};
-use reprint_io::{InputConfig, Location, Record};
+mod common;
+
+use common::records;
+use reprint_io::{InputConfig, Location};
 
 struct Held(Vec<String>);
 
@@ -20,26 +23,6 @@ fn texts() -> Vec<String> {
             1 => format!("{base} and shows why, number {}", i / 4 % 7),
             2 => format!("a different document {i} with words of its own to say"),
             _ => format!("{base} {i}"),
-        })
-        .collect()
-}
-
-fn records(texts: &[String]) -> Vec<Result<Record, reprint_io::ReadError>> {
-    texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            Ok(Record {
-                id: format!("d{i}"),
-                text: t.clone(),
-                meta: Default::default(),
-                loc: Location {
-                    file: "mem".into(),
-                    line: i as u64 + 1,
-                },
-                raw: None,
-                origin: None,
-            })
         })
         .collect()
 }
