@@ -19,6 +19,9 @@
 //!    retrieval over each document's heaviest keys and clusters it by average link: every
 //!    piece of evidence counts at once, and the result does not depend on the input order.
 //!    [`cluster_linked`] also keeps given pairs (duplicates) in one story.
+//!    [`cluster_linked_by`] and [`cluster_dated_by`] take the documents one at a time from
+//!    a callback (texts read from disk), the latter with the caller's dates and a budget for
+//!    the counts kept between its two readings.
 //!    [`StoryStream`] does streaming first-story detection for arriving documents: each
 //!    joins the most similar recent story (found through an inverted index over story keys)
 //!    or starts a new one.
