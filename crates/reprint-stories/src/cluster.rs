@@ -19,7 +19,7 @@ const MAX_SCORED: usize = 48;
 /// One story: documents about the same event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Story {
-    /// Identifier: the story's place in the timeline for [`cluster`], the order of creation
+    /// Identifier: the story's place in the timeline for [`cluster()`](fn@crate::cluster), the order of creation
     /// for [`StoryStream`].
     pub id: u32,
     /// Member documents (input indices), ascending.
@@ -45,7 +45,7 @@ pub struct Assignment {
     pub story: u32,
     /// Similarity to the story when it joined; `1.0` when it started the story.
     pub score: f64,
-    /// The document started a story when it arrived (in [`cluster`], a later merge may have
+    /// The document started a story when it arrived (in [`cluster()`](fn@crate::cluster), a later merge may have
     /// joined that story into another).
     pub started: bool,
 }
@@ -119,7 +119,7 @@ pub(crate) fn index_keys(terms: &[(u32, f32)], entities: &[(u32, f32)], n: usize
     keys
 }
 
-/// The clustering core shared by [`StoryStream`] and [`cluster`].
+/// The clustering core shared by [`StoryStream`] and [`cluster()`](fn@crate::cluster).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Engine {
     cfg: StoriesConfig,
@@ -409,7 +409,7 @@ fn st_has_key(st: &State, key: u64) -> bool {
 /// Document frequencies grow with the stream, so each document is weighted by the
 /// statistics of the documents before it (and itself). A dateline without a year takes the
 /// median year of the dated documents seen so far. Documents are taken in arrival order;
-/// [`cluster`] sorts a whole collection by date first.
+/// [`cluster()`](fn@crate::cluster) sorts a whole collection by date first.
 ///
 /// ```
 /// use reprint_stories::{StoriesConfig, StoryDoc, StoryStream};

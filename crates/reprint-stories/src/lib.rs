@@ -15,7 +15,7 @@
 //!    separate vector, the date, and an optional dense embedding supplied by the caller.
 //! 3. [`pair_similarity`] combines term cosine, entity cosine and a time decay;
 //!    [`pair_evidence`] gives the parts, the explanation of a pair.
-//! 4. [`cluster`] (a whole collection) builds a sparse similarity graph from candidate
+//! 4. [`cluster()`] (a whole collection) builds a sparse similarity graph from candidate
 //!    retrieval over each document's heaviest keys and clusters it by average link: every
 //!    piece of evidence counts at once, and the result does not depend on the input order.
 //!    [`cluster_linked`] also keeps given pairs (duplicates) in one story.
