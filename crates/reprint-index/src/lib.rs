@@ -44,6 +44,7 @@ use reprint_engine::{findings, Components, Config, Finding, StoriesSettings};
 use reprint_reuse::incremental::{align_docs, group_passages, DocTokens};
 use reprint_reuse::{Alignment, DocRef};
 use reprint_stories::{StoryDoc, StoryStream};
+use reprint_text::hash::KeyMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -269,12 +270,23 @@ pub struct Index {
 #[derive(Default)]
 struct PendingBands {
     rows: Vec<(u64, u32)>,
-    /// The first pending document of each bucket; the rare later ones in `more`.
-    by_key: std::collections::HashMap<u64, u32>,
-    more: std::collections::HashMap<u64, Vec<u32>>,
+    /// The first pending document of each bucket; the rare later ones in `more`. Keyed by
+    /// band keys, themselves uniform hashes.
+    by_key: KeyMap<u64, u32>,
+    more: KeyMap<u64, Vec<u32>>,
 }
 
 impl PendingBands {
+    /// Room for `rows` entries (a batch's documents times the bands): growing the maps
+    /// rehashes every entry again.
+    fn with_capacity(rows: usize) -> PendingBands {
+        PendingBands {
+            rows: Vec::with_capacity(rows),
+            by_key: KeyMap::with_capacity_and_hasher(rows, Default::default()),
+            more: KeyMap::default(),
+        }
+    }
+
     fn push(&mut self, bk: u64, d: u32) {
         self.rows.push((bk, d));
         match self.by_key.entry(bk) {
@@ -710,7 +722,7 @@ impl Index {
             let mut next = t.next_doc()?;
             let mut findings = Vec::new();
             let mut removed = false;
-            let mut pending = PendingBands::default();
+            let mut pending = PendingBands::with_capacity(docs.len() * self.components.lsh.bands);
             let mut filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
             let full = filter.as_ref().is_some_and(BandFilter::is_full);
             if full || (docs.len() >= 64 && filter.is_none()) {

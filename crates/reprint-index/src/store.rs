@@ -299,6 +299,23 @@ impl Packer {
     }
 }
 
+/// Decompresses one zstd frame of `size` bytes with this thread's context (a fresh
+/// context costs more than decompressing a news article).
+fn decompress(frame: &[u8], size: usize) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static CONTEXT: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    CONTEXT.with(|c| {
+        let mut c = c.borrow_mut();
+        let d = match c.as_mut() {
+            Some(d) => d,
+            None => c.insert(zstd::bulk::Decompressor::new()?),
+        };
+        d.decompress(frame, size)
+    })
+}
+
 /// Decompresses a text and checks it.
 pub(crate) fn unpack_text(bytes: &[u8], doc: u32) -> Result<String, IndexError> {
     let corrupted = |detail: String| IndexError::Corrupted {
@@ -315,8 +332,7 @@ pub(crate) fn unpack_text(bytes: &[u8], doc: u32) -> Result<String, IndexError> 
     if size >= 4u64 << 30 {
         return Err(corrupted(format!("claims {size} bytes")));
     }
-    let raw =
-        zstd::bulk::decompress(&bytes[8..], size as usize).map_err(|e| corrupted(e.to_string()))?;
+    let raw = decompress(&bytes[8..], size as usize).map_err(|e| corrupted(e.to_string()))?;
     if xxhash_rust::xxh3::xxh3_64(&raw) != sum {
         return Err(corrupted("checksum mismatch".into()));
     }

@@ -13,39 +13,14 @@
 use crate::stopwords::is_stopword;
 use crate::{StoriesConfig, StoryDoc};
 use reprint_text::Span;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 const TERM_SEED: u64 = 0x7465_726d;
 const ENTITY_SEED: u64 = 0x656e_7469;
 
-/// A hasher for keys that are already hashes (term and entity keys): one multiply.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// A map keyed by term or entity keys.
-pub type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+pub use reprint_text::hash::{KeyHasher, KeyMap};
 
 /// Key of a normalized term.
 pub fn term_key(norm: &str) -> u32 {

@@ -6,6 +6,8 @@
 //! * a shingle of token hashes `t0..tn` folds them with [`combine`] and ends with [`fmix64`];
 //! * a document's exact hash folds all its token hashes the same way ([`sequence_hash`]).
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Hash of one normalized token.
@@ -188,6 +190,34 @@ pub fn sequence_hash(tokens: &[u64]) -> u64 {
     }
     fmix64(lanes.iter().fold(0, |acc, &l| combine(acc, l)))
 }
+
+/// A hasher for keys that are already hashes (band keys, term and entity keys): one
+/// multiply, where the standard library's SipHash costs more than the lookup it serves.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by keys that are already hashes.
+pub type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 #[cfg(test)]
 mod tests {
