@@ -23,6 +23,7 @@ pub(crate) fn export<S: Sink>(
     let txn = index.db.begin_read()?;
     let docs_t = txn.open_table(DOCS)?;
     let texts_t = txn.open_table(TEXTS)?;
+    let store = crate::read_texts(index.log.as_ref(), &txn)?;
     let exact_t = txn.open_table(EXACT)?;
     let pairs_t = txn.open_table(PAIRS)?;
 
@@ -169,7 +170,7 @@ pub(crate) fn export<S: Sink>(
             let v = texts_t.get(d)?.ok_or_else(|| IndexError::Corrupted {
                 detail: format!("the text of document {d} is missing"),
             })?;
-            texts.push(unpack_text(v.value(), d)?);
+            texts.push(store.read(v.value(), d)?);
         }
         let story_docs: Vec<StoryDoc> = texts
             .iter()
@@ -254,8 +255,9 @@ pub(crate) fn text(index: &Index, id: &str) -> Result<Option<String>, IndexError
     let Some(d) = txn.open_table(IDS)?.get(id)?.map(|v| v.value()) else {
         return Ok(None);
     };
+    let store = crate::read_texts(index.log.as_ref(), &txn)?;
     match txn.open_table(TEXTS)?.get(d)? {
-        Some(v) => crate::store::unpack_text(v.value(), d).map(Some),
+        Some(v) => store.read(v.value(), d).map(Some),
         None => Err(IndexError::Corrupted {
             detail: format!("the text of document {d} is missing"),
         }),
@@ -284,7 +286,8 @@ pub(crate) fn info(index: &Index, id: &str) -> Result<Option<DocInfo>, IndexErro
     }
 }
 
-type ReadView = View<
+type ReadView<'a> = View<
+    'a,
     redb::ReadOnlyTable<u32, &'static [u8]>,
     redb::ReadOnlyTable<u32, &'static [u8]>,
     redb::ReadOnlyTable<(u64, u32), ()>,
@@ -293,10 +296,14 @@ type ReadView = View<
 >;
 
 /// The duplicate level's tables in a read transaction.
-fn read_view(txn: &redb::ReadTransaction) -> Result<ReadView, IndexError> {
+fn read_view<'a>(
+    index: &'a Index,
+    txn: &redb::ReadTransaction,
+) -> Result<ReadView<'a>, IndexError> {
     Ok(View {
         docs: txn.open_table(DOCS)?,
         texts: txn.open_table(TEXTS)?,
+        text_store: crate::read_texts(index.log.as_ref(), txn)?,
         exact: txn.open_table(EXACT)?,
         pairs: txn.open_table(PAIRS)?,
         pairs_by_b: txn.open_table(PAIRS_BY_B)?,
@@ -305,7 +312,7 @@ fn read_view(txn: &redb::ReadTransaction) -> Result<ReadView, IndexError> {
 
 pub(crate) fn cluster(index: &Index, id: u32) -> Result<Option<ClusterRecord>, IndexError> {
     let txn = index.db.begin_read()?;
-    let view = read_view(&txn)?;
+    let view = read_view(index, &txn)?;
     // A cluster is named by its first member.
     let Some(m) = view.docs.get(id)?.map(|v| DocMeta::decode(v.value(), id)) else {
         return Ok(None);
@@ -336,12 +343,13 @@ pub(crate) fn scan_newest(
     let txn = index.db.begin_read()?;
     let docs = txn.open_table(DOCS)?;
     let texts = txn.open_table(TEXTS)?;
+    let store = crate::read_texts(index.log.as_ref(), &txn)?;
     for e in docs.iter()?.rev() {
         let (k, v) = e?;
         let d = k.value();
         let info = info_of(DocMeta::decode(v.value(), d)?, d);
         let text = match texts.get(d)? {
-            Some(t) => crate::store::unpack_text(t.value(), d)?,
+            Some(t) => store.read(t.value(), d)?,
             None => {
                 return Err(IndexError::Corrupted {
                     detail: format!("the text of document {d} is missing"),
@@ -361,7 +369,7 @@ pub(crate) fn get(index: &Index, id: &str) -> Result<Option<Vec<Finding>>, Index
     let Some(d) = ids.get(id)?.map(|v| v.value()) else {
         return Ok(None);
     };
-    let view = read_view(&txn)?;
+    let view = read_view(index, &txn)?;
     let m = view.meta(d)?;
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
     let mut name = |x: u32| -> Result<String, IndexError> {

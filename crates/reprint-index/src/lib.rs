@@ -4,8 +4,11 @@
 //! offsets), and which story it joins. Nothing is recomputed from scratch.
 //!
 //! The store is a directory: a `MANIFEST` (magic, format version, and the settings that
-//! shape fingerprints, fixed at creation) and one [redb](https://docs.rs/redb) file, an
-//! embedded ACID store: a batch is one transaction, durable when [`Index::add`] returns.
+//! shape fingerprints, fixed at creation), one [redb](https://docs.rs/redb) file, an
+//! embedded ACID store, and `texts.log`, the compressed texts appended batch by batch (the
+//! database holds each text's place; a batch's texts are synced before the transaction
+//! that points at them commits). A batch is one transaction, durable when [`Index::add`]
+//! returns. Stores of format 1 (texts inside the database) are still read and added to.
 //!
 //! What is kept, per level:
 //! * duplicates: each document's exact hash and counts, its text (zstd), the LSH buckets of
@@ -32,9 +35,12 @@
 mod export;
 mod filter;
 mod store;
+mod texts;
 mod view;
 
-pub use store::{StoredSettings, DATABASE, FORMAT_VERSION, MAGIC, MANIFEST};
+pub use store::{StoredSettings, DATABASE, FORMATS_READ, FORMAT_VERSION, MAGIC, MANIFEST};
+pub use texts::TEXT_LOG;
+use texts::{TextLog, Texts};
 
 use filter::BandFilter;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Table};
@@ -63,7 +69,7 @@ pub enum IndexError {
         detail: String,
     },
     /// An index of another format version.
-    #[error("{path} is a reprint index of format version {found}; this reprint reads version {FORMAT_VERSION}")]
+    #[error("{path} is a reprint index of format version {found}; this reprint reads versions {FORMATS_READ:?}")]
     Version {
         /// The directory.
         path: String,
@@ -251,6 +257,8 @@ pub struct Stats {
 pub struct Index {
     dir: PathBuf,
     db: Database,
+    /// The text log (format 2); `None` for a format-1 store, whose texts are in `db`.
+    log: Option<TextLog>,
     cfg: Config,
     components: Components,
     stored: StoredSettings,
@@ -328,6 +336,7 @@ struct Tables<'t> {
 }
 
 type WriteView<'t> = View<
+    't,
     Table<'t, u32, &'static [u8]>,
     Table<'t, u32, &'static [u8]>,
     Table<'t, (u64, u32), ()>,
@@ -336,9 +345,15 @@ type WriteView<'t> = View<
 >;
 
 impl<'t> Tables<'t> {
-    fn open(txn: &'t redb::WriteTransaction, bands: usize) -> Result<Tables<'t>, IndexError> {
+    fn open(
+        txn: &'t redb::WriteTransaction,
+        bands: usize,
+        log: Option<&'t TextLog>,
+    ) -> Result<Tables<'t>, IndexError> {
+        let meta = txn.open_table(META)?;
+        let text_store = Texts::new(log, texts_end(&meta)?);
         Ok(Tables {
-            meta: txn.open_table(META)?,
+            meta,
             ids: txn.open_table(IDS)?,
             bands: (0..bands)
                 .map(|b| txn.open_table(band_table(b)))
@@ -347,6 +362,7 @@ impl<'t> Tables<'t> {
             view: View {
                 docs: txn.open_table(DOCS)?,
                 texts: txn.open_table(TEXTS)?,
+                text_store,
                 exact: txn.open_table(EXACT)?,
                 pairs: txn.open_table(PAIRS)?,
                 pairs_by_b: txn.open_table(PAIRS_BY_B)?,
@@ -389,6 +405,19 @@ impl Index {
     /// Creates an index in `dir` (a new or empty directory) with `cfg`'s settings; the
     /// levels are duplicates plus reuse and stories when `cfg` has them.
     pub fn create(dir: &Path, cfg: &Config) -> Result<Index, IndexError> {
+        Index::create_format(dir, cfg, FORMAT_VERSION)
+    }
+
+    /// [`Index::create`] in an older format this build still reads (tests of reading
+    /// stores written by earlier versions).
+    #[doc(hidden)]
+    pub fn create_format(dir: &Path, cfg: &Config, format: u32) -> Result<Index, IndexError> {
+        if !FORMATS_READ.contains(&format) {
+            return Err(IndexError::Version {
+                path: dir.display().to_string(),
+                found: format,
+            });
+        }
         let components = cfg.components()?;
         if cfg.dedup.containment.is_some() {
             return Err(IndexError::Settings {
@@ -426,11 +455,20 @@ impl Index {
             series_field: cfg.series_field.clone(),
         };
         let db = Database::create(dir.join(DATABASE))?;
+        let log = if format >= 2 {
+            Some(TextLog::create(dir)?)
+        } else {
+            None
+        };
         let txn = db.begin_write()?;
         {
-            let mut t = Tables::open(&txn, components.lsh.bands)?;
+            let mut t = Tables::open(&txn, components.lsh.bands, log.as_ref())?;
             t.meta
-                .insert(META_FORMAT, format!("{MAGIC} {FORMAT_VERSION}").as_bytes())?;
+                .insert(META_FORMAT, format!("{MAGIC} {format}").as_bytes())?;
+            if log.is_some() {
+                t.meta
+                    .insert(META_TEXTS_END, 0u64.to_le_bytes().as_slice())?;
+            }
             t.meta.insert(
                 META_SETTINGS,
                 serde_json::to_vec(&stored).expect("settings").as_slice(),
@@ -449,14 +487,14 @@ impl Index {
         }
         txn.commit()?;
         drop(db);
+        drop(log);
         // The manifest last: a directory without one is not an index yet.
         let manifest = dir.join(MANIFEST);
-        reprint_io::safe::write_whole(&manifest, manifest_text(&stored).as_bytes()).map_err(
-            |e| IndexError::Io {
+        reprint_io::safe::write_whole(&manifest, manifest_text(&stored, format).as_bytes())
+            .map_err(|e| IndexError::Io {
                 path: manifest.display().to_string(),
                 source: e,
-            },
-        )?;
+            })?;
         Index::open(dir)
     }
 
@@ -469,7 +507,7 @@ impl Index {
     /// share of memory; [`Index::open`] gives it 1 GiB). A long-running process that adds
     /// documents grows to about this much plus its own state.
     pub fn open_with_cache(dir: &Path, cache_bytes: usize) -> Result<Index, IndexError> {
-        let stored = read_manifest(dir)?;
+        let (format, stored) = read_manifest(dir)?;
         let path = dir.join(DATABASE);
         if !path.exists() {
             return Err(IndexError::NotAnIndex {
@@ -493,8 +531,8 @@ impl Index {
         let meta = txn.open_table(META).map_err(|e| IndexError::Corrupted {
             detail: format!("{}: {e}", path.display()),
         })?;
-        let format = meta.get(META_FORMAT)?.map(|v| v.value().to_vec());
-        if format.as_deref() != Some(format!("{MAGIC} {FORMAT_VERSION}").as_bytes()) {
+        let inner_format = meta.get(META_FORMAT)?.map(|v| v.value().to_vec());
+        if inner_format.as_deref() != Some(format!("{MAGIC} {format}").as_bytes()) {
             return Err(IndexError::Corrupted {
                 detail: format!(
                     "{} does not carry the format of its manifest",
@@ -510,15 +548,21 @@ impl Index {
                 detail: "the manifest's settings differ from the store's".into(),
             });
         }
+        let log = if format >= 2 {
+            Some(TextLog::open(dir, texts_end(&meta)?)?)
+        } else {
+            None
+        };
         drop(meta);
         drop(txn);
-        let (stories, saved) = match read_stories(&db)? {
+        let (stories, saved) = match read_stories(&db, log.as_ref())? {
             Some((s, saved)) => (Some(s), saved),
             None => (None, 0),
         };
         Ok(Index {
             dir: dir.to_path_buf(),
             db,
+            log,
             cfg,
             components,
             stored,
@@ -689,11 +733,13 @@ impl Index {
     }
 
     fn load_stories(&self) -> Result<Option<StoryStream>, IndexError> {
-        Ok(read_stories(&self.db)?.map(|(s, saved)| {
-            self.stories_saved
-                .store(saved, std::sync::atomic::Ordering::Release);
-            s
-        }))
+        Ok(
+            read_stories(&self.db, self.log.as_ref())?.map(|(s, saved)| {
+                self.stories_saved
+                    .store(saved, std::sync::atomic::Ordering::Release);
+                s
+            }),
+        )
     }
 
     /// Whether a commit that leaves the stream at `len` documents stores a new checkpoint:
@@ -718,7 +764,7 @@ impl Index {
         let txn = self.db.begin_write()?;
         let mut saved = None;
         let findings = {
-            let mut t = Tables::open(&txn, self.components.lsh.bands)?;
+            let mut t = Tables::open(&txn, self.components.lsh.bands, self.log.as_ref())?;
             let mut next = t.next_doc()?;
             let mut findings = Vec::new();
             let mut removed = false;
@@ -774,6 +820,11 @@ impl Index {
             pending.flush(&mut t.bands, &mut filter)?;
             t.meta.insert(META_NEXT, next.to_le_bytes().as_slice())?;
             if commit {
+                // The texts are on disk before the transaction that points at them.
+                if let Some(end) = t.view.text_store.commit()? {
+                    t.meta
+                        .insert(META_TEXTS_END, end.to_le_bytes().as_slice())?;
+                }
                 if let Some(s) = stream.as_deref() {
                     if self.checkpoint_due(s.len(), removed) {
                         save_stories(&mut t.meta, s)?;
@@ -960,7 +1011,8 @@ impl Index {
         }
         t.view.docs.insert(d, meta.encode().as_slice())?;
         if keep_all {
-            t.view.texts.insert(d, prep.packed.as_slice())?;
+            let stored = t.view.text_store.store(d, &prep.packed);
+            t.view.texts.insert(d, &*stored)?;
         }
 
         let keep = self.cfg.dedup.keep;
@@ -1258,7 +1310,7 @@ impl Index {
         let result = catch(|| {
             let txn = self.db.begin_write()?;
             {
-                let mut t = Tables::open(&txn, self.components.lsh.bands)?;
+                let mut t = Tables::open(&txn, self.components.lsh.bands, self.log.as_ref())?;
                 for id in ids {
                     let d = t
                         .ids
@@ -1384,6 +1436,7 @@ impl Index {
         count("ids", &txn.open_table(IDS)?)?;
         count("documents", &txn.open_table(DOCS)?)?;
         count("texts", &txn.open_table(TEXTS)?)?;
+
         count("exact", &txn.open_table(EXACT)?)?;
         let (mut band_rows, mut band_bytes) = (0, 0);
         for b in 0..self.components.lsh.bands {
@@ -1395,6 +1448,12 @@ impl Index {
         count("pairs", &txn.open_table(PAIRS)?)?;
         count("pairs_by_b", &txn.open_table(PAIRS_BY_B)?)?;
         count("seeds", &txn.open_table(SEEDS)?)?;
+        if self.log.is_some() {
+            // The log's committed bytes (a removed document's stay until the log is
+            // rewritten).
+            let end = texts_end(&txn.open_table(META)?)?;
+            table_bytes.insert("text_log".into(), end);
+        }
         entries.insert("bands".into(), band_rows);
         table_bytes.insert("bands".into(), band_bytes);
         let documents = txn.open_table(IDS)?.len()?;
@@ -1446,6 +1505,7 @@ impl Index {
             let txn = index.db.begin_read()?;
             let docs = txn.open_table(DOCS)?;
             let texts = txn.open_table(TEXTS)?;
+            let store = read_texts(index.log.as_ref(), &txn)?;
             let mut n = 0;
             for e in docs.iter()? {
                 let (k, v) = e?;
@@ -1454,7 +1514,7 @@ impl Index {
                 let t = texts.get(d)?.ok_or_else(|| IndexError::Corrupted {
                     detail: format!("the text of document {d} is missing"),
                 })?;
-                let text = unpack_text(t.value(), d)?;
+                let text = store.read(t.value(), d)?;
                 let mut fp = reprint_text::Fingerprint::default();
                 index.components.shingler.fingerprint(&text, &mut fp);
                 if fp.exact != m.exact {
@@ -1532,7 +1592,10 @@ fn save_stories(
 /// The story state: the last checkpoint, then every document added after it pushed again
 /// in arrival order (the stream is deterministic, so this is the state the writer had).
 /// Returns it with the number of documents the checkpoint held.
-fn read_stories(db: &Database) -> Result<Option<(StoryStream, u32)>, IndexError> {
+fn read_stories(
+    db: &Database,
+    log: Option<&TextLog>,
+) -> Result<Option<(StoryStream, u32)>, IndexError> {
     let txn = db.begin_read()?;
     let meta = txn.open_table(META)?;
     let Some(v) = meta.get(META_STORIES)? else {
@@ -1545,12 +1608,13 @@ fn read_stories(db: &Database) -> Result<Option<(StoryStream, u32)>, IndexError>
     let saved = s.len();
     let docs = txn.open_table(DOCS)?;
     let texts = txn.open_table(TEXTS)?;
+    let store = read_texts(log, &txn)?;
     for e in docs.range(saved..)? {
         let (k, v) = e?;
         let d = k.value();
         let m = DocMeta::decode(v.value(), d)?;
         let text = match texts.get(d)? {
-            Some(t) => unpack_text(t.value(), d)?,
+            Some(t) => store.read(t.value(), d)?,
             None => {
                 return Err(IndexError::Corrupted {
                     detail: format!("the text of document {d} is missing"),
@@ -1634,6 +1698,27 @@ fn build_seed_filter(seeds: &impl ReadableTable<[u8; 12], ()>) -> Result<BandFil
 }
 
 /// `(band << 32) | key`: one bucket.
+/// Where the text log's committed texts end, as a transaction sees it (0 when the store
+/// has no log).
+fn texts_end(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<u64, IndexError> {
+    match meta.get(META_TEXTS_END)? {
+        Some(v) => Ok(u64::from_le_bytes(v.value().try_into().map_err(|_| {
+            IndexError::Corrupted {
+                detail: "the end of the text log is damaged".into(),
+            }
+        })?)),
+        None => Ok(0),
+    }
+}
+
+/// How a read transaction reads texts.
+fn read_texts<'a>(
+    log: Option<&'a TextLog>,
+    txn: &redb::ReadTransaction,
+) -> Result<Texts<'a>, IndexError> {
+    Ok(Texts::new(log, texts_end(&txn.open_table(META)?)?))
+}
+
 fn band_key(band: usize, key: u32) -> u64 {
     ((band as u64) << 32) | key as u64
 }

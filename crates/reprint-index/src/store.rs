@@ -8,8 +8,10 @@ use std::path::Path;
 
 /// First line of the manifest: the magic and the format version.
 pub const MAGIC: &str = "REPRINT-INDEX";
-/// The format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this build writes: 2 keeps the texts in a log beside the database.
+pub const FORMAT_VERSION: u32 = 2;
+/// The formats this build reads (and adds to): 1 kept the texts in the database.
+pub const FORMATS_READ: [u32; 2] = [1, 2];
 /// The manifest's file name inside the store directory.
 pub const MANIFEST: &str = "MANIFEST";
 /// The redb file's name inside the store directory.
@@ -21,7 +23,8 @@ pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta
 pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
 /// document number → [`DocMeta`] (postcard).
 pub(crate) const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
-/// document number → zstd-compressed text.
+/// document number → zstd-compressed text (format 1), or the text's place in the text log
+/// (format 2, see `texts.rs`).
 pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("texts");
 /// (exact hash, document): every copy of a normalized text, first copy first.
 pub(crate) const EXACT: TableDefinition<(u64, u32), ()> = TableDefinition::new("exact");
@@ -109,6 +112,8 @@ pub(crate) const META_FORMAT: &str = "format";
 pub(crate) const META_SETTINGS: &str = "settings";
 pub(crate) const META_NEXT: &str = "next_doc";
 pub(crate) const META_STORIES: &str = "stories";
+/// Where the text log's committed texts end (format 2), 8 bytes little endian.
+pub(crate) const META_TEXTS_END: &str = "texts_end";
 
 /// What the index keeps of each document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,15 +218,15 @@ pub struct StoredSettings {
 }
 
 /// The manifest's text.
-pub(crate) fn manifest_text(s: &StoredSettings) -> String {
+pub(crate) fn manifest_text(s: &StoredSettings, format: u32) -> String {
     format!(
-        "{MAGIC} {FORMAT_VERSION}\n{}\n",
+        "{MAGIC} {format}\n{}\n",
         serde_json::to_string_pretty(s).expect("settings serialize")
     )
 }
 
-/// Reads and checks a manifest.
-pub(crate) fn read_manifest(dir: &Path) -> Result<StoredSettings, IndexError> {
+/// Reads and checks a manifest: the store's format version and settings.
+pub(crate) fn read_manifest(dir: &Path) -> Result<(u32, StoredSettings), IndexError> {
     let path = dir.join(MANIFEST);
     let bytes = std::fs::read(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -253,15 +258,16 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<StoredSettings, IndexError> {
         path: path.display().to_string(),
         detail: format!("bad format version {version:?}"),
     })?;
-    if version != FORMAT_VERSION {
+    if !FORMATS_READ.contains(&version) {
         return Err(IndexError::Version {
             path: dir.display().to_string(),
             found: version,
         });
     }
-    serde_json::from_str(rest).map_err(|e| IndexError::Corrupted {
+    let settings = serde_json::from_str(rest).map_err(|e| IndexError::Corrupted {
         detail: format!("{}: settings cannot be read: {e}", path.display()),
-    })
+    })?;
+    Ok((version, settings))
 }
 
 /// Document numbers posted under `key` in a `(u64, u32)` table, ascending.

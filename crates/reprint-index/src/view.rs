@@ -2,15 +2,18 @@
 //! verified pairs of first copies, and from them every pair and the cluster of a document.
 //! The same code reads a write transaction (while adding) and a read transaction.
 
-use crate::store::{pair_counts, postings, unpack_text, DocMeta, PairValue};
+use crate::store::{pair_counts, postings, DocMeta, PairValue};
+use crate::texts::Texts;
 use crate::IndexError;
 use redb::ReadableTable;
 use reprint_dedup::{clusters, KeepKey, KeepPolicy, Overlap, Pair};
 
 /// The tables the duplicate level reads.
-pub(crate) struct View<D, T, E, P, Q> {
+pub(crate) struct View<'a, D, T, E, P, Q> {
     pub docs: D,
     pub texts: T,
+    /// Where the texts are (the table, or the log the table points into).
+    pub text_store: Texts<'a>,
     pub exact: E,
     pub pairs: P,
     pub pairs_by_b: Q,
@@ -23,7 +26,7 @@ pub(crate) struct ClusterOf {
     pub representative: u32,
 }
 
-impl<D, T, E, P, Q> View<D, T, E, P, Q>
+impl<D, T, E, P, Q> View<'_, D, T, E, P, Q>
 where
     D: ReadableTable<u32, &'static [u8]>,
     T: ReadableTable<u32, &'static [u8]>,
@@ -42,7 +45,7 @@ where
 
     pub fn text(&self, d: u32) -> Result<String, IndexError> {
         match self.texts.get(d)? {
-            Some(v) => unpack_text(v.value(), d),
+            Some(v) => self.text_store.read(v.value(), d),
             None => Err(IndexError::Corrupted {
                 detail: format!("the text of document {d} is missing"),
             }),

@@ -367,45 +367,58 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replacen("REPRINT-INDEX 1", "REPRINT-INDEX 7", 1),
+        text.replacen("REPRINT-INDEX 2", "REPRINT-INDEX 7", 1),
     )
     .unwrap();
     let e = fails(&["index", "stats", &s]);
     assert!(e.contains("format version 7"), "{e}");
     std::fs::write(&manifest, &text).unwrap();
 
-    // Bytes flipped across the store file: each time a clear error, or the right answer.
+    // Bytes flipped across the store's files: each time a clear error, or the right answer.
     let db = Path::new(&s).join("index.redb");
+    let log = Path::new(&s).join("texts.log");
     let clean = std::fs::read(&db).unwrap();
+    let clean_log = std::fs::read(&log).unwrap();
     let mut errors = 0;
-    // Where the data lives: ids (in the id table and the document rows), texts (zstd frames,
-    // found by their magic number), and spread positions.
-    let find = |needle: &[u8]| clean.windows(needle.len()).position(|w| w == needle);
+    // Where the data lives: ids (in the id table and the document rows) and spread positions
+    // in the database; the texts (zstd frames, found by their magic number) in the log.
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
     let zstd_magic = [0x28u8, 0xb5, 0x2f, 0xfd];
-    let mut places: Vec<usize> = [&b"000"[..], b"002", b"004"]
+    let mut places: Vec<(&Path, &Vec<u8>, usize)> = [&b"000"[..], b"002", b"004"]
         .iter()
-        .filter_map(|n| find(n))
+        .filter_map(|n| find(&clean, n))
+        .map(|at| (db.as_path(), &clean, at))
         .collect();
     places.extend(
-        clean
+        clean_log
             .windows(4)
             .enumerate()
             .filter(|(_, w)| *w == zstd_magic)
-            .map(|(i, _)| i + 40)
+            .map(|(i, _)| (log.as_path(), &clean_log, i + 40))
             .take(3),
     );
     assert!(
         places.len() >= 5,
         "the store holds the texts and ids: {places:?}"
     );
-    places.extend((1..=7u64).map(|k| (k * 7_919_993) as usize % clean.len()));
-    for &at in &places {
-        let mut bytes = clean.clone();
-        for b in &mut bytes[at..(at + 64).min(clean.len())] {
+    places
+        .extend((1..=7u64).map(|k| (db.as_path(), &clean, (k * 7_919_993) as usize % clean.len())));
+    places.extend((1..=3u64).map(|k| {
+        (
+            log.as_path(),
+            &clean_log,
+            (k * 7_919) as usize % clean_log.len(),
+        )
+    }));
+    for &(file, original, at) in &places {
+        let mut bytes = original.clone();
+        for b in &mut bytes[at..(at + 64).min(original.len())] {
             *b ^= 0x5a;
         }
-        std::fs::write(&db, &bytes).unwrap();
+        std::fs::write(file, &bytes).unwrap();
         let out = reprint(&["index", "export", &s]);
+        std::fs::write(file, original).unwrap();
+        let at = format!("{}:{at}", file.display());
         match out.status.code() {
             Some(0) => {
                 let got: Vec<Value> = String::from_utf8(out.stdout)
@@ -432,13 +445,17 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
         }
     }
     // `index check` reads every text: a damaged one is named.
-    let mut bytes = clean.clone();
-    let at = find(&zstd_magic).unwrap() + 40;
+    let mut bytes = clean_log.clone();
+    let at = find(&clean_log, &zstd_magic).unwrap() + 40;
     bytes[at] ^= 0x20;
-    std::fs::write(&db, &bytes).unwrap();
+    std::fs::write(&log, &bytes).unwrap();
     let e = fails(&["index", "check", &s]);
     assert!(e.contains("corrupted") || e.contains("fails"), "{e}");
-    std::fs::write(&db, &clean).unwrap();
+    // A log cut short of its committed texts is refused when the store opens.
+    std::fs::write(&log, &clean_log[..clean_log.len() - 10]).unwrap();
+    let e = fails(&["index", "stats", &s]);
+    assert!(e.contains("texts.log") && e.contains("committed"), "{e}");
+    std::fs::write(&log, &clean_log).unwrap();
     let ok_out = records(&["index", "check", &s]);
     assert_eq!(ok_out[0]["ok"], true);
     eprintln!(
