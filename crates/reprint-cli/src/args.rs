@@ -124,6 +124,9 @@ pub enum IndexCommand {
     Get(IndexGetArgs),
     /// Checks the whole store: every page, document, text and pair (slow on a large index).
     Check(IndexStoreArgs),
+    /// Rewrites the text log with the live texts only (removed and replaced documents'
+    /// texts stay in it until then); prints the bytes before and after.
+    Compact(IndexStoreArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

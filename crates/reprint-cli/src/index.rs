@@ -52,6 +52,13 @@ pub fn run(cmd: IndexCommand) -> Result<()> {
             );
             Ok(())
         }
+        IndexCommand::Compact(a) => {
+            let done = open(&a.store)?.compact()?;
+            let mut v = serde_json::to_value(&done)?;
+            v["type"] = "compacted".into();
+            println!("{v}");
+            Ok(())
+        }
         IndexCommand::Stats(a) => {
             let index = open(&a.store)?;
             println!("{}", serde_json::to_string(&index.stats()?)?);

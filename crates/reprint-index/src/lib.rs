@@ -456,7 +456,7 @@ impl Index {
         };
         let db = Database::create(dir.join(DATABASE))?;
         let log = if format >= 2 {
-            Some(TextLog::create(dir)?)
+            Some(TextLog::create(dir, TEXT_LOG)?)
         } else {
             None
         };
@@ -549,7 +549,7 @@ impl Index {
             });
         }
         let log = if format >= 2 {
-            Some(TextLog::open(dir, texts_end(&meta)?)?)
+            Some(TextLog::open(dir, &log_name(&meta)?, texts_end(&meta)?)?)
         } else {
             None
         };
@@ -1484,6 +1484,77 @@ impl Index {
         catch(|| export::export(self, sink))
     }
 
+    /// Rewrites the text log with the live texts only: a removed or replaced document's
+    /// text stays in the log until then. Takes the index by value: nothing else in this
+    /// process reads it meanwhile (and redb keeps other processes out). Crash-safe: the new
+    /// log is written and synced under a new name, one transaction points every document
+    /// and the store at it, and only then is the old log removed; a compaction that died
+    /// earlier left an unreferenced log, removed here.
+    pub fn compact(self) -> Result<Compacted, IndexError> {
+        let Some(old) = &self.log else {
+            return Err(IndexError::Store(
+                "this store is of format 1: its texts are in the database, there is no text log to compact".into(),
+            ));
+        };
+        catch(|| {
+            let txn = self.db.begin_write()?;
+            let (documents, bytes_before, bytes_after) = {
+                let mut meta = txn.open_table(META)?;
+                let mut texts = txn.open_table(TEXTS)?;
+                let current = log_name(&meta)?;
+                let end = texts_end(&meta)?;
+                // Logs this store does not point at: left by a compaction that died.
+                for e in std::fs::read_dir(&self.dir).map_err(|e| IndexError::Io {
+                    path: self.dir.display().to_string(),
+                    source: e,
+                })? {
+                    let name = e
+                        .map_err(|e| IndexError::Io {
+                            path: self.dir.display().to_string(),
+                            source: e,
+                        })?
+                        .file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with("texts.") && name.ends_with(".log") && name != current {
+                        let path = self.dir.join(&*name);
+                        std::fs::remove_file(&path).map_err(|e| IndexError::Io {
+                            path: path.display().to_string(),
+                            source: e,
+                        })?;
+                    }
+                }
+                let generation = current
+                    .strip_prefix("texts.")
+                    .and_then(|n| n.strip_suffix(".log"))
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+                let new_name = format!("texts.{}.log", generation + 1);
+                let new = TextLog::create(&self.dir, &new_name)?;
+                let rows = texts.iter()?.map(|e| {
+                    e.map(|(k, v)| (k.value(), v.value().to_vec()))
+                        .map_err(Into::into)
+                });
+                let (new_end, places) = texts::copy_live(old, end, rows, &new)?;
+                for (d, p) in &places {
+                    texts.insert(*d, p.as_slice())?;
+                }
+                meta.insert(META_TEXTS_END, new_end.to_le_bytes().as_slice())?;
+                meta.insert(META_TEXT_LOG, new_name.as_bytes())?;
+                (places.len() as u64, end, new_end)
+            };
+            txn.commit()?;
+            std::fs::remove_file(old.path()).map_err(|e| IndexError::Io {
+                path: old.path().display().to_string(),
+                source: e,
+            })?;
+            Ok(Compacted {
+                documents,
+                bytes_before,
+                bytes_after,
+            })
+        })
+    }
+
     /// Checks a whole store (slow on a large one): every page's checksum, then every
     /// document's metadata and text, every pair and every copy's place. Returns the number
     /// of documents checked.
@@ -1709,6 +1780,34 @@ fn texts_end(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<u
         })?)),
         None => Ok(0),
     }
+}
+
+/// The text log's file name in the store directory.
+fn log_name(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<String, IndexError> {
+    match meta.get(META_TEXT_LOG)? {
+        Some(v) => {
+            let name = std::str::from_utf8(v.value()).ok().filter(|n| {
+                n.starts_with("texts.") && n.ends_with(".log") && !n.contains(['/', '\\'])
+            });
+            name.map(str::to_string)
+                .ok_or_else(|| IndexError::Corrupted {
+                    detail: "the name of the text log is damaged".into(),
+                })
+        }
+        None => Ok(TEXT_LOG.to_string()),
+    }
+}
+
+/// What [`Index::compact`] did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Compacted {
+    /// Documents whose texts were copied.
+    pub documents: u64,
+    /// Bytes of the text log before (live texts, and those of removed or replaced
+    /// documents).
+    pub bytes_before: u64,
+    /// Bytes of the text log after: the live texts only.
+    pub bytes_after: u64,
 }
 
 /// How a read transaction reads texts.

@@ -114,6 +114,9 @@ pub(crate) const META_NEXT: &str = "next_doc";
 pub(crate) const META_STORIES: &str = "stories";
 /// Where the text log's committed texts end (format 2), 8 bytes little endian.
 pub(crate) const META_TEXTS_END: &str = "texts_end";
+/// The text log's file name in the store directory, when not `texts.log` (a compacted
+/// store's).
+pub(crate) const META_TEXT_LOG: &str = "text_log";
 
 /// What the index keeps of each document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

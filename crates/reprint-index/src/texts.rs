@@ -9,7 +9,11 @@
 //! syncs them, then commits the transaction that records the new end (`meta.texts_end`).
 //! Bytes past the committed end belong to no committed document (a batch that never
 //! committed) and are overwritten by the next commit. A removed document's bytes stay in
-//! the log, unreferenced (`stats` counts them).
+//! the log, unreferenced, until [`crate::Index::compact`] rewrites the log with the live
+//! texts only: into a new file (`texts.<n>.log`), synced, then one transaction that points
+//! every place and the store's log name at it; the old file goes after that commit.
+//! A compaction that dies before its commit leaves an unreferenced file, which the next
+//! compaction removes.
 
 use crate::store::unpack_text;
 use crate::IndexError;
@@ -24,6 +28,9 @@ pub const TEXT_LOG: &str = "texts.log";
 /// Bytes of a text's place: offset (8), length (4), check (4), little endian.
 const PLACE_BYTES: usize = 16;
 
+/// A text's place in the log, as the `texts` table stores it.
+pub(crate) type Place = [u8; PLACE_BYTES];
+
 /// The append-only file of a format-2 store's texts. Reads and writes are positioned
 /// (`pread`/`pwrite`), so readers on other threads share it with the writer.
 #[derive(Debug)]
@@ -33,20 +40,24 @@ pub(crate) struct TextLog {
 }
 
 impl TextLog {
-    pub(crate) fn create(dir: &Path) -> Result<TextLog, IndexError> {
-        let path = dir.join(TEXT_LOG);
+    /// Creates an empty log named `name` in `dir`, its directory entry synced.
+    pub(crate) fn create(dir: &Path, name: &str) -> Result<TextLog, IndexError> {
+        let path = dir.join(name);
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(|e| io(&path, e))?;
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io(dir, e))?;
         Ok(TextLog { file, path })
     }
 
-    /// Opens the log of a store whose committed texts end at `end`.
-    pub(crate) fn open(dir: &Path, end: u64) -> Result<TextLog, IndexError> {
-        let path = dir.join(TEXT_LOG);
+    /// Opens the log `name` of a store whose committed texts end at `end`.
+    pub(crate) fn open(dir: &Path, name: &str, end: u64) -> Result<TextLog, IndexError> {
+        let path = dir.join(name);
         let file = match std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -78,6 +89,11 @@ impl TextLog {
             .write_all_at(bytes, at)
             .and_then(|()| self.file.sync_data())
             .map_err(|e| io(&self.path, e))
+    }
+
+    /// The file's name in the store directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     fn read(&self, at: u64, len: usize) -> Result<Vec<u8>, IndexError> {
@@ -165,9 +181,46 @@ impl<'a> Texts<'a> {
     }
 }
 
+/// Copies the committed texts of `rows` (document, `texts` table value) from `old` into the
+/// empty log `new`, each checked on the way (a damaged text stops the copy), and syncs it.
+/// Returns the new log's end and each document's new `texts` value.
+pub(crate) fn copy_live(
+    old: &TextLog,
+    old_end: u64,
+    rows: impl Iterator<Item = Result<(u32, Vec<u8>), IndexError>>,
+    new: &TextLog,
+) -> Result<(u64, Vec<(u32, Place)>), IndexError> {
+    const CHUNK: usize = 32 << 20;
+    let mut places = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    let mut written = 0u64;
+    for row in rows {
+        let (d, value) = row?;
+        let (at, len) = place_of(&value, d)?;
+        if at.checked_add(len as u64).is_none_or(|e| e > old_end) {
+            return Err(IndexError::Corrupted {
+                detail: format!("the text of document {d} lies past the end of the texts"),
+            });
+        }
+        let bytes = old.read(at, len as usize)?;
+        unpack_text(&bytes, d)?;
+        places.push((d, place(d, written + buf.len() as u64, len)));
+        buf.extend_from_slice(&bytes);
+        if buf.len() >= CHUNK {
+            new.file
+                .write_all_at(&buf, written)
+                .map_err(|e| io(&new.path, e))?;
+            written += buf.len() as u64;
+            buf.clear();
+        }
+    }
+    new.append(written, &buf)?;
+    Ok((written + buf.len() as u64, places))
+}
+
 /// A text's place, checked with its document number: a damaged or misplaced row is an
 /// error, never another document's text.
-fn place(d: u32, at: u64, len: u32) -> [u8; PLACE_BYTES] {
+fn place(d: u32, at: u64, len: u32) -> Place {
     let mut b = [0u8; PLACE_BYTES];
     b[..8].copy_from_slice(&at.to_le_bytes());
     b[8..12].copy_from_slice(&len.to_le_bytes());
@@ -205,7 +258,7 @@ mod tests {
     #[test]
     fn texts_round_trip_through_the_log_and_damage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let log = TextLog::create(dir.path()).unwrap();
+        let log = TextLog::create(dir.path(), TEXT_LOG).unwrap();
         let mut packer = Packer::new();
         let mut t = Texts::new(Some(&log), 0);
         let a = t.store(0, &packer.pack("the first text")).into_owned();
@@ -228,7 +281,7 @@ mod tests {
         assert!(t2.read(&bad, 0).is_err());
         assert!(Texts::new(Some(&log), 4).read(&b, 1).is_err());
         // A log shorter than its committed end is refused when opened.
-        assert!(TextLog::open(dir.path(), end + 1).is_err());
-        assert!(TextLog::open(dir.path(), end).is_ok());
+        assert!(TextLog::open(dir.path(), TEXT_LOG, end + 1).is_err());
+        assert!(TextLog::open(dir.path(), TEXT_LOG, end).is_ok());
     }
 }

@@ -254,6 +254,72 @@ fn texts_past_the_committed_end_of_the_log_are_ignored_then_overwritten() {
     assert!(end > committed && end < committed + 4096, "{end}");
 }
 
+/// Removing and replacing documents leaves their texts in the log until `compact`, which
+/// keeps the live ones only: the answers do not change, and the store opens and grows after.
+#[test]
+fn compact_keeps_the_live_texts_only_and_changes_no_answer() {
+    let text = |i: usize| -> String {
+        let words: Vec<&str> = (0..40)
+            .map(|k| WORDS[(i * 11 + k * 7) % WORDS.len()])
+            .collect();
+        words.join(" ")
+    };
+    let mut docs: Vec<(String, String)> = (0..12).map(|i| (format!("d{i}"), text(i))).collect();
+    // Two copies and a near copy, so that pairs and clusters are there to keep.
+    docs.push(("copy".into(), docs[2].1.clone()));
+    docs.push(("near".into(), format!("{} tail", docs[3].1)));
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::create(dir.path(), &cfg()).unwrap();
+    let all: Vec<NewDoc> = docs.iter().map(|(id, t)| NewDoc::new(id, t)).collect();
+    index.add(&all, false).unwrap();
+    index.remove(&["d5".to_string(), "d7".to_string()]).unwrap();
+    index.add(&[NewDoc::new("d9", &text(30))], true).unwrap();
+    let before = exported(&index);
+    let log_bytes = |index: &Index| index.stats().unwrap().table_bytes["text_log"];
+    let full = log_bytes(&index);
+    // What a compaction that died before its commit leaves: an unreferenced log.
+    std::fs::write(dir.path().join("texts.1.log"), b"half a copy").unwrap();
+    let done = index.compact().unwrap();
+    assert_eq!(done.bytes_before, full);
+    assert_eq!(done.documents, docs.len() as u64 - 2);
+    // 15 texts written (14, then a replacement), 12 live.
+    assert!(done.bytes_after < full * 13 / 15, "{done:?}");
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("texts"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["texts.1.log"],
+        "the new log replaced the old and the leftover"
+    );
+    let index = Index::open(dir.path()).unwrap();
+    assert_eq!(log_bytes(&index), done.bytes_after);
+    assert_eq!(exported(&index), before);
+    assert_eq!(index.text("d9").unwrap().unwrap(), text(30));
+    // It grows after, and compacts again (into the next name).
+    index
+        .add(&[NewDoc::new("late", &docs[4].1)], false)
+        .unwrap();
+    assert!(index
+        .get("late")
+        .unwrap()
+        .unwrap()
+        .iter()
+        .any(|f| matches!(f, Finding::Pair(p) if p.a == "d4" && p.exact)));
+    let again = index.compact().unwrap();
+    assert_eq!(again.documents, docs.len() as u64 - 1);
+    assert!(dir.path().join("texts.2.log").exists() && !dir.path().join("texts.1.log").exists());
+    assert!(Index::check(dir.path()).is_ok());
+    // A store of format 1 has no log: said so.
+    let old = tempfile::tempdir().unwrap();
+    let v1 = Index::create_format(old.path(), &cfg(), 1).unwrap();
+    let e = v1.compact().unwrap_err().to_string();
+    assert!(e.contains("format 1"), "{e}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(8))]
 
