@@ -196,6 +196,22 @@ impl PyIndex {
         Ok(serde_json::to_string(&s).expect("json"))
     }
 
+    /// Rewrites the text log with the live texts only; the index stays open. JSON:
+    /// documents, bytes before and after.
+    fn compact(&mut self, py: Python<'_>) -> PyResult<String> {
+        let index = self.inner.take().ok_or_else(|| {
+            PyValueError::new_err(format!("the index at {} is closed", self.path.display()))
+        })?;
+        let path = self.path.clone();
+        let (done, reopened) = py.detach(|| {
+            let done = index.compact();
+            // Open again whatever came of it: a failed compaction leaves the store as it was.
+            (done, Index::open(&path))
+        });
+        self.inner = Some(reopened.map_err(index_error)?);
+        Ok(serde_json::to_string(&done.map_err(index_error)?).expect("json"))
+    }
+
     /// The levels this index keeps.
     fn levels(&self) -> PyResult<Vec<String>> {
         Ok(self.index()?.levels().to_vec())

@@ -62,6 +62,13 @@ def test_batches_query_remove_reopen_equal_one_call(tmp_path, newsgroups):
         assert exported.clusters.to_pylist() == rest.clusters.to_pylist()
         stats = ix.stats()
         assert stats["documents"] == len(rest_ids)
+        # The removed half's texts leave the log on compaction; the answers stay.
+        done = ix.compact()
+        assert done["documents"] == len(rest_ids)
+        assert done["bytes_before"] == stats["table_bytes"]["text_log"]
+        assert done["bytes_after"] < 0.6 * done["bytes_before"]
+        assert ix.export().pairs.to_pylist() == rest.pairs.to_pylist()
+        assert ix.text(rest_ids[3]) == rest_texts[3]
     assert ix.closed
     with pytest.raises(ValueError, match="closed"):
         len(ix)
