@@ -193,8 +193,10 @@ pub struct IndexAddArgs {
     #[command(flatten)]
     pub shape: IndexShape,
     /// Documents per transaction: each batch is durable once its `committed` record is
-    /// printed.
-    #[arg(long, default_value_t = 1000)]
+    /// printed. Larger batches write each touched page of the bucket tables once for more
+    /// documents (one core, 200k generated documents: 6,100 docs/s at 1,000, 15,700 at
+    /// 10,000, 16,500 at 30,000); smaller ones commit sooner and hold less in memory.
+    #[arg(long, default_value_t = 10_000)]
     pub batch: usize,
     /// Replace documents whose id is already indexed (else that is an error).
     #[arg(long)]
