@@ -125,7 +125,7 @@ pub enum IndexError {
         source: std::io::Error,
     },
     /// A document is too large for the index (texts over 4 GiB).
-    #[error("document {id:?} is {bytes} bytes; the index takes texts up to 4 GiB")]
+    #[error("document {id:?} is {bytes} bytes; the index takes texts up to 4,000 MiB")]
     TooLarge {
         /// Its id.
         id: String,
@@ -351,7 +351,7 @@ impl<'t> Tables<'t> {
         log: Option<&'t TextLog>,
     ) -> Result<Tables<'t>, IndexError> {
         let meta = txn.open_table(META)?;
-        let text_store = Texts::new(log, texts_end(&meta)?);
+        let text_store = Texts::new(log, texts_end(&meta, log.is_some())?);
         Ok(Tables {
             meta,
             ids: txn.open_table(IDS)?,
@@ -462,7 +462,8 @@ impl Index {
         };
         let txn = db.begin_write()?;
         {
-            let mut t = Tables::open(&txn, components.lsh.bands, log.as_ref())?;
+            // No text is written here (and the log's end is recorded just below).
+            let mut t = Tables::open(&txn, components.lsh.bands, None)?;
             t.meta
                 .insert(META_FORMAT, format!("{MAGIC} {format}").as_bytes())?;
             if log.is_some() {
@@ -549,7 +550,11 @@ impl Index {
             });
         }
         let log = if format >= 2 {
-            Some(TextLog::open(dir, &log_name(&meta)?, texts_end(&meta)?)?)
+            Some(TextLog::open(
+                dir,
+                &log_name(&meta)?,
+                texts_end(&meta, true)?,
+            )?)
         } else {
             None
         };
@@ -706,7 +711,9 @@ impl Index {
 
     fn write(&self, docs: &[NewDoc], replace: bool, commit: bool) -> Result<Added, IndexError> {
         for d in docs {
-            if d.text.len() > u32::MAX as usize {
+            // Compressed, with its checksum, a text's length must fit 32 bits: an
+            // incompressible text grows by up to 1/128.
+            if d.text.len() > MAX_TEXT_BYTES {
                 return Err(IndexError::TooLarge {
                     id: d.id.clone(),
                     bytes: d.text.len(),
@@ -1451,7 +1458,7 @@ impl Index {
         if self.log.is_some() {
             // The log's committed bytes (a removed document's stay until the log is
             // rewritten).
-            let end = texts_end(&txn.open_table(META)?)?;
+            let end = texts_end(&txn.open_table(META)?, self.log.is_some())?;
             table_bytes.insert("text_log".into(), end);
         }
         entries.insert("bands".into(), band_rows);
@@ -1502,8 +1509,10 @@ impl Index {
                 let mut meta = txn.open_table(META)?;
                 let mut texts = txn.open_table(TEXTS)?;
                 let current = log_name(&meta)?;
-                let end = texts_end(&meta)?;
-                // Logs this store does not point at: left by a compaction that died.
+                let end = texts_end(&meta, true)?;
+                // Logs this store does not point at: left by a compaction that died, or
+                // an old log whose removal failed. Only the names the store gives its logs
+                // (`texts.log`, `texts.<n>.log`); anything else is not ours to remove.
                 for e in std::fs::read_dir(&self.dir).map_err(|e| IndexError::Io {
                     path: self.dir.display().to_string(),
                     source: e,
@@ -1514,9 +1523,16 @@ impl Index {
                             source: e,
                         })?
                         .file_name();
-                    let name = name.to_string_lossy();
-                    if name.starts_with("texts.") && name.ends_with(".log") && name != current {
-                        let path = self.dir.join(&*name);
+                    let Some(name) = name.to_str() else { continue };
+                    let ours = name == TEXT_LOG
+                        || name
+                            .strip_prefix("texts.")
+                            .and_then(|n| n.strip_suffix(".log"))
+                            .is_some_and(|n| {
+                                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+                            });
+                    if ours && name != current {
+                        let path = self.dir.join(name);
                         std::fs::remove_file(&path).map_err(|e| IndexError::Io {
                             path: path.display().to_string(),
                             source: e,
@@ -1543,10 +1559,8 @@ impl Index {
                 (places.len() as u64, end, new_end)
             };
             txn.commit()?;
-            std::fs::remove_file(old.path()).map_err(|e| IndexError::Io {
-                path: old.path().display().to_string(),
-                source: e,
-            })?;
+            // Compacted: an old log that cannot be removed now goes at the next compaction.
+            let _ = std::fs::remove_file(old.path());
             Ok(Compacted {
                 documents,
                 bytes_before,
@@ -1712,6 +1726,9 @@ fn read_stories(
     Ok(Some((s, saved)))
 }
 
+/// The longest text the index takes (its compressed form's length is kept in 32 bits).
+const MAX_TEXT_BYTES: usize = 4000 << 20;
+
 /// Stores up to this size are checked page by page when opened.
 const VERIFY_ON_OPEN_BYTES: u64 = 64 << 20;
 
@@ -1768,16 +1785,21 @@ fn build_seed_filter(seeds: &impl ReadableTable<[u8; 12], ()>) -> Result<BandFil
     Ok(f)
 }
 
-/// `(band << 32) | key`: one bucket.
-/// Where the text log's committed texts end, as a transaction sees it (0 when the store
-/// has no log).
-fn texts_end(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<u64, IndexError> {
+/// Where the text log's committed texts end, as a transaction sees it (0 for a store of
+/// format 1, which has no log; a format-2 store without the row is damaged: writing at 0
+/// would overwrite live texts).
+fn texts_end(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    has_log: bool,
+) -> Result<u64, IndexError> {
+    let damaged = || IndexError::Corrupted {
+        detail: "the end of the text log is damaged or missing".into(),
+    };
     match meta.get(META_TEXTS_END)? {
-        Some(v) => Ok(u64::from_le_bytes(v.value().try_into().map_err(|_| {
-            IndexError::Corrupted {
-                detail: "the end of the text log is damaged".into(),
-            }
-        })?)),
+        Some(v) => Ok(u64::from_le_bytes(
+            v.value().try_into().map_err(|_| damaged())?,
+        )),
+        None if has_log => Err(damaged()),
         None => Ok(0),
     }
 }
@@ -1815,9 +1837,13 @@ fn read_texts<'a>(
     log: Option<&'a TextLog>,
     txn: &redb::ReadTransaction,
 ) -> Result<Texts<'a>, IndexError> {
-    Ok(Texts::new(log, texts_end(&txn.open_table(META)?)?))
+    Ok(Texts::new(
+        log,
+        texts_end(&txn.open_table(META)?, log.is_some())?,
+    ))
 }
 
+/// `(band << 32) | key`: one bucket.
 fn band_key(band: usize, key: u32) -> u64 {
     ((band as u64) << 32) | key as u64
 }

@@ -279,6 +279,8 @@ fn compact_keeps_the_live_texts_only_and_changes_no_answer() {
     let full = log_bytes(&index);
     // What a compaction that died before its commit leaves: an unreferenced log.
     std::fs::write(dir.path().join("texts.1.log"), b"half a copy").unwrap();
+    // A file of the user's that only looks like a log is not the store's to remove.
+    std::fs::write(dir.path().join("texts.backup.log"), b"mine").unwrap();
     let done = index.compact().unwrap();
     assert_eq!(done.bytes_before, full);
     assert_eq!(done.documents, docs.len() as u64 - 2);
@@ -292,7 +294,7 @@ fn compact_keeps_the_live_texts_only_and_changes_no_answer() {
     files.sort();
     assert_eq!(
         files,
-        ["texts.1.log"],
+        ["texts.1.log", "texts.backup.log"],
         "the new log replaced the old and the leftover"
     );
     let index = Index::open(dir.path()).unwrap();
