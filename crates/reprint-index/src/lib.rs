@@ -250,6 +250,10 @@ pub struct Stats {
     pub table_bytes: BTreeMap<String, u64>,
     /// Stories so far (stories level).
     pub stories: Option<u64>,
+    /// Bytes of the text log the live documents' texts take (format 2); the rest of
+    /// `table_bytes["text_log"]` is removed and replaced documents' texts, which
+    /// [`Index::compact`] reclaims.
+    pub text_log_live: Option<u64>,
 }
 
 /// A persistent index. One writer at a time, any number of readers (methods take `&self`;
@@ -1461,6 +1465,10 @@ impl Index {
             let end = texts_end(&txn.open_table(META)?, self.log.is_some())?;
             table_bytes.insert("text_log".into(), end);
         }
+        let text_log_live = match &self.log {
+            Some(_) => Some(texts::live_bytes(text_rows(&txn.open_table(TEXTS)?)?)?),
+            None => None,
+        };
         entries.insert("bands".into(), band_rows);
         table_bytes.insert("bands".into(), band_bytes);
         let documents = txn.open_table(IDS)?.len()?;
@@ -1479,6 +1487,7 @@ impl Index {
             entries,
             table_bytes,
             stories,
+            text_log_live,
         })
     }
 
@@ -1546,11 +1555,7 @@ impl Index {
                     .unwrap_or(0);
                 let new_name = format!("texts.{}.log", generation + 1);
                 let new = TextLog::create(&self.dir, &new_name)?;
-                let rows = texts.iter()?.map(|e| {
-                    e.map(|(k, v)| (k.value(), v.value().to_vec()))
-                        .map_err(Into::into)
-                });
-                let (new_end, places) = texts::copy_live(old, end, rows, &new)?;
+                let (new_end, places) = texts::copy_live(old, end, text_rows(&texts)?, &new)?;
                 for (d, p) in &places {
                     texts.insert(*d, p.as_slice())?;
                 }
@@ -1802,6 +1807,16 @@ fn texts_end(
         None if has_log => Err(damaged()),
         None => Ok(0),
     }
+}
+
+/// Every row of the `texts` table: document, stored value.
+fn text_rows<'a>(
+    t: &'a impl ReadableTable<u32, &'static [u8]>,
+) -> Result<impl Iterator<Item = Result<(u32, Vec<u8>), IndexError>> + 'a, IndexError> {
+    Ok(t.iter()?.map(|e| {
+        e.map(|(k, v)| (k.value(), v.value().to_vec()))
+            .map_err(Into::into)
+    }))
 }
 
 /// The text log's file name in the store directory.

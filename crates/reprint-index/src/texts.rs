@@ -218,6 +218,19 @@ pub(crate) fn copy_live(
     Ok((written + buf.len() as u64, places))
 }
 
+/// Bytes of the log the live documents' texts take (the rest is what [`crate::Index::compact`]
+/// would reclaim).
+pub(crate) fn live_bytes(
+    rows: impl Iterator<Item = Result<(u32, Vec<u8>), IndexError>>,
+) -> Result<u64, IndexError> {
+    let mut n = 0u64;
+    for row in rows {
+        let (d, value) = row?;
+        n += place_of(&value, d)?.1 as u64;
+    }
+    Ok(n)
+}
+
 /// A text's place, checked with its document number: a damaged or misplaced row is an
 /// error, never another document's text.
 fn place(d: u32, at: u64, len: u32) -> Place {

@@ -277,12 +277,15 @@ fn compact_keeps_the_live_texts_only_and_changes_no_answer() {
     let before = exported(&index);
     let log_bytes = |index: &Index| index.stats().unwrap().table_bytes["text_log"];
     let full = log_bytes(&index);
+    let live = index.stats().unwrap().text_log_live.unwrap();
+    assert!(live < full);
     // What a compaction that died before its commit leaves: an unreferenced log.
     std::fs::write(dir.path().join("texts.1.log"), b"half a copy").unwrap();
     // A file of the user's that only looks like a log is not the store's to remove.
     std::fs::write(dir.path().join("texts.backup.log"), b"mine").unwrap();
     let done = index.compact().unwrap();
     assert_eq!(done.bytes_before, full);
+    assert_eq!(done.bytes_after, live, "stats said what compaction keeps");
     assert_eq!(done.documents, docs.len() as u64 - 2);
     // 15 texts written (14, then a replacement), 12 live.
     assert!(done.bytes_after < full * 13 / 15, "{done:?}");
