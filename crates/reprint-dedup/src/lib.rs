@@ -220,7 +220,8 @@ pub struct Deduper {
     cfg: DedupConfig,
     index: CandidateIndex,
     samples: Option<SampleIndex>,
-    first_with_hash: HashMap<u64, Doc, HashKeyed>,
+    /// Keyed by the exact-text hash, already a good 64-bit hash.
+    first_with_hash: reprint_text::hash::KeyMap<u64, Doc>,
     exact_pairs: Vec<(Doc, Doc)>,
     /// Distinct shingles of each first copy that has exact copies (measured on a copy).
     exact_len: HashMap<Doc, u32>,
@@ -351,35 +352,6 @@ impl Deduper {
             candidates,
             involved,
         }
-    }
-}
-
-/// Hasher for maps keyed by a value that is already a good 64-bit hash (the exact-text
-/// hash): one multiply instead of SipHash. In memory only; nothing it yields is stored.
-#[derive(Debug, Default, Clone, Copy)]
-struct HashKeyed;
-
-impl std::hash::BuildHasher for HashKeyed {
-    type Hasher = KeyHasher;
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(0)
-    }
-}
-
-#[derive(Debug)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
