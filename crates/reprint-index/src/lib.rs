@@ -1447,7 +1447,6 @@ impl Index {
         count("ids", &txn.open_table(IDS)?)?;
         count("documents", &txn.open_table(DOCS)?)?;
         count("texts", &txn.open_table(TEXTS)?)?;
-
         count("exact", &txn.open_table(EXACT)?)?;
         let (mut band_rows, mut band_bytes) = (0, 0);
         for b in 0..self.components.lsh.bands {
@@ -1459,14 +1458,14 @@ impl Index {
         count("pairs", &txn.open_table(PAIRS)?)?;
         count("pairs_by_b", &txn.open_table(PAIRS_BY_B)?)?;
         count("seeds", &txn.open_table(SEEDS)?)?;
-        if self.log.is_some() {
-            // The log's committed bytes (a removed document's stay until the log is
-            // rewritten).
-            let end = texts_end(&txn.open_table(META)?, self.log.is_some())?;
-            table_bytes.insert("text_log".into(), end);
-        }
         let text_log_live = match &self.log {
-            Some(_) => Some(texts::live_bytes(text_rows(&txn.open_table(TEXTS)?)?)?),
+            Some(_) => {
+                // The log's committed bytes (a removed document's stay until the log is
+                // rewritten), then those of the live documents.
+                let end = texts_end(&txn.open_table(META)?, true)?;
+                table_bytes.insert("text_log".into(), end);
+                Some(texts::live_bytes(text_rows(&txn.open_table(TEXTS)?)?)?)
+            }
             None => None,
         };
         entries.insert("bands".into(), band_rows);
@@ -1519,40 +1518,8 @@ impl Index {
                 let mut texts = txn.open_table(TEXTS)?;
                 let current = log_name(&meta)?;
                 let end = texts_end(&meta, true)?;
-                // Logs this store does not point at: left by a compaction that died, or
-                // an old log whose removal failed. Only the names the store gives its logs
-                // (`texts.log`, `texts.<n>.log`); anything else is not ours to remove.
-                for e in std::fs::read_dir(&self.dir).map_err(|e| IndexError::Io {
-                    path: self.dir.display().to_string(),
-                    source: e,
-                })? {
-                    let name = e
-                        .map_err(|e| IndexError::Io {
-                            path: self.dir.display().to_string(),
-                            source: e,
-                        })?
-                        .file_name();
-                    let Some(name) = name.to_str() else { continue };
-                    let ours = name == TEXT_LOG
-                        || name
-                            .strip_prefix("texts.")
-                            .and_then(|n| n.strip_suffix(".log"))
-                            .is_some_and(|n| {
-                                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-                            });
-                    if ours && name != current {
-                        let path = self.dir.join(name);
-                        std::fs::remove_file(&path).map_err(|e| IndexError::Io {
-                            path: path.display().to_string(),
-                            source: e,
-                        })?;
-                    }
-                }
-                let generation = current
-                    .strip_prefix("texts.")
-                    .and_then(|n| n.strip_suffix(".log"))
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(0);
+                texts::remove_stale_logs(&self.dir, &current)?;
+                let generation = texts::log_generation(&current).expect("checked by log_name");
                 let new_name = format!("texts.{}.log", generation + 1);
                 let new = TextLog::create(&self.dir, &new_name)?;
                 let (new_end, places) = texts::copy_live(old, end, text_rows(&texts)?, &new)?;
@@ -1823,9 +1790,9 @@ fn text_rows<'a>(
 fn log_name(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<String, IndexError> {
     match meta.get(META_TEXT_LOG)? {
         Some(v) => {
-            let name = std::str::from_utf8(v.value()).ok().filter(|n| {
-                n.starts_with("texts.") && n.ends_with(".log") && !n.contains(['/', '\\'])
-            });
+            let name = std::str::from_utf8(v.value())
+                .ok()
+                .filter(|n| texts::log_generation(n).is_some());
             name.map(str::to_string)
                 .ok_or_else(|| IndexError::Corrupted {
                     detail: "the name of the text log is damaged".into(),

@@ -112,6 +112,34 @@ fn io(path: &Path, source: std::io::Error) -> IndexError {
     }
 }
 
+/// The generation of a log named as the store names its logs: `texts.log` is 0, a
+/// compaction's `texts.<n>.log` is n; any other name is not a log of the store's.
+pub(crate) fn log_generation(name: &str) -> Option<u64> {
+    if name == TEXT_LOG {
+        return Some(0);
+    }
+    let n = name.strip_prefix("texts.")?.strip_suffix(".log")?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// Removes the store's logs other than `current` from `dir`: left by a compaction that
+/// died before its commit, or an old log whose removal failed after one. Files under other
+/// names are not the store's to remove.
+pub(crate) fn remove_stale_logs(dir: &Path, current: &str) -> Result<(), IndexError> {
+    for e in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let name = e.map_err(|e| io(dir, e))?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name != current && log_generation(name).is_some() {
+            let path = dir.join(name);
+            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// How one transaction reads and stores texts: in the table (format 1), or in the log with
 /// the texts this transaction has added so far held in memory until it commits.
 #[derive(Debug)]
@@ -135,8 +163,14 @@ impl<'a> Texts<'a> {
 
     /// The text of document `d` from its `texts` table value.
     pub(crate) fn read(&self, value: &[u8], d: u32) -> Result<String, IndexError> {
+        unpack_text(&self.packed(value, d)?, d)
+    }
+
+    /// The compressed text of document `d` as stored, from its `texts` table value: the
+    /// value itself (format 1), or the bytes at its place, from memory or the log.
+    fn packed<'v>(&'v self, value: &'v [u8], d: u32) -> Result<Cow<'v, [u8]>, IndexError> {
         let Some(log) = self.log else {
-            return unpack_text(value, d);
+            return Ok(Cow::Borrowed(value));
         };
         let (at, len) = place_of(value, d)?;
         let end = at.checked_add(len as u64);
@@ -144,9 +178,9 @@ impl<'a> Texts<'a> {
         match end {
             Some(end) if at >= self.base && end <= pending_end => {
                 let from = (at - self.base) as usize;
-                unpack_text(&self.pending[from..from + len as usize], d)
+                Ok(Cow::Borrowed(&self.pending[from..from + len as usize]))
             }
-            Some(end) if end <= self.base => unpack_text(&log.read(at, len as usize)?, d),
+            Some(end) if end <= self.base => Ok(Cow::Owned(log.read(at, len as usize)?)),
             _ => Err(IndexError::Corrupted {
                 detail: format!(
                     "the text of document {d} is placed at bytes {at}..+{len}, past the end of the texts"
@@ -191,20 +225,15 @@ pub(crate) fn copy_live(
     new: &TextLog,
 ) -> Result<(u64, Vec<(u32, Place)>), IndexError> {
     const CHUNK: usize = 32 << 20;
+    let reader = Texts::new(Some(old), old_end);
     let mut places = Vec::new();
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
     let mut written = 0u64;
     for row in rows {
         let (d, value) = row?;
-        let (at, len) = place_of(&value, d)?;
-        if at.checked_add(len as u64).is_none_or(|e| e > old_end) {
-            return Err(IndexError::Corrupted {
-                detail: format!("the text of document {d} lies past the end of the texts"),
-            });
-        }
-        let bytes = old.read(at, len as usize)?;
+        let bytes = reader.packed(&value, d)?;
         unpack_text(&bytes, d)?;
-        places.push((d, place(d, written + buf.len() as u64, len)));
+        places.push((d, place(d, written + buf.len() as u64, bytes.len() as u32)));
         buf.extend_from_slice(&bytes);
         if buf.len() >= CHUNK {
             new.file
@@ -267,6 +296,20 @@ fn place_of(value: &[u8], d: u32) -> Result<(u64, u32), IndexError> {
 mod tests {
     use super::*;
     use crate::store::Packer;
+
+    #[test]
+    fn only_the_names_the_store_gives_are_its_logs() {
+        assert_eq!(log_generation("texts.log"), Some(0));
+        assert_eq!(log_generation("texts.12.log"), Some(12));
+        for other in [
+            "texts.backup.log",
+            "texts..log",
+            "texts./1.log",
+            "texts.1.log.bak",
+        ] {
+            assert_eq!(log_generation(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn texts_round_trip_through_the_log_and_damage_is_refused() {
