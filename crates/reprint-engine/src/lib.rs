@@ -51,10 +51,12 @@ use reprint_stories::StoriesResult;
 use serde_json::{json, Map, Value};
 use std::time::Instant;
 
-/// What the batch story level holds per document to the end (weighted features, postings,
-/// graph edges, clustering state: ~2 KB on news-like text): the memory budget sets it aside before
-/// the texts and the counts kept between the level's two readings share the rest.
-const STORY_BYTES_PER_DOC: usize = 2048;
+/// What the batch story level holds per document whatever the budget (news-like text: the
+/// weighted features ~0.9 KB and graph edges ~0.6 KB while the graph is built; the edges and
+/// the clustering's neighbour sums ~1.4 KB while it clusters): the memory budget sets it
+/// aside before the texts and what the level may keep to save a reading (counts between
+/// its readings, features through the clustering) share the rest.
+const STORY_BYTES_PER_DOC: usize = 1536;
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]

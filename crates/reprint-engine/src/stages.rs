@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use reprint_dedup::DedupResult;
 use reprint_reuse::{find_reuse_in, ReuseConfig, ReuseLimits, ReuseResult, Span};
 use reprint_stories::dates::{date_clues, resolve_clues, DocDate};
-use reprint_stories::{cluster_dated_by, StoriesResult, StoryDoc, StoryStream};
+use reprint_stories::{cluster_dated_by, Budget, StoriesResult, StoryDoc, StoryStream};
 
 fn story_doc<'a>(d: &'a DocRow, text: &'a str, mask: &'a [Span]) -> StoryDoc<'a> {
     StoryDoc {
@@ -55,8 +55,9 @@ pub(crate) fn reuse(
 
 /// Clusters the documents into stories, with boilerplate found by the reuse stage masked;
 /// the members of one duplicate cluster are one story. `settings.stream`: feed them one by one in
-/// date order (first-story detection) instead. The batch level holds at most `counts_bytes`
-/// of documents' counts between its two readings (the rest are read again).
+/// date order (first-story detection) instead. The batch level keeps at most `counts_bytes`
+/// of documents' counts between its readings and of features through its clustering (the
+/// rest are read again).
 pub(crate) fn stories(
     docs: &[DocRow],
     texts: &KeptTexts,
@@ -91,7 +92,11 @@ pub(crate) fn stories(
             .iter()
             .flat_map(|c| c.members.iter().skip(1).map(|&m| (c.members[0], m)))
             .collect();
-        let found = cluster_dated_by(docs.len(), doc, dates, counts_bytes, cfg, &linked);
+        let budget = Budget {
+            bytes: counts_bytes,
+            freed: Some(&crate::memory::give_back_freed),
+        };
+        let found = cluster_dated_by(docs.len(), doc, dates, budget, cfg, &linked);
         texts.check()?;
         return found.map_err(EngineError::Stories);
     }

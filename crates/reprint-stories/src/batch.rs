@@ -22,6 +22,7 @@ use crate::features::{extract_into, extract_with, name_term, KeyMap};
 use crate::model::{pair_similarity, top, Collection, DocFeatures};
 use crate::{StoriesConfig, StoriesError, StoryDoc};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -78,21 +79,23 @@ pub fn cluster_linked_by<F>(
 where
     F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
 {
-    run(n, doc, None, usize::MAX, cfg, linked)
+    run(n, doc, None, Budget::unlimited(), cfg, linked)
 }
 
 /// [`cluster_linked_by`] with the documents' dates already resolved (as
 /// [`crate::dates::resolve_dates`] or [`resolve_clues`] give them: the first reading then
-/// skips the date clues), and at most about `counts_bytes` of documents' counts held between
+/// skips the date clues), and at most about `budget.bytes` of documents' counts held between
 /// the two passes: the counts of the documents past that budget are dropped once the
 /// collection has seen them, and those documents are read again for their features. The
-/// result is the same whatever the budget; a smaller one costs a second reading (about a
-/// quarter more time when no counts are kept).
+/// same budget decides whether the weighted features are held through the clustering
+/// (which does not read them) for the stories' labels, or dropped before it and weighed
+/// again from a third reading. The result is the same whatever the budget; a smaller one
+/// costs more readings (about a quarter more time each).
 pub fn cluster_dated_by<F>(
     n: usize,
     doc: F,
     dates: &[Option<DocDate>],
-    counts_bytes: usize,
+    budget: Budget<'_>,
     cfg: &StoriesConfig,
     linked: &[(u32, u32)],
 ) -> Result<StoriesResult, StoriesError>
@@ -100,7 +103,30 @@ where
     F: Fn(usize, &mut dyn FnMut(&StoryDoc<'_>)) + Sync,
 {
     assert_eq!(dates.len(), n, "one date (or None) per document");
-    run(n, doc, Some(dates), counts_bytes, cfg, linked)
+    run(n, doc, Some(dates), budget, cfg, linked)
+}
+
+/// What [`cluster_dated_by`] may hold to save a reading of the documents, and how it hands
+/// back what it frees. The default keeps nothing (three readings).
+#[derive(Clone, Copy, Default)]
+pub struct Budget<'a> {
+    /// Bytes of documents' counts (between the first two readings) and of their weighted
+    /// features (through the clustering) it may keep.
+    pub bytes: usize,
+    /// Called when a large part of the level's memory has just been freed (the features,
+    /// before the clustering), e.g. to return it to the system: an allocator that keeps
+    /// each thread's freed memory for that thread would not give it to the clustering.
+    pub freed: Option<&'a (dyn Fn() + Sync)>,
+}
+
+impl Budget<'_> {
+    /// Everything may be kept (one reading).
+    pub fn unlimited() -> Budget<'static> {
+        Budget {
+            bytes: usize::MAX,
+            freed: None,
+        }
+    }
 }
 
 /// Calls `doc(i, f)` once and returns what `f` made of the document.
@@ -118,7 +144,7 @@ fn run<F>(
     n: usize,
     doc: F,
     dated: Option<&[Option<DocDate>]>,
-    counts_bytes: usize,
+    budget: Budget<'_>,
     cfg: &StoriesConfig,
     linked: &[(u32, u32)],
 ) -> Result<StoriesResult, StoriesError>
@@ -174,7 +200,7 @@ where
             let bytes = (t.len() + e.len()) * std::mem::size_of::<(u32, f32)>()
                 + emb.as_ref().map_or(0, |v| v.len() * 4)
                 + 96;
-            if kept_bytes.saturating_add(bytes) <= counts_bytes {
+            if kept_bytes.saturating_add(bytes) <= budget.bytes {
                 kept_bytes += bytes;
                 t.shrink_to_fit();
                 e.shrink_to_fit();
@@ -195,24 +221,52 @@ where
     };
     // Pass 2: features weighed by the whole collection, from the kept counts or from the
     // document read again.
+    let weigh = |i: usize| {
+        let date = dates[i].as_ref().map(|x| x.days);
+        read_one(&doc, i, |d| {
+            let r = extract_with(d, cfg, None);
+            collection.weigh_counts(&r.terms, &r.entities, date, d.embedding)
+        })
+    };
     let feats: Vec<DocFeatures> = kept
         .into_par_iter()
         .enumerate()
         .with_min_len(64)
-        .map(|(i, counts)| {
-            let date = dates[i].as_ref().map(|x| x.days);
-            match counts {
-                Some(((t, e), emb)) => collection.weigh_counts(&t, &e, date, emb.as_deref()),
-                None => read_one(&doc, i, |d| {
-                    let r = extract_with(d, cfg, None);
-                    collection.weigh_counts(&r.terms, &r.entities, date, d.embedding)
-                }),
+        .map(|(i, counts)| match counts {
+            Some(((t, e), emb)) => {
+                let date = dates[i].as_ref().map(|x| x.days);
+                collection.weigh_counts(&t, &e, date, emb.as_deref())
             }
+            None => weigh(i),
         })
         .collect();
     let edges = graph(&feats, &keys, cfg);
+    let days: Vec<Option<i64>> = feats.iter().map(|f| f.date).collect();
+    // The clustering needs none of the features and the stories' labels need them once
+    // more: they are held through it while they fit the budget, else dropped now and
+    // weighed again (a third reading) story by story.
+    let feats_bytes: usize = feats.iter().map(features_bytes).sum();
+    let held = (feats_bytes <= budget.bytes).then_some(feats);
+    if held.is_none() {
+        if let Some(freed) = budget.freed {
+            freed();
+        }
+    }
     let clusters = average_link(n, &keys, &edges, linked, cfg.link_threshold);
-    Ok(assemble(&feats, &keys, &edges, clusters, &names, cfg))
+    let features = |d: u32| match &held {
+        Some(f) => Cow::Borrowed(&f[d as usize]),
+        None => Cow::Owned(weigh(d as usize)),
+    };
+    Ok(assemble(
+        &days, &keys, &edges, clusters, &names, cfg, features,
+    ))
+}
+
+/// Bytes a document's features hold.
+fn features_bytes(f: &DocFeatures) -> usize {
+    std::mem::size_of::<DocFeatures>()
+        + (f.terms.capacity() + f.entities.capacity()) * std::mem::size_of::<(u32, f32)>()
+        + f.embedding.as_ref().map_or(0, |e| e.capacity() * 4)
 }
 
 /// The order-free identity of a document, used for every tie: its text, title and id.
@@ -577,15 +631,19 @@ fn find_slot(slot: &mut [u32], mut x: u32) -> u32 {
 
 /// Stories from the clusters: members, dates, a centroid label; each document's score is its
 /// strongest link inside its story.
-fn assemble(
-    feats: &[DocFeatures],
+///
+/// `days` are the documents' dates; `features(d)` gives document `d`'s features (held, or
+/// weighed again), asked for once per document.
+fn assemble<'f>(
+    days: &[Option<i64>],
     keys: &[u64],
     edges: &[Edge],
     root: Vec<u32>,
     names: &Names,
     cfg: &StoriesConfig,
+    features: impl Fn(u32) -> Cow<'f, DocFeatures> + Sync,
 ) -> StoriesResult {
-    let n = feats.len();
+    let n = days.len();
     let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
     for (i, &r) in root.iter().enumerate() {
         members.entry(r).or_default().push(i as u32);
@@ -604,7 +662,7 @@ fn assemble(
     // Order-free story order: first date (undated last), then smallest content key.
     let mut groups: Vec<Vec<u32>> = members.into_values().collect();
     let sort_key = |g: &Vec<u32>| {
-        let first = g.iter().filter_map(|&d| feats[d as usize].date).min();
+        let first = g.iter().filter_map(|&d| days[d as usize]).min();
         let key = g.iter().map(|&d| (keys[d as usize], d)).min();
         (first.is_none(), first, key)
     };
@@ -629,7 +687,7 @@ fn assemble(
             let mut term_sums: KeyMap<u32, f64> = KeyMap::default();
             let mut entity_sums: KeyMap<u32, f64> = KeyMap::default();
             for &d in &by_content {
-                let f = &feats[d as usize];
+                let f = features(d);
                 for &(k, w) in &f.terms {
                     *term_sums.entry(k).or_default() += w as f64;
                 }
@@ -648,7 +706,7 @@ fn assemble(
             g.sort_unstable();
             let (lab, top_entities, top_terms) =
                 label(&names.terms, &names.entities, &terms, &entities);
-            let dates = g.iter().filter_map(|&d| feats[d as usize].date);
+            let dates = g.iter().filter_map(|&d| days[d as usize]);
             Story {
                 id: id as u32,
                 first_seen: dates.clone().min(),
@@ -665,8 +723,8 @@ fn assemble(
             .members
             .iter()
             .min_by_key(|&&d| {
-                let f = &feats[d as usize];
-                (f.date.is_none(), f.date, keys[d as usize], d)
+                let day = days[d as usize];
+                (day.is_none(), day, keys[d as usize], d)
             })
             .copied();
         for &d in &s.members {

@@ -20,8 +20,9 @@
 //!    piece of evidence counts at once, and the result does not depend on the input order.
 //!    [`cluster_linked`] also keeps given pairs (duplicates) in one story.
 //!    [`cluster_linked_by`] and [`cluster_dated_by`] take the documents one at a time from
-//!    a callback (texts read from disk), the latter with the caller's dates and a budget for
-//!    the counts kept between its two readings.
+//!    a callback (texts read from disk), the latter with the caller's dates and a [`Budget`]
+//!    for what it keeps to save a reading (counts between its first two readings, features
+//!    through the clustering).
 //!    [`StoryStream`] does streaming first-story detection for arriving documents: each
 //!    joins the most similar recent story (found through an inverted index over story keys)
 //!    or starts a new one.
@@ -60,7 +61,7 @@ mod features;
 mod model;
 mod stopwords;
 
-pub use batch::{cluster, cluster_dated_by, cluster_linked, cluster_linked_by};
+pub use batch::{cluster, cluster_dated_by, cluster_linked, cluster_linked_by, Budget};
 pub use cluster::{Assignment, StoriesResult, Story, StoryStream};
 pub use config::{StoriesConfig, StoriesError};
 pub use dates::{DateSource, DocDate, YearFrom};

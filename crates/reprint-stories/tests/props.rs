@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use reprint_stories::dates::resolve_dates;
 use reprint_stories::{
-    cluster, cluster_dated_by, pair_similarity, Collection, StoriesConfig, StoryDoc,
+    cluster, cluster_dated_by, pair_similarity, Budget, Collection, StoriesConfig, StoryDoc,
 };
 
 const WORDS: [&str; 12] = [
@@ -65,19 +65,27 @@ proptest! {
         let dated = cluster_dated_by(sd.len(), |i, f| {
             reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             f(&sd[i])
-        }, &dates, 0, &cfg, &[]).unwrap();
+        }, &dates, Budget::default(), &cfg, &[]).unwrap();
         prop_assert_eq!(&dated, &cluster(&sd, &cfg).unwrap());
-        // No counts kept: two readings per document (counts, then features).
-        prop_assert_eq!(reads.swap(0, std::sync::atomic::Ordering::Relaxed), 2 * sd.len());
+        // Nothing kept: three readings per document (counts, features, features again for
+        // the stories' labels after the clustering).
+        prop_assert_eq!(reads.swap(0, std::sync::atomic::Ordering::Relaxed), 3 * sd.len());
         // Counts for about half the documents: those are read once.
         let half: usize = sd.len() / 2 * 200;
         let some = cluster_dated_by(sd.len(), |i, f| {
             reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             f(&sd[i])
-        }, &dates, half, &cfg, &[]).unwrap();
+        }, &dates, Budget { bytes: half, freed: None }, &cfg, &[]).unwrap();
         prop_assert_eq!(&some, &dated);
-        let n = reads.into_inner();
-        prop_assert!(n >= sd.len() && n <= 2 * sd.len());
+        let n = reads.swap(0, std::sync::atomic::Ordering::Relaxed);
+        prop_assert!(n >= sd.len() && n <= 3 * sd.len());
+        // Everything kept: one reading.
+        let all = cluster_dated_by(sd.len(), |i, f| {
+            reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            f(&sd[i])
+        }, &dates, Budget::unlimited(), &cfg, &[]).unwrap();
+        prop_assert_eq!(&all, &dated);
+        prop_assert_eq!(reads.load(std::sync::atomic::Ordering::Relaxed), sd.len());
     }
 
     #[test]
