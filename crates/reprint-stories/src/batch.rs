@@ -379,7 +379,7 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
     let floor = cfg.link_threshold / 2.0;
     // Few, long tasks: each allocates its scratch arrays once.
     let min_len = (n / 64).max(256);
-    let mut edges: Vec<Edge> = (0..n)
+    let runs: Vec<Vec<Edge>> = (0..n)
         .into_par_iter()
         .with_min_len(min_len)
         .map_init(
@@ -450,9 +450,20 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
                 sim,
             })
         })
+        .fold(Vec::new, |mut run, e| {
+            run.push(e);
+            run
+        })
         .collect();
+    // One array, filled run by run (each freed as it is moved): never the edges twice.
+    let mut edges = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        edges.extend(run);
+    }
     edges.par_sort_unstable_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    // An edge both ends kept is there twice: the copies' room is given back.
     edges.dedup_by(|x, y| x.a == y.a && x.b == y.b);
+    edges.shrink_to_fit();
     edges
 }
 
