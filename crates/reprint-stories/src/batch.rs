@@ -351,7 +351,7 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
         rank[i as usize] = r as u32;
     }
     // (key, rank) for every posted key, sorted: each key's list is in posting order.
-    let mut postings: Vec<(u64, u32)> = feats
+    let runs: Vec<Vec<(u64, u32)>> = feats
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, f)| {
@@ -360,7 +360,12 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
                 .into_iter()
                 .map(move |k| (k, r))
         })
+        .fold(Vec::new, |mut run, p| {
+            run.push(p);
+            run
+        })
         .collect();
+    let mut postings = concat(runs);
     postings.par_sort_unstable();
     // Where each key's list starts and ends.
     let mut lists: KeyMap<u64, (u32, u32)> = KeyMap::default();
@@ -455,16 +460,22 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
             run
         })
         .collect();
-    // One array, filled run by run (each freed as it is moved): never the edges twice.
-    let mut edges = Vec::with_capacity(runs.iter().map(Vec::len).sum());
-    for run in runs {
-        edges.extend(run);
-    }
+    let mut edges = concat(runs);
     edges.par_sort_unstable_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
     // An edge both ends kept is there twice: the copies' room is given back.
     edges.dedup_by(|x, y| x.a == y.a && x.b == y.b);
     edges.shrink_to_fit();
     edges
+}
+
+/// The runs in one array sized once, each run freed as it is moved: the items are never
+/// held twice (a parallel `collect` holds its pieces and the whole at once).
+fn concat<T>(runs: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        all.extend(run);
+    }
+    all
 }
 
 /// A cluster during average-link clustering.
