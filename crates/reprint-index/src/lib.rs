@@ -124,7 +124,7 @@ pub enum IndexError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A document is too large for the index (texts over 4 GiB).
+    /// A document is too large for the index (texts over 4,000 MiB).
     #[error("document {id:?} is {bytes} bytes; the index takes texts up to 4,000 MiB")]
     TooLarge {
         /// Its id.

@@ -221,11 +221,11 @@ where
     };
     // Pass 2: features weighed by the whole collection, from the kept counts or from the
     // document read again.
+    let days: Vec<Option<i64>> = dates.iter().map(|x| x.as_ref().map(|x| x.days)).collect();
     let weigh = |i: usize| {
-        let date = dates[i].as_ref().map(|x| x.days);
         read_one(&doc, i, |d| {
             let r = extract_with(d, cfg, None);
-            collection.weigh_counts(&r.terms, &r.entities, date, d.embedding)
+            collection.weigh_counts(&r.terms, &r.entities, days[i], d.embedding)
         })
     };
     let feats: Vec<DocFeatures> = kept
@@ -233,15 +233,11 @@ where
         .enumerate()
         .with_min_len(64)
         .map(|(i, counts)| match counts {
-            Some(((t, e), emb)) => {
-                let date = dates[i].as_ref().map(|x| x.days);
-                collection.weigh_counts(&t, &e, date, emb.as_deref())
-            }
+            Some(((t, e), emb)) => collection.weigh_counts(&t, &e, days[i], emb.as_deref()),
             None => weigh(i),
         })
         .collect();
     let edges = graph(&feats, &keys, cfg);
-    let days: Vec<Option<i64>> = feats.iter().map(|f| f.date).collect();
     // The clustering needs none of the features and the stories' labels need them once
     // more: they are held through it while they fit the budget, else dropped now and
     // weighed again (a third reading) story by story.
@@ -351,21 +347,12 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
         rank[i as usize] = r as u32;
     }
     // (key, rank) for every posted key, sorted: each key's list is in posting order.
-    let runs: Vec<Vec<(u64, u32)>> = feats
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, f)| {
-            let r = rank[i];
-            index_keys(&f.terms, &f.entities, POST_KEYS)
-                .into_iter()
-                .map(move |k| (k, r))
-        })
-        .fold(Vec::new, |mut run, p| {
-            run.push(p);
-            run
-        })
-        .collect();
-    let mut postings = concat(runs);
+    let mut postings = gather(feats.par_iter().enumerate().flat_map_iter(|(i, f)| {
+        let r = rank[i];
+        index_keys(&f.terms, &f.entities, POST_KEYS)
+            .into_iter()
+            .map(move |k| (k, r))
+    }));
     postings.par_sort_unstable();
     // Where each key's list starts and ends.
     let mut lists: KeyMap<u64, (u32, u32)> = KeyMap::default();
@@ -384,83 +371,79 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
     let floor = cfg.link_threshold / 2.0;
     // Few, long tasks: each allocates its scratch arrays once.
     let min_len = (n / 64).max(256);
-    let runs: Vec<Vec<Edge>> = (0..n)
-        .into_par_iter()
-        .with_min_len(min_len)
-        .map_init(
-            || (vec![0u32; n], vec![0u32; n]),
-            |(stamp, hits), i| {
-                // Documents sharing keys with `i`, counted in scratch arrays stamped by `i`.
-                let mark = i as u32 + 1;
-                let mut touched: Vec<u32> = Vec::new();
-                let f = &feats[i];
-                for k in index_keys(&f.terms, &f.entities, QUERY_KEYS) {
-                    let Some(&(lo, hi)) = lists.get(&k) else {
-                        continue;
-                    };
-                    let list = &ranks[lo as usize..hi as usize];
-                    let (from, to) = if list.len() <= WINDOW {
-                        (0, list.len())
-                    } else {
-                        let at = list.partition_point(|&r| r < rank[i]);
-                        let from = at.saturating_sub(WINDOW / 2).min(list.len() - WINDOW);
-                        (from, from + WINDOW)
-                    };
-                    for &r in &list[from..to] {
-                        let j = rank_order[r as usize];
-                        if j as usize == i {
+    let mut edges = gather(
+        (0..n)
+            .into_par_iter()
+            .with_min_len(min_len)
+            .map_init(
+                || (vec![0u32; n], vec![0u32; n]),
+                |(stamp, hits), i| {
+                    // Documents sharing keys with `i`, counted in scratch arrays stamped by `i`.
+                    let mark = i as u32 + 1;
+                    let mut touched: Vec<u32> = Vec::new();
+                    let f = &feats[i];
+                    for k in index_keys(&f.terms, &f.entities, QUERY_KEYS) {
+                        let Some(&(lo, hi)) = lists.get(&k) else {
                             continue;
+                        };
+                        let list = &ranks[lo as usize..hi as usize];
+                        let (from, to) = if list.len() <= WINDOW {
+                            (0, list.len())
+                        } else {
+                            let at = list.partition_point(|&r| r < rank[i]);
+                            let from = at.saturating_sub(WINDOW / 2).min(list.len() - WINDOW);
+                            (from, from + WINDOW)
+                        };
+                        for &r in &list[from..to] {
+                            let j = rank_order[r as usize];
+                            if j as usize == i {
+                                continue;
+                            }
+                            if stamp[j as usize] != mark {
+                                stamp[j as usize] = mark;
+                                hits[j as usize] = 0;
+                                touched.push(j);
+                            }
+                            hits[j as usize] += 1;
                         }
-                        if stamp[j as usize] != mark {
-                            stamp[j as usize] = mark;
-                            hits[j as usize] = 0;
-                            touched.push(j);
-                        }
-                        hits[j as usize] += 1;
                     }
-                }
-                // (shared keys, content key, doc): most shared first, ties by content.
-                let mut counted: Vec<(std::cmp::Reverse<u32>, u64, u32)> = touched
-                    .iter()
-                    .map(|&j| (std::cmp::Reverse(hits[j as usize]), keys[j as usize], j))
+                    // (shared keys, content key, doc): most shared first, ties by content.
+                    let mut counted: Vec<(std::cmp::Reverse<u32>, u64, u32)> = touched
+                        .iter()
+                        .map(|&j| (std::cmp::Reverse(hits[j as usize]), keys[j as usize], j))
+                        .collect();
+                    if counted.len() > MAX_SCORED {
+                        counted.select_nth_unstable(MAX_SCORED);
+                        counted.truncate(MAX_SCORED);
+                    }
+                    (i, counted)
+                },
+            )
+            .flat_map_iter(|(i, counted)| {
+                let fi = &feats[i];
+                let mut scored: Vec<(f64, u64, u32)> = counted
+                    .into_iter()
+                    .filter(|&(_, _, j)| {
+                        let fj = &feats[j as usize];
+                        fi.date
+                            .zip(fj.date)
+                            .is_none_or(|(x, y)| (x - y).abs() <= cfg.window_days)
+                    })
+                    .map(|(_, key, j)| (pair_similarity(fi, &feats[j as usize], cfg), key, j))
+                    .filter(|&(s, _, _)| s >= floor)
                     .collect();
-                if counted.len() > MAX_SCORED {
-                    counted.select_nth_unstable(MAX_SCORED);
-                    counted.truncate(MAX_SCORED);
-                }
-                (i, counted)
-            },
-        )
-        .flat_map_iter(|(i, counted)| {
-            let fi = &feats[i];
-            let mut scored: Vec<(f64, u64, u32)> = counted
-                .into_iter()
-                .filter(|&(_, _, j)| {
-                    let fj = &feats[j as usize];
-                    fi.date
-                        .zip(fj.date)
-                        .is_none_or(|(x, y)| (x - y).abs() <= cfg.window_days)
+                scored.sort_unstable_by(|a, b| {
+                    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+                });
+                scored.truncate(cfg.neighbors);
+                let i = i as u32;
+                scored.into_iter().map(move |(sim, _, j)| Edge {
+                    a: i.min(j),
+                    b: i.max(j),
+                    sim,
                 })
-                .map(|(_, key, j)| (pair_similarity(fi, &feats[j as usize], cfg), key, j))
-                .filter(|&(s, _, _)| s >= floor)
-                .collect();
-            scored.sort_unstable_by(|a, b| {
-                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-            });
-            scored.truncate(cfg.neighbors);
-            let i = i as u32;
-            scored.into_iter().map(move |(sim, _, j)| Edge {
-                a: i.min(j),
-                b: i.max(j),
-                sim,
-            })
-        })
-        .fold(Vec::new, |mut run, e| {
-            run.push(e);
-            run
-        })
-        .collect();
-    let mut edges = concat(runs);
+            }),
+    );
     edges.par_sort_unstable_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
     // An edge both ends kept is there twice: the copies' room is given back.
     edges.dedup_by(|x, y| x.a == y.a && x.b == y.b);
@@ -468,9 +451,16 @@ fn graph(feats: &[DocFeatures], keys: &[u64], cfg: &StoriesConfig) -> Vec<Edge> 
     edges
 }
 
-/// The runs in one array sized once, each run freed as it is moved: the items are never
-/// held twice (a parallel `collect` holds its pieces and the whole at once).
-fn concat<T>(runs: Vec<Vec<T>>) -> Vec<T> {
+/// The items of `items` in one array sized once: each worker's run is moved in and freed
+/// in turn, so the items are never held twice (a parallel `collect` holds its pieces and
+/// the whole at once).
+fn gather<T: Send>(items: impl ParallelIterator<Item = T>) -> Vec<T> {
+    let runs: Vec<Vec<T>> = items
+        .fold(Vec::new, |mut run, x| {
+            run.push(x);
+            run
+        })
+        .collect();
     let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
     for run in runs {
         all.extend(run);
