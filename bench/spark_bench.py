@@ -3,20 +3,26 @@
 
 On generated news-like documents (`gen-corpus`, Parquet for Spark):
 
-* CLI:            `reprint dedup FILE.jsonl --threads 2` (pairs and keep decisions written).
-* reprint_rs.spark: `dedup_with_pairs(df)` on `local[2]` — the marked frame and the pairs
+* CLI, the same job as Spark's: `reprint dedup FILE.parquet --threads 2 --write-kept
+                  kept.parquet -o pairs.jsonl` — the kept documents written back as Parquet,
+                  every pair and keep decision beside them.
+* CLI, pairs only: `reprint dedup FILE.jsonl --threads 2` (pairs and keep decisions, no
+                  documents written): the floor, for reference.
+* reprint_rs.spark: `dedup_with_pairs(df)` on `local[2]` — the kept documents (`kept/`),
+                  the removed ids with the id each duplicates (`removed/`) and the pairs
                   written as Parquet; session start-up excluded (and stated). Shuffle bytes
-                  from Spark's status store (every stage's shuffle write).
+                  and each stage's wall time from Spark's event log.
 * Spark ML:       `Tokenizer → NGram(5) → HashingTF(2^20, binary) → MinHashLSH(numHashTables=5)`
                   and `approxSimilarityJoin(df, df, 0.2)` (Jaccard distance ≤ 0.2, i.e.
                   J ≥ 0.8) — what a Spark user tries first; on a sample (it is slow).
-* Scaling:        reprint_rs.spark on `local[1]` vs `local[2]`, same documents.
+* Scaling:        reprint_rs.spark on `local[1]` vs `local[2]`, the same documents (by default
+                  the full run's: its `local[2]` time is reused).
 
 Accuracy on the sample against exact Jaccard of word 5-gram sets (`\\w+`, lower-cased): every
 pair either tool reports is checked exactly; recall is against the pooled set of true pairs.
 
-    python3 bench/spark_bench.py --docs 1000000 --sample 20000
-    python3 bench/spark_bench.py --docs 100000 --sample 10000 --skip-build    # quicker
+    python3 bench/spark_bench.py --docs 1000000 --sample 50000
+    python3 bench/spark_bench.py --docs 100000 --sample 10000 --scale-docs 100000 --skip-build    # quicker
 
 Results: markdown on stdout and bench/results/YYYY-MM-DD-spark.md (+ .json).
 """
@@ -92,12 +98,18 @@ def head(jsonl, parquet, n):
     return sj, sp
 
 
-def cli(jsonl, threads=2):
+def cli(source, threads=2, kept=False):
+    """`reprint dedup` on `source`; with `kept`, the kept documents written as Parquet too."""
     out = OUT / "spark-bench-cli.jsonl"
+    kept_path = OUT / "spark-bench-cli-kept.parquet"
+    for p in (out, kept_path):
+        p.unlink(missing_ok=True)
+    extra = ["--write-kept", str(kept_path)] if kept else []
     t = time.perf_counter()
-    subprocess.run([str(ROOT / "target/release/reprint"), "dedup", str(jsonl), "--threads", str(threads),
-                    "-q", "-o", str(out)], check=True)
+    subprocess.run([str(ROOT / "target/release/reprint"), "dedup", str(source), "--threads", str(threads),
+                    "-q", "-o", str(out)] + extra, check=True)
     seconds = time.perf_counter() - t
+    kept_path.unlink(missing_ok=True)
     pairs = set()
     with open(out, encoding="utf-8") as f:
         for line in f:
@@ -121,27 +133,50 @@ def session(cores):
             .config("spark.eventLog.enabled", "true")
             .config("spark.eventLog.dir", str(EVENTS))
             .config("spark.eventLog.compress", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate())
 
 
 EVENTS = OUT / "spark-events"
 
 
-def shuffle_bytes(app_id):
-    """Bytes every task of an application wrote to the shuffle, from its event log."""
+def events(app_id):
+    """The events of an application's log, in order."""
     logs = []
     for p in EVENTS.iterdir():
         if app_id in p.name:  # a file, or (Spark 4) a directory of rolled files
             logs.extend(sorted(p.iterdir()) if p.is_dir() else [p])
-    total = 0
     for path in logs:
         with open(path, encoding="utf-8") as f:
             for line in f:
-                if '"SparkListenerTaskEnd"' not in line:
-                    continue
-                m = json.loads(line).get("Task Metrics") or {}
-                total += (m.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
+                if line.strip():
+                    yield json.loads(line)
+
+
+def shuffle_bytes(app_id):
+    """Bytes every task of an application wrote to the shuffle, from its event log."""
+    total = 0
+    for e in events(app_id):
+        if e.get("Event") == "SparkListenerTaskEnd":
+            m = e.get("Task Metrics") or {}
+            total += (m.get("Shuffle Write Metrics") or {}).get("Shuffle Bytes Written", 0)
     return total
+
+
+def stage_seconds(app_id):
+    """Wall seconds of the jobs under each job description (reprint's stage names), in the
+    order they first ran."""
+    jobs, out = {}, {}
+    for e in events(app_id):
+        kind = e.get("Event")
+        if kind == "SparkListenerJobStart":
+            desc = (e.get("Properties") or {}).get("spark.job.description") or "other"
+            jobs[e["Job ID"]] = (desc, e["Submission Time"])
+            out.setdefault(desc, 0.0)
+        elif kind == "SparkListenerJobEnd" and e["Job ID"] in jobs:
+            desc, start = jobs[e["Job ID"]]
+            out[desc] += (e["Completion Time"] - start) / 1000
+    return out
 
 
 def run_reprint_spark(parquet, cores):
@@ -159,17 +194,24 @@ def run_reprint_spark(parquet, cores):
     handler = Rounds()
     rps.log.addHandler(handler)
     rps.log.setLevel(logging.INFO)
+    out = OUT / f"spark-bench-{cores}"
+    shutil.rmtree(out, ignore_errors=True)
+    sc = spark.sparkContext
     t = time.perf_counter()
     marked, pairs = rps.dedup_with_pairs(df)
     rps.log.removeHandler(handler)
-    out = OUT / f"spark-bench-{cores}"
-    shutil.rmtree(out, ignore_errors=True)
-    marked.write.parquet(str(out / "marked"))
+    # What the CLI's --write-kept and -o give: the kept documents, the removed ids, the pairs.
+    sc.setJobDescription("write kept documents")
+    marked.where("keep").drop("cluster", "keep", "duplicate_of").write.parquet(str(out / "kept"))
+    sc.setJobDescription("write removed ids")
+    marked.where("not keep").select("id", "duplicate_of").write.parquet(str(out / "removed"))
+    sc.setJobDescription("write pairs")
     pairs.write.parquet(str(out / "pairs"))
     seconds = time.perf_counter() - t
     got = {(r["a"], r["b"]) for r in spark.read.parquet(str(out / "pairs")).collect()}
     spark.stop()
-    return seconds, shuffle_bytes(app), got, (rounds[0] if rounds else None)
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds, shuffle_bytes(app), got, (rounds[0] if rounds else None), stage_seconds(app)
 
 
 def run_spark_ml(parquet):
@@ -230,22 +272,25 @@ def accuracy(got, truth):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
-    ap.add_argument("--sample", type=int, default=20_000, help="documents for the Spark ML comparison")
-    ap.add_argument("--scale-docs", type=int, default=200_000, help="documents for local[1] vs local[2]")
+    ap.add_argument("--sample", type=int, default=50_000, help="documents for the Spark ML comparison")
+    ap.add_argument("--scale-docs", type=int, default=None,
+                    help="documents for local[1] vs local[2] (default: --docs, reusing the full run)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--skip-build", action="store_true")
     args = ap.parse_args()
     build(args.skip_build)
     jsonl, parquet = corpus(args.docs, args.seed)
-    rows = {}
 
-    log(f"CLI on {args.docs:,} documents, 2 threads")
-    rows["cli"] = cli(jsonl)
-    log(f"  {rows['cli'][0]:.1f} s")
+    log(f"CLI on {args.docs:,} documents, 2 threads: the same job (Parquet in, kept Parquet out)")
+    cli_kept = cli(parquet, kept=True)
+    log(f"  {cli_kept[0]:.1f} s")
+    log(f"CLI on {args.docs:,} documents, 2 threads: pairs only (JSONL in)")
+    cli_pairs = cli(jsonl)
+    log(f"  {cli_pairs[0]:.1f} s")
     log(f"reprint_rs.spark on {args.docs:,} documents, local[2]")
     full = run_reprint_spark(parquet, 2)
     log(f"  {full[0]:.1f} s, {full[1] / 1e6:.0f} MB shuffled")
-    same = full[2] == rows["cli"][1]
+    same = full[2] == cli_pairs[1] == cli_kept[1]
 
     sj, sp = head(jsonl, parquet, args.sample)
     log(f"sample of {args.sample:,}: CLI, reprint_rs.spark, Spark ML MinHashLSH")
@@ -254,11 +299,14 @@ def main():
     s_ml = run_spark_ml(sp)
     truth = exact_truth(sj, [s_cli[1], s_rp[2], s_ml[2]])
 
-    n_scale = min(args.scale_docs, args.docs)
-    kj, kp = head(jsonl, parquet, n_scale)
+    n_scale = min(args.scale_docs or args.docs, args.docs)
+    if n_scale == args.docs:
+        kp = parquet
+    else:
+        _, kp = head(jsonl, parquet, n_scale)
     log(f"scaling on {n_scale:,}: local[1] and local[2]")
     one = run_reprint_spark(kp, 1)
-    two = run_reprint_spark(kp, 2)
+    two = full if n_scale == args.docs else run_reprint_spark(kp, 2)
 
     date = datetime.date.today().isoformat()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -268,8 +316,9 @@ def main():
     res = {
         "date": date, "commit": commit, "docs": args.docs, "sample": args.sample, "scale_docs": n_scale,
         "pyspark": pyspark.__version__, "python": platform.python_version(),
-        "cli_seconds": rows["cli"][0], "spark_seconds": full[0], "spark_shuffle_bytes": full[1],
-        "spark_pairs_equal_cli": same, "cli_pairs": len(rows["cli"][1]), "spark_pairs": len(full[2]),
+        "cli_kept_seconds": cli_kept[0], "cli_seconds": cli_pairs[0], "spark_seconds": full[0],
+        "spark_shuffle_bytes": full[1], "spark_stage_seconds": full[4],
+        "spark_pairs_equal_cli": same, "cli_pairs": len(cli_pairs[1]), "spark_pairs": len(full[2]),
         "sample_cli_seconds": s_cli[0], "sample_spark_seconds": s_rp[0], "sample_ml_seconds": s_ml[0],
         "sample_ml_shuffle_bytes": s_ml[1], "sample_spark_shuffle_bytes": s_rp[1],
         "sample_truth": len(truth),
@@ -278,21 +327,26 @@ def main():
         "local1_seconds": one[0], "local2_seconds": two[0],
         "component_rounds": full[3], "sample_component_rounds": s_rp[3],
     }
+    n, sn = args.docs, args.sample
     md = [
         f"# reprint on Spark, {date}",
         "",
         f"Commit {commit}; PySpark {res['pyspark']} (local mode, Java 17), Python {res['python']}; "
         f"generated news-like documents (`gen-corpus --seed {args.seed}`); this shared 2-core machine, one run each. "
-        "Spark times exclude session start-up (about 5 s) and include writing the results as Parquet.",
+        "Spark times exclude session start-up (about 5 s) and include writing the kept documents, the removed "
+        "ids and the pairs as Parquet — the job the CLI does with `--write-kept kept.parquet -o pairs.jsonl` "
+        "from the same Parquet file.",
         "",
         "| run | documents | seconds | ratio | shuffle bytes / doc | pairs | recall | precision |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| CLI, 2 threads | {args.docs:,} | {res['cli_seconds']:.1f} | 1.0× | — | {res['cli_pairs']:,} | | |",
-        f"| reprint_rs.spark, local[2] | {args.docs:,} | {res['spark_seconds']:.1f} | {res['spark_seconds'] / res['cli_seconds']:.1f}× CLI | "
-        f"{res['spark_shuffle_bytes'] / args.docs:,.0f} | {res['spark_pairs']:,} (same as CLI: {same}) | | |",
-        f"| CLI, 2 threads | {args.sample:,} | {res['sample_cli_seconds']:.1f} | | — | {res['sample_cli']['pairs']:,} | {res['sample_cli']['recall']:.4f} | {res['sample_cli']['precision']:.4f} |",
-        f"| reprint_rs.spark, local[2] | {args.sample:,} | {res['sample_spark_seconds']:.1f} | 1.0× | {res['sample_spark_shuffle_bytes'] / args.sample:,.0f} | {res['sample_spark']['pairs']:,} | {res['sample_spark']['recall']:.4f} | {res['sample_spark']['precision']:.4f} |",
-        f"| Spark ML MinHashLSH (5 tables) + approxSimilarityJoin, local[2] | {args.sample:,} | {res['sample_ml_seconds']:.1f} | {res['sample_ml_seconds'] / res['sample_spark_seconds']:.1f}× slower | {res['sample_ml_shuffle_bytes'] / args.sample:,.0f} | {res['sample_ml']['pairs']:,} | {res['sample_ml']['recall']:.4f} | {res['sample_ml']['precision']:.4f} |",
+        f"| CLI, 2 threads, Parquet in, kept Parquet + pairs out (the same job) | {n:,} | {res['cli_kept_seconds']:.1f} | 1.0× | — | {len(cli_kept[1]):,} | | |",
+        f"| CLI, 2 threads, JSONL in, pairs and decisions only | {n:,} | {res['cli_seconds']:.1f} | — | — | {res['cli_pairs']:,} | | |",
+        f"| reprint_rs.spark, local[2] | {n:,} | {res['spark_seconds']:.1f} | {res['spark_seconds'] / res['cli_kept_seconds']:.1f}× the same job "
+        f"({res['spark_seconds'] / res['cli_seconds']:.1f}× pairs only) | "
+        f"{res['spark_shuffle_bytes'] / n:,.0f} | {res['spark_pairs']:,} (same as CLI: {same}) | | |",
+        f"| CLI, 2 threads, pairs only | {sn:,} | {res['sample_cli_seconds']:.1f} | | — | {res['sample_cli']['pairs']:,} | {res['sample_cli']['recall']:.4f} | {res['sample_cli']['precision']:.4f} |",
+        f"| reprint_rs.spark, local[2] | {sn:,} | {res['sample_spark_seconds']:.1f} | 1.0× | {res['sample_spark_shuffle_bytes'] / sn:,.0f} | {res['sample_spark']['pairs']:,} | {res['sample_spark']['recall']:.4f} | {res['sample_spark']['precision']:.4f} |",
+        f"| Spark ML MinHashLSH (5 tables) + approxSimilarityJoin, local[2] | {sn:,} | {res['sample_ml_seconds']:.1f} | {res['sample_ml_seconds'] / res['sample_spark_seconds']:.1f}× slower | {res['sample_ml_shuffle_bytes'] / sn:,.0f} | {res['sample_ml']['pairs']:,} | {res['sample_ml']['recall']:.4f} | {res['sample_ml']['precision']:.4f} |",
         f"| reprint_rs.spark, local[1] | {n_scale:,} | {res['local1_seconds']:.1f} | | | | | |",
         f"| reprint_rs.spark, local[2] | {n_scale:,} | {res['local2_seconds']:.1f} | {res['local1_seconds'] / res['local2_seconds']:.2f}× faster than local[1] | | | | |",
         "",
@@ -300,8 +354,14 @@ def main():
         f"({res['sample_truth']:,} pairs; pooled, so recall is an upper bound).",
         "",
         f"Connected components (large-star / small-star, a checkpoint each round): "
-        f"{res['component_rounds']} rounds on {args.docs:,} documents, {res['sample_component_rounds']} on {args.sample:,}.",
-    ]
+        f"{res['component_rounds']} rounds on {n:,} documents, {res['sample_component_rounds']} on {sn:,}.",
+        "",
+        f"Where the {n:,}-document run's time goes (wall seconds of the jobs under each stage name, from "
+        "the event log; the stages' own names as the Spark UI shows them):",
+        "",
+        "| stage | seconds |",
+        "|---|---:|",
+    ] + [f"| {k} | {v:.1f} |" for k, v in full[4].items()]
     text = "\n".join(md) + "\n"
     print(text)
     out = ROOT / "bench" / "results" / f"{date}-spark"

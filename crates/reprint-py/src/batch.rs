@@ -196,22 +196,47 @@ fn int64s(name: &str, col: PyChunkedArray) -> PyResult<Vec<i64>> {
 /// says document `docs[i]` is in bucket `keys[i]`. A bucket of up to `max_bucket` documents
 /// gives every pair; a larger one a chain through its documents (in order) plus a star on
 /// its first, as the CLI does — linear, and its documents stay connected.
+///
+/// `copies` (optional, one value per row, e.g. the exact hash): documents with one value are
+/// copies of one text, and only the first (smallest) of them in a bucket takes part. Copies
+/// share every bucket, so this is the first copy of the whole group wherever the bucket is
+/// formed: a distributed caller need not join its rows with the groups first.
 #[pyfunction]
-#[pyo3(signature = (docs, keys, *, max_bucket=200))]
+#[pyo3(signature = (docs, keys, *, max_bucket=200, copies=None))]
 pub(crate) fn candidate_pairs(
     py: Python<'_>,
     docs: PyChunkedArray,
     keys: PyChunkedArray,
     max_bucket: usize,
+    copies: Option<PyChunkedArray>,
 ) -> PyResult<Py<PyAny>> {
     let docs = int64s("docs", docs)?;
     let keys = int64s("keys", keys)?;
     same_len(("docs", docs.len()), ("keys", keys.len()))?;
+    let copies = copies.map(|c| int64s("copies", c)).transpose()?;
+    if let Some(c) = &copies {
+        same_len(("docs", docs.len()), ("copies", c.len()))?;
+    }
     if max_bucket < 2 {
         return Err(PyValueError::new_err("max_bucket must be at least 2"));
     }
     let pairs = py.detach(|| {
-        let mut rows: Vec<(i64, i64)> = keys.into_iter().zip(docs).collect();
+        let mut rows: Vec<(i64, i64)> = match copies {
+            None => keys.into_iter().zip(docs).collect(),
+            Some(copies) => {
+                // (key, copy group, doc) sorted: the first row of each (key, group) is the
+                // group's first document in this bucket; the others go.
+                let mut rows: Vec<(i64, i64, i64)> = keys
+                    .into_iter()
+                    .zip(copies)
+                    .zip(docs)
+                    .map(|((k, c), d)| (k, c, d))
+                    .collect();
+                rows.sort_unstable();
+                rows.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+                rows.into_iter().map(|(k, _, d)| (k, d)).collect()
+            }
+        };
         rows.sort_unstable();
         rows.dedup();
         let mut pairs: Vec<(i64, i64)> = Vec::new();

@@ -92,6 +92,20 @@ def test_oversized_buckets_are_chained():
     ]
 
 
+def test_only_the_first_copy_in_a_bucket_takes_part():
+    # Documents 1, 4 and 7 are copies (group 100), 2 and 5 copies (group 200), 3 alone: in
+    # each bucket only 1 and 2 stand for their groups.
+    docs = [4, 1, 7, 2, 5, 3, 4, 1, 2]
+    keys = [9, 9, 9, 9, 9, 9, 8, 8, 8]
+    copies = [100, 100, 100, 200, 200, 300, 100, 100, 200]
+    got = batch.candidate_pairs(docs, keys, copies=copies).to_pylist()
+    assert [(p["a"], p["b"]) for p in got] == [(1, 2), (1, 3), (2, 3)]
+    # Without the groups, every document takes part.
+    assert batch.candidate_pairs(docs, keys).num_rows == 15
+    with pytest.raises(ValueError, match="docs has 9 values and copies 1"):
+        batch.candidate_pairs(docs, keys, copies=[1])
+
+
 def test_batch_functions_refuse_bad_input():
     with pytest.raises(ValueError, match=r"record 1: text is None"):
         batch.fingerprints(["a b c", None])

@@ -152,6 +152,23 @@ def test_generated_100k_equal_the_cli(session, generated):
     assert got == want
 
 
+def test_only_sources_that_read_the_same_again_are_read_twice(session, generated):
+    # Files (filtered, projected) are read again by the later stages; anything whose rows or
+    # order may change between two readings is copied once, numbered.
+    from pyspark.sql import functions as F
+
+    df = session.read.parquet(str(generated["parquet"]))
+    assert rps._rereadable(df, by_column=False)
+    assert rps._rereadable(df.where("length(text) > 10").select("id", "text"), by_column=False)
+    assert not rps._rereadable(df.repartition(3), by_column=False)
+    assert not rps._rereadable(df.join(df.select("id"), "id"), by_column=False)
+    assert not rps._rereadable(df.sample(0.5, seed=1), by_column=False)
+    assert not rps._rereadable(ordered_frame(session, [(1, "a")], "id long, text string", 1), by_column=False)
+    # Numbered by a column, a join gives the same rows again; a random column does not.
+    assert rps._rereadable(df.join(df.select("id"), "id"), by_column=True)
+    assert not rps._rereadable(df.withColumn("r", F.rand()), by_column=True)
+
+
 @pytest.mark.parametrize("all_pairs", [False, True])
 def test_exact_groups_are_listed_as_the_cli_lists_them(session, copy_groups, all_pairs):
     from pyspark.sql.types import StringType, StructField, StructType

@@ -93,11 +93,14 @@ def days(texts: Any, dates: Any = None) -> pa.Table:
     return _native.days(_texts(texts, "texts"), dates)
 
 
-def candidate_pairs(docs: Any, keys: Any, *, max_bucket: int = 200) -> pa.Table:
+def candidate_pairs(docs: Any, keys: Any, *, max_bucket: int = 200, copies: Any = None) -> pa.Table:
     """Candidate pairs ``a < b`` (int64, distinct, sorted) from bucket memberships: document
     ``docs[i]`` is in bucket ``keys[i]``. Buckets larger than ``max_bucket`` are linked as a
-    chain plus a star (linear), as the CLI does."""
-    return _native.candidate_pairs(_int64(docs, "docs"), _int64(keys, "keys"), max_bucket=max_bucket)
+    chain plus a star (linear), as the CLI does. ``copies`` (e.g. the exact hashes, one per
+    row): of the documents with one value only the first (smallest) takes part — copies
+    share every bucket, so it is their group's first copy wherever the bucket is formed."""
+    return _native.candidate_pairs(_int64(docs, "docs"), _int64(keys, "keys"), max_bucket=max_bucket,
+                                   copies=None if copies is None else _int64(copies, "copies"))
 
 
 def verify_pairs(

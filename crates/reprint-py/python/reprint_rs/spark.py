@@ -45,6 +45,9 @@ _ORD = "_reprint_ord"
 #: Up to this many documents in clusters, their marks are broadcast to the documents.
 BROADCAST_MARKS = 5_000_000
 
+#: About this many bytes of band keys (24 per key of a first copy) per bucket task.
+_BUCKET_BYTES = 64 << 20
+
 
 def _settings(threshold, shingle_size, shingle_unit, options) -> dict[str, Any]:
     d = dict(threshold=threshold, shingle_size=shingle_size, shingle_unit=shingle_unit)
@@ -84,11 +87,16 @@ class _Plan:
         self.text, self.id, self.keep, self.max_bucket = text, id, keep, max_bucket
         self.list_all = bool(all_pairs)
         self.settings = _settings(threshold, shingle_size, shingle_unit, options)
-        # Fail early, on the driver, for a bad setting.
-        _batch.fingerprints([""], **self.settings)
+        # Fail early, on the driver, for a bad setting (and learn the number of bands).
+        probe = _batch.fingerprints(["reprint checks its settings on this line"], **self.settings)
+        self.bands = max(len(probe.column("band_keys")[0]), 1)
         ordered = df.withColumn(_ORD, F.col(order).cast("long") if order else F.monotonically_increasing_id())
-        # The order must not change between the stages that read it.
-        self.docs = ordered.localCheckpoint(eager=True)
+        # The numbering must not change between the stages that read the documents: a
+        # source that reads the same rows in the same order again (files, local data) is
+        # read again; anything else is copied once, numbered (a local checkpoint).
+        self.copied = not _rereadable(df, by_column=order is not None)
+        log.info("documents %s", "copied once (a local checkpoint)" if self.copied else "read again from the source")
+        self.docs = ordered.localCheckpoint(eager=True) if self.copied else ordered
 
     # -- 1. fingerprints -----------------------------------------------------------------
     def fingerprints(self):
@@ -158,23 +166,54 @@ class _Plan:
         )
 
         # -- 3. LSH buckets → candidate pairs ----------------------------------------------
+        # Each document's band keys go to the partition of their key, packed: one binary row
+        # per (fingerprint batch, part) holding (key, exact, document) triples, so Spark moves
+        # a few large rows instead of one row per key (20 per document), and no row crosses
+        # between the JVM and Python one by one. A bucket keeps only the first of its exact
+        # copies (`copies=`): copies share every band key, so no join with the groups first.
         _stage(self.sc, "LSH buckets to candidate pairs")
-        firsts = grouped.join(groups.select(F.col("first").alias(_ORD)), _ORD)
-        keyed = firsts.select(_ORD, F.explode("band_keys").alias("key"))
+        n = grouped.count()
+        parts = max(self.sc.defaultParallelism, -(-n * self.bands * 24 // _BUCKET_BYTES), 1)
+        spread = parts * 8  # parts per partition ~8: an even load whatever the hash of a part
+
+        def pack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            import numpy as np
+            import pyarrow.compute as pc
+
+            for b in batches:
+                lists = b.column("band_keys")
+                keys = pc.list_flatten(lists).to_numpy()
+                row = pc.list_parent_indices(lists).to_numpy()
+                exact = b.column("exact").to_numpy()[row]
+                ords = b.column(_ORD).to_numpy()[row]
+                # Multiply-shift of the key's low 32 bits (its hash; the band is above).
+                part = ((keys.view(np.uint64) & np.uint64(0xFFFFFFFF)) * np.uint64(spread)) >> np.uint64(32)
+                order = np.argsort(part, kind="stable")
+                bounds = np.searchsorted(part[order], np.arange(spread + 1))
+                ids, blobs = [], []
+                for p in range(spread):
+                    sel = order[bounds[p]:bounds[p + 1]]
+                    if len(sel):
+                        ids.append(p)
+                        blobs.append(np.concatenate([keys[sel], exact[sel], ords[sel]]).tobytes())
+                yield pa.RecordBatch.from_arrays([pa.array(ids, pa.int32()), pa.array(blobs, pa.binary())],
+                                                 names=["part", "blob"])
 
         def bucket(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-            # Every row of a key is in this partition (shuffled by key): all batches at once.
-            rows = list(batches)
-            if not rows:
-                return
-            t = pa.Table.from_batches(rows)
-            out = _batch.candidate_pairs(t.column(_ORD), t.column("key"), max_bucket=max_bucket)
-            for b in out.to_batches():
-                yield b
+            import numpy as np
 
-        parts = max(self.spark.sparkContext.defaultParallelism, 1)
-        candidates = (keyed.repartition(parts, "key").mapInArrow(bucket, "a long, b long")
-                      .distinct())
+            # Every key of this partition's parts is here: all its rows at once.
+            runs = [np.frombuffer(x, dtype=np.int64).reshape(3, -1)
+                    for b in batches for x in b.column("blob").to_pylist()]
+            if not runs:
+                return
+            key, exact, doc = np.concatenate(runs, axis=1)
+            out = _batch.candidate_pairs(pa.array(doc), pa.array(key), max_bucket=max_bucket,
+                                         copies=pa.array(exact))
+            yield from out.to_batches()
+
+        packed = grouped.select(_ORD, "exact", "band_keys").mapInArrow(pack, "part int, blob binary")
+        candidates = packed.repartition(parts, "part").mapInArrow(bucket, "a long, b long").distinct()
 
         # -- 4. verify ---------------------------------------------------------------------
         _stage(self.sc, "verify candidate pairs (exact Jaccard)")
@@ -183,8 +222,9 @@ class _Plan:
         # small next to the collection, so it is broadcast and the texts filtered in place.
         involved = (candidates.select(F.col("a").alias(_ORD))
                     .unionByName(candidates.select(F.col("b").alias(_ORD))).distinct())
+        # Read once (the two joins would each scan the collection) and kept for both.
         texts = (self.docs.select(F.col(_ORD), F.col(self.text).alias("t"))
-                 .join(F.broadcast(involved), _ORD, "left_semi"))
+                 .join(F.broadcast(involved), _ORD, "left_semi").localCheckpoint(eager=True))
         joined = (candidates.join(texts.select(F.col(_ORD).alias("a"), F.col("t").alias("ta")), "a")
                   .join(texts.select(F.col(_ORD).alias("b"), F.col("t").alias("tb")), "b"))
         settings = self.settings
@@ -265,6 +305,32 @@ class _Plan:
         self.marks = comp.join(clusters, "root").join(rep, "root").select(
             F.col("node").alias(_ORD), "cluster", "rep")
         return self
+
+
+def _rereadable(df, by_column: bool) -> bool:
+    """Whether reading ``df`` again gives the same rows — and, when they are numbered by
+    position (no ``order`` column), in the same order and partitions: deterministic
+    projections and filters over files or local data. A shuffle, a join, a sample or a
+    source Spark does not describe (Spark Connect) is not: it is copied once instead."""
+    try:
+        plan = df._jdf.queryExecution().optimizedPlan()
+    except Exception:  # no JVM plan to look at (Spark Connect)
+        return False
+    if by_column:
+        return bool(plan.deterministic())
+
+    def same_order(node) -> bool:
+        if not node.deterministic():
+            return False
+        name = node.nodeName()
+        if name in ("Project", "Filter"):
+            children = node.children()
+            return all(same_order(children.apply(i)) for i in range(children.size()))
+        if name == "LogicalRelation":  # files; not JDBC or another relation's own order
+            return node.relation().getClass().getSimpleName() == "HadoopFsRelation"
+        return name == "LocalRelation"
+
+    return same_order(plan)
 
 
 def fingerprint_schema() -> str:
