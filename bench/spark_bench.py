@@ -145,7 +145,7 @@ def events(app_id):
     logs = []
     for p in EVENTS.iterdir():
         if app_id in p.name:  # a file, or (Spark 4) a directory of rolled files
-            logs.extend(sorted(p.iterdir()) if p.is_dir() else [p])
+            logs.extend(sorted(f for f in p.iterdir() if f.name.startswith("events_")) if p.is_dir() else [p])
     for path in logs:
         with open(path, encoding="utf-8") as f:
             for line in f:

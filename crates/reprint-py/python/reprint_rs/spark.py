@@ -9,10 +9,12 @@ The work runs where the data is, in Spark stages named for what they do (see the
 1. **fingerprint** (`mapInArrow`, one core per task, no threads of ours): each document's
    exact hash and LSH band keys, as int64 (never unsigned: Spark would corrupt them);
 2. **exact groups**: documents with one exact hash are one group; only its first copy goes on;
-3. **LSH buckets → candidate pairs**: band keys shuffled by key, each partition's buckets turned
-   into pairs (buckets over `max_bucket` chained, linear, as the CLI does), distinct;
-4. **verify**: each candidate joined with both texts, exact Jaccard computed (`mapInArrow`);
-   only verified pairs survive;
+3. **LSH buckets → candidate pairs**: band keys shuffled by key, packed (one binary row per
+   batch and key range, not one row per key), each partition's buckets turned into pairs
+   (buckets over `max_bucket` chained, linear, as the CLI does; of exact copies only the
+   first takes part), distinct;
+4. **verify**: each candidate joined with both texts (read once), exact Jaccard computed
+   (`mapInArrow`); only verified pairs survive;
 5. **connected components** of the verified pairs and of each copy to its first copy:
    large-star / small-star iterations on DataFrames, lineage cut by a checkpoint each round
    (linear in the copies: 20,000 copies of one page are 20,000 edges, not their pairs);
@@ -26,7 +28,10 @@ its pairs (a star past `max_bucket`).
 
 Input order decides "first": it is the order Spark reads the rows in
 (`monotonically_increasing_id`, which follows partition order), so the same input gives the
-same answer whatever the partitioning. Give ``order=`` a column to decide it yourself.
+same answer whatever the partitioning. Give ``order=`` a column to decide it yourself. The
+stages read the documents more than once: a frame that reads the same again (files or local
+data, projected and filtered) is read from its source each time; any other is copied once
+first, with its numbers (`localCheckpoint`).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from . import batch as _batch
 __all__ = ["dedup", "pairs", "dedup_with_pairs", "fingerprint_schema"]
 
 _ORD = "_reprint_ord"
+_ID = "_reprint_id"
 
 #: Up to this many documents in clusters, their marks are broadcast to the documents.
 BROADCAST_MARKS = 5_000_000
@@ -100,21 +106,29 @@ class _Plan:
 
     # -- 1. fingerprints -----------------------------------------------------------------
     def fingerprints(self):
+        from pyspark.sql import functions as F
+
         settings, text = self.settings, self.text
+
+        from pyspark.sql.types import StructField, StructType
 
         def fingerprint(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for b in batches:
-                fp = _batch.fingerprints(b.column(text), threads=1, **settings)
+                fp = _batch.fingerprints(b.column(1), threads=1, **settings)
                 yield pa.RecordBatch.from_arrays(
-                    [b.column(_ORD), fp.column("tokens").combine_chunks(),
+                    [b.column(0), b.column(2), fp.column("tokens").combine_chunks(),
                      fp.column("shingles").combine_chunks(), fp.column("exact").combine_chunks(),
                      fp.column("band_keys").combine_chunks()],
-                    names=[_ORD, "tokens", "shingles", "exact", "band_keys"],
+                    names=[_ORD, _ID, "tokens", "shingles", "exact", "band_keys"],
                 )
 
         _stage(self.sc, "fingerprint documents")
-        schema = fingerprint_schema()
-        return self.docs.select(_ORD, text).mapInArrow(fingerprint, schema).localCheckpoint(eager=True)
+        # The ids ride along, so that naming the pairs and the kept copies reads them here
+        # (a few bytes a document, kept) rather than the collection again.
+        fields = list(_fingerprint_struct().fields)
+        fields.insert(1, StructField(_ID, self.docs.schema[self.id].dataType))
+        cols = [F.col(_ORD), F.col(text), F.col(self.id).alias(_ID)]
+        return self.docs.select(*cols).mapInArrow(fingerprint, StructType(fields)).localCheckpoint(eager=True)
 
     def days(self):
         """Each document's date in days (null when unknown), as `--keep earliest` reads it."""
@@ -131,7 +145,6 @@ class _Plan:
         return self.docs.select(*cols).mapInArrow(days, f"{_ORD} long, days long")
 
     def run(self):
-        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         fp = self.fp = self.fingerprints()
@@ -216,8 +229,8 @@ class _Plan:
         candidates = packed.repartition(parts, "part").mapInArrow(bucket, "a long, b long").distinct()
 
         # -- 4. verify ---------------------------------------------------------------------
-        _stage(self.sc, "verify candidate pairs (exact Jaccard)")
         candidates = candidates.localCheckpoint(eager=True)
+        _stage(self.sc, "verify candidate pairs (exact Jaccard)")
         # Only the texts of documents in some candidate pair travel: the set of them is
         # small next to the collection, so it is broadcast and the texts filtered in place.
         involved = (candidates.select(F.col("a").alias(_ORD))
@@ -333,6 +346,14 @@ def _rereadable(df, by_column: bool) -> bool:
     return same_order(plan)
 
 
+def _fingerprint_struct():
+    from pyspark.sql.types import ArrayType, LongType, StructField, StructType
+
+    return StructType([StructField(_ORD, LongType()), StructField("tokens", LongType()),
+                       StructField("shingles", LongType()), StructField("exact", LongType()),
+                       StructField("band_keys", ArrayType(LongType()))])
+
+
 def fingerprint_schema() -> str:
     """The schema of the fingerprint stage: hashes as signed 64-bit (`long`), always given
     explicitly (Spark silently corrupts unsigned 64-bit values in an inferred column)."""
@@ -378,7 +399,7 @@ def _components(edges, on_round=lambda r: None):
 def _marked(plan, df, id):
     from pyspark.sql import functions as F
 
-    ids = plan.docs.select(F.col(_ORD).alias("rep"), F.col(id).alias("duplicate_of"))
+    ids = plan.fp.select(F.col(_ORD).alias("rep"), F.col(_ID).alias("duplicate_of"))
     marks = plan.marks.join(ids, "rep", "left").localCheckpoint(eager=True)
     # Marks exist only for documents with a duplicate: when there are few enough, they are
     # broadcast, and the documents (texts and all) are marked where they lie, unshuffled.
@@ -396,7 +417,7 @@ def _marked(plan, df, id):
 def _pairs(plan, id):
     from pyspark.sql import functions as F
 
-    ids = plan.docs.select(F.col(_ORD), F.col(id).alias("_id"))
+    ids = plan.fp.select(F.col(_ORD), F.col(_ID).alias("_id"))
     p = (plan.all_pairs().join(ids.select(F.col(_ORD).alias("a"), F.col("_id").alias("a_id")), "a")
          .join(ids.select(F.col(_ORD).alias("b"), F.col("_id").alias("b_id")), "b"))
     return p.orderBy("a", "b").select(
