@@ -98,13 +98,13 @@ def head(jsonl, parquet, n):
     return sj, sp
 
 
-def cli(source, threads=2, kept=False):
+def cli(source, threads=2, kept=False, all_pairs=False):
     """`reprint dedup` on `source`; with `kept`, the kept documents written as Parquet too."""
     out = OUT / "spark-bench-cli.jsonl"
     kept_path = OUT / "spark-bench-cli-kept.parquet"
     for p in (out, kept_path):
         p.unlink(missing_ok=True)
-    extra = ["--write-kept", str(kept_path)] if kept else []
+    extra = (["--write-kept", str(kept_path)] if kept else []) + (["--all-pairs"] if all_pairs else [])
     t = time.perf_counter()
     subprocess.run([str(ROOT / "target/release/reprint"), "dedup", str(source), "--threads", str(threads),
                     "-q", "-o", str(out)] + extra, check=True)
@@ -179,7 +179,23 @@ def stage_seconds(app_id):
     return out
 
 
-def run_reprint_spark(parquet, cores):
+def run_reprint_spark(parquet, cores, all_pairs=False, cpus=None):
+    """One reprint_rs.spark run in a fresh Python and JVM (pinned to `cpus` CPUs when given:
+    an executor's Python workers then share its cores, as in a container)."""
+    result = OUT / "spark-bench-run.json"
+    result.unlink(missing_ok=True)
+    cmd = [sys.executable, __file__, "--spark-run", str(parquet), "--cores", str(cores), "--result", str(result)]
+    if all_pairs:
+        cmd.append("--all-pairs")
+    if cpus:
+        cmd = ["taskset", "-c", ",".join(str(c) for c in range(cpus))] + cmd
+    subprocess.run(cmd, check=True)
+    r = json.loads(result.read_text(encoding="utf-8"))
+    result.unlink()
+    return r["seconds"], r["shuffle"], {tuple(p) for p in r["pairs"]}, r["rounds"], r["stages"]
+
+
+def _spark_run(parquet, cores, all_pairs, result):
     from reprint_rs import spark as rps
 
     spark = session(cores)
@@ -198,7 +214,7 @@ def run_reprint_spark(parquet, cores):
     shutil.rmtree(out, ignore_errors=True)
     sc = spark.sparkContext
     t = time.perf_counter()
-    marked, pairs = rps.dedup_with_pairs(df)
+    marked, pairs = rps.dedup_with_pairs(df, all_pairs=all_pairs)
     rps.log.removeHandler(handler)
     # What the CLI's --write-kept and -o give: the kept documents, the removed ids, the pairs.
     sc.setJobDescription("write kept documents")
@@ -211,7 +227,9 @@ def run_reprint_spark(parquet, cores):
     got = {(r["a"], r["b"]) for r in spark.read.parquet(str(out / "pairs")).collect()}
     spark.stop()
     shutil.rmtree(out, ignore_errors=True)
-    return seconds, shuffle_bytes(app), got, (rounds[0] if rounds else None), stage_seconds(app)
+    Path(result).write_text(json.dumps({
+        "seconds": seconds, "shuffle": shuffle_bytes(app), "pairs": sorted(got),
+        "rounds": rounds[0] if rounds else None, "stages": stage_seconds(app)}), encoding="utf-8")
 
 
 def run_spark_ml(parquet):
@@ -277,7 +295,13 @@ def main():
                     help="documents for local[1] vs local[2] (default: --docs, reusing the full run)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--spark-run", help=argparse.SUPPRESS)  # one run, in a child process
+    ap.add_argument("--cores", type=int, default=2, help=argparse.SUPPRESS)
+    ap.add_argument("--all-pairs", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.spark_run:
+        return _spark_run(args.spark_run, args.cores, args.all_pairs, args.result)
     build(args.skip_build)
     jsonl, parquet = corpus(args.docs, args.seed)
 
@@ -288,14 +312,16 @@ def main():
     cli_pairs = cli(jsonl)
     log(f"  {cli_pairs[0]:.1f} s")
     log(f"reprint_rs.spark on {args.docs:,} documents, local[2]")
-    full = run_reprint_spark(parquet, 2)
+    full = run_reprint_spark(parquet, 2, cpus=2)
     log(f"  {full[0]:.1f} s, {full[1] / 1e6:.0f} MB shuffled")
     same = full[2] == cli_pairs[1] == cli_kept[1]
 
     sj, sp = head(jsonl, parquet, args.sample)
     log(f"sample of {args.sample:,}: CLI, reprint_rs.spark, Spark ML MinHashLSH")
-    s_cli = cli(sj)
-    s_rp = run_reprint_spark(sp, 2)
+    # Every pair (--all-pairs), as MinHashLSH's join gives them: a group of copies is
+    # otherwise listed as a star on its first copy, which a pair count would call misses.
+    s_cli = cli(sj, all_pairs=True)
+    s_rp = run_reprint_spark(sp, 2, all_pairs=True, cpus=2)
     s_ml = run_spark_ml(sp)
     truth = exact_truth(sj, [s_cli[1], s_rp[2], s_ml[2]])
 
@@ -304,9 +330,9 @@ def main():
         kp = parquet
     else:
         _, kp = head(jsonl, parquet, n_scale)
-    log(f"scaling on {n_scale:,}: local[1] and local[2]")
-    one = run_reprint_spark(kp, 1)
-    two = full if n_scale == args.docs else run_reprint_spark(kp, 2)
+    log(f"scaling on {n_scale:,}: local[1] on one CPU and local[2] on two")
+    one = run_reprint_spark(kp, 1, cpus=1)
+    two = full if n_scale == args.docs else run_reprint_spark(kp, 2, cpus=2)
 
     date = datetime.date.today().isoformat()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -344,14 +370,16 @@ def main():
         f"| reprint_rs.spark, local[2] | {n:,} | {res['spark_seconds']:.1f} | {res['spark_seconds'] / res['cli_kept_seconds']:.1f}× the same job "
         f"({res['spark_seconds'] / res['cli_seconds']:.1f}× pairs only) | "
         f"{res['spark_shuffle_bytes'] / n:,.0f} | {res['spark_pairs']:,} (same as CLI: {same}) | | |",
-        f"| CLI, 2 threads, pairs only | {sn:,} | {res['sample_cli_seconds']:.1f} | | — | {res['sample_cli']['pairs']:,} | {res['sample_cli']['recall']:.4f} | {res['sample_cli']['precision']:.4f} |",
-        f"| reprint_rs.spark, local[2] | {sn:,} | {res['sample_spark_seconds']:.1f} | 1.0× | {res['sample_spark_shuffle_bytes'] / sn:,.0f} | {res['sample_spark']['pairs']:,} | {res['sample_spark']['recall']:.4f} | {res['sample_spark']['precision']:.4f} |",
+        f"| CLI, 2 threads, every pair (`--all-pairs`) | {sn:,} | {res['sample_cli_seconds']:.1f} | | — | {res['sample_cli']['pairs']:,} | {res['sample_cli']['recall']:.4f} | {res['sample_cli']['precision']:.4f} |",
+        f"| reprint_rs.spark, local[2], `all_pairs=True` | {sn:,} | {res['sample_spark_seconds']:.1f} | 1.0× | {res['sample_spark_shuffle_bytes'] / sn:,.0f} | {res['sample_spark']['pairs']:,} | {res['sample_spark']['recall']:.4f} | {res['sample_spark']['precision']:.4f} |",
         f"| Spark ML MinHashLSH (5 tables) + approxSimilarityJoin, local[2] | {sn:,} | {res['sample_ml_seconds']:.1f} | {res['sample_ml_seconds'] / res['sample_spark_seconds']:.1f}× slower | {res['sample_ml_shuffle_bytes'] / sn:,.0f} | {res['sample_ml']['pairs']:,} | {res['sample_ml']['recall']:.4f} | {res['sample_ml']['precision']:.4f} |",
-        f"| reprint_rs.spark, local[1] | {n_scale:,} | {res['local1_seconds']:.1f} | | | | | |",
-        f"| reprint_rs.spark, local[2] | {n_scale:,} | {res['local2_seconds']:.1f} | {res['local1_seconds'] / res['local2_seconds']:.2f}× faster than local[1] | | | | |",
+        f"| reprint_rs.spark, local[1] pinned to one CPU | {n_scale:,} | {res['local1_seconds']:.1f} | | | | | |",
+        f"| reprint_rs.spark, local[2] on two CPUs | {n_scale:,} | {res['local2_seconds']:.1f} | {res['local1_seconds'] / res['local2_seconds']:.2f}× faster than one | | | | |",
         "",
         f"Recall and precision on the sample: against every pair any of the three reported with exact J ≥ 0.8 "
-        f"({res['sample_truth']:,} pairs; pooled, so recall is an upper bound).",
+        f"({res['sample_truth']:,} pairs; pooled, so recall is an upper bound). Each run pinned to its CPUs "
+        "(`taskset`): an executor's Python workers share its cores, as in a container; unpinned, `local[1]` "
+        "already uses two (the JVM reads while Python fingerprints).",
         "",
         f"Connected components (large-star / small-star, a checkpoint each round): "
         f"{res['component_rounds']} rounds on {n:,} documents, {res['sample_component_rounds']} on {sn:,}.",
