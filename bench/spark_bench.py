@@ -21,7 +21,7 @@ On generated news-like documents (`gen-corpus`, Parquet for Spark):
 Accuracy on the sample against exact Jaccard of word 5-gram sets (`\\w+`, lower-cased): every
 pair either tool reports is checked exactly; recall is against the pooled set of true pairs.
 
-    python3 bench/spark_bench.py --docs 1000000 --sample 50000
+    python3 bench/spark_bench.py --docs 1000000 --sample 100000
     python3 bench/spark_bench.py --docs 100000 --sample 10000 --scale-docs 100000 --skip-build    # quicker
 
 Results: markdown on stdout and bench/results/YYYY-MM-DD-spark.md (+ .json).
@@ -290,7 +290,7 @@ def accuracy(got, truth):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
-    ap.add_argument("--sample", type=int, default=50_000, help="documents for the Spark ML comparison")
+    ap.add_argument("--sample", type=int, default=100_000, help="documents for the Spark ML comparison")
     ap.add_argument("--scale-docs", type=int, default=None,
                     help="documents for local[1] vs local[2] (default: --docs, reusing the full run)")
     ap.add_argument("--seed", type=int, default=7)
