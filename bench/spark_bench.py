@@ -287,6 +287,11 @@ def accuracy(got, truth):
             "precision": len(got & truth) / len(got) if got else 1.0, "pairs": len(got)}
 
 
+def median_run(runs):
+    """The run of median time (the upper one of an even count)."""
+    return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -294,6 +299,7 @@ def main():
     ap.add_argument("--scale-docs", type=int, default=None,
                     help="documents for local[1] vs local[2] (default: --docs, reusing the full run)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs of each kind (the median is reported)")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--spark-run", help=argparse.SUPPRESS)  # one run, in a child process
     ap.add_argument("--cores", type=int, default=2, help=argparse.SUPPRESS)
@@ -305,16 +311,27 @@ def main():
     build(args.skip_build)
     jsonl, parquet = corpus(args.docs, args.seed)
 
-    log(f"CLI on {args.docs:,} documents, 2 threads: the same job (Parquet in, kept Parquet out)")
-    cli_kept = cli(parquet, kept=True)
-    log(f"  {cli_kept[0]:.1f} s")
-    log(f"CLI on {args.docs:,} documents, 2 threads: pairs only (JSONL in)")
-    cli_pairs = cli(jsonl)
-    log(f"  {cli_pairs[0]:.1f} s")
-    log(f"reprint_rs.spark on {args.docs:,} documents, local[2]")
-    full = run_reprint_spark(parquet, 2, cpus=2)
-    log(f"  {full[0]:.1f} s, {full[1] / 1e6:.0f} MB shuffled")
-    same = full[2] == cli_pairs[1] == cli_kept[1]
+    n_scale = min(args.scale_docs or args.docs, args.docs)
+    kp = parquet if n_scale == args.docs else head(jsonl, parquet, n_scale)[1]
+    # The machine is shared: each timed run is repeated, the kinds alternating, and the
+    # median reported with every run beside it.
+    kept_runs, pair_runs, spark_runs, one_runs, two_runs = [], [], [], [], []
+    for r in range(args.repeat):
+        log(f"round {r + 1} of {args.repeat}, {args.docs:,} documents")
+        kept_runs.append(cli(parquet, kept=True))
+        log(f"  CLI, 2 threads, the same job (Parquet in, kept Parquet out): {kept_runs[-1][0]:.1f} s")
+        pair_runs.append(cli(jsonl))
+        log(f"  CLI, 2 threads, pairs only (JSONL in): {pair_runs[-1][0]:.1f} s")
+        spark_runs.append(run_reprint_spark(parquet, 2, cpus=2))
+        log(f"  reprint_rs.spark, local[2]: {spark_runs[-1][0]:.1f} s, {spark_runs[-1][1] / 1e6:.0f} MB shuffled")
+        one_runs.append(run_reprint_spark(kp, 1, cpus=1))
+        log(f"  reprint_rs.spark, local[1] on one CPU, {n_scale:,} documents: {one_runs[-1][0]:.1f} s")
+        if n_scale != args.docs:
+            two_runs.append(run_reprint_spark(kp, 2, cpus=2))
+    two_runs = two_runs or spark_runs
+    cli_kept, cli_pairs, full = median_run(kept_runs), median_run(pair_runs), median_run(spark_runs)
+    one, two = median_run(one_runs), median_run(two_runs)
+    same = all(r[2] == cli_pairs[1] == cli_kept[1] for r in spark_runs)
 
     sj, sp = head(jsonl, parquet, args.sample)
     log(f"sample of {args.sample:,}: CLI, reprint_rs.spark, Spark ML MinHashLSH")
@@ -324,15 +341,6 @@ def main():
     s_rp = run_reprint_spark(sp, 2, all_pairs=True, cpus=2)
     s_ml = run_spark_ml(sp)
     truth = exact_truth(sj, [s_cli[1], s_rp[2], s_ml[2]])
-
-    n_scale = min(args.scale_docs or args.docs, args.docs)
-    if n_scale == args.docs:
-        kp = parquet
-    else:
-        _, kp = head(jsonl, parquet, n_scale)
-    log(f"scaling on {n_scale:,}: local[1] on one CPU and local[2] on two")
-    one = run_reprint_spark(kp, 1, cpus=1)
-    two = full if n_scale == args.docs else run_reprint_spark(kp, 2, cpus=2)
 
     date = datetime.date.today().isoformat()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -352,13 +360,18 @@ def main():
         "sample_ml": accuracy(s_ml[2], truth),
         "local1_seconds": one[0], "local2_seconds": two[0],
         "component_rounds": full[3], "sample_component_rounds": s_rp[3],
+        "runs": {"cli_kept": [r[0] for r in kept_runs], "cli": [r[0] for r in pair_runs],
+                 "spark": [r[0] for r in spark_runs], "local1": [r[0] for r in one_runs],
+                 "local2": [r[0] for r in two_runs]},
     }
     n, sn = args.docs, args.sample
     md = [
         f"# reprint on Spark, {date}",
         "",
         f"Commit {commit}; PySpark {res['pyspark']} (local mode, Java 17), Python {res['python']}; "
-        f"generated news-like documents (`gen-corpus --seed {args.seed}`); this shared 2-core machine, one run each. "
+        f"generated news-like documents (`gen-corpus --seed {args.seed}`); this shared 2-core machine. "
+        f"Timed rows on {n:,} documents: the median of {args.repeat} runs, the kinds alternating "
+        f"(every run below the table); the sample's rows one run each. "
         "Spark times exclude session start-up (about 5 s) and include writing the kept documents, the removed "
         "ids and the pairs as Parquet — the job the CLI does with `--write-kept kept.parquet -o pairs.jsonl` "
         "from the same Parquet file.",
@@ -375,6 +388,9 @@ def main():
         f"| Spark ML MinHashLSH (5 tables) + approxSimilarityJoin, local[2] | {sn:,} | {res['sample_ml_seconds']:.1f} | {res['sample_ml_seconds'] / res['sample_spark_seconds']:.1f}× slower | {res['sample_ml_shuffle_bytes'] / sn:,.0f} | {res['sample_ml']['pairs']:,} | {res['sample_ml']['recall']:.4f} | {res['sample_ml']['precision']:.4f} |",
         f"| reprint_rs.spark, local[1] pinned to one CPU | {n_scale:,} | {res['local1_seconds']:.1f} | | | | | |",
         f"| reprint_rs.spark, local[2] on two CPUs | {n_scale:,} | {res['local2_seconds']:.1f} | {res['local1_seconds'] / res['local2_seconds']:.2f}× faster than one | | | | |",
+        "",
+        "Every run (seconds): " + "; ".join(
+            f"{k} {', '.join(f'{x:.1f}' for x in v)}" for k, v in res["runs"].items()) + ".",
         "",
         f"Recall and precision on the sample: against every pair any of the three reported with exact J ≥ 0.8 "
         f"({res['sample_truth']:,} pairs; pooled, so recall is an upper bound). Each run pinned to its CPUs "

@@ -153,21 +153,28 @@ class _Plan:
         # -- 2. exact groups ---------------------------------------------------------------
         _stage(self.sc, "group exact copies")
         grouped = fp.where("tokens > 0")
-        groups = grouped.groupBy("exact").agg(F.min(_ORD).alias("first"), F.count("*").alias("n"))
-        members = grouped.join(groups, "exact").select(F.col("first"), F.col(_ORD).alias("member"),
-                                                       "n", "shingles")
+        # Groups of two or more copies only (a document alone has no copy to pair with):
+        # their members, kept once (every later step reads them).
+        groups = (grouped.groupBy("exact").agg(F.min(_ORD).alias("first"), F.count("*").alias("n"))
+                  .where("n > 1"))
+        members = (grouped.join(groups, "exact")
+                   .select(F.col("first"), F.col(_ORD).alias("member"), "n", "shingles")
+                   .localCheckpoint(eager=True))
         # All pairs of a group only when asked for (and up to max_bucket copies); else a
         # star on the first copy, as the CLI lists them.
         all_up_to = max_bucket if self.list_all else 1
-        small = members.where(F.col("n") <= all_up_to)
-        exact_all = (small.alias("x").join(small.alias("y"), "first")
-                     .where(F.col("x.member") < F.col("y.member"))
-                     .select(F.col("x.member").alias("a"), F.col("y.member").alias("b"),
-                             F.col("x.shingles").alias("len")))
-        exact_star = (members.where((F.col("n") > all_up_to) & (F.col("member") != F.col("first")))
-                      .select(F.col("first").alias("a"), F.col("member").alias("b"),
-                              F.col("shingles").alias("len")))
-        exact_pairs = exact_all.unionByName(exact_star).select(
+        star = (members.where((F.col("n") > all_up_to) & (F.col("member") != F.col("first")))
+                .select(F.col("first").alias("a"), F.col("member").alias("b"), F.col("shingles").alias("len")))
+        if self.list_all:
+            small = members.where(F.col("n") <= all_up_to)
+            exact_all = (small.alias("x").join(small.alias("y"), "first")
+                         .where(F.col("x.member") < F.col("y.member"))
+                         .select(F.col("x.member").alias("a"), F.col("y.member").alias("b"),
+                                 F.col("x.shingles").alias("len")))
+            exact_star = exact_all.unionByName(star)
+        else:
+            exact_star = star
+        exact_pairs = exact_star.select(
             "a", "b",
             # Exact copies: 1.0 whatever their shingles (as the CLI writes them).
             F.lit(1.0).alias("jaccard"),
@@ -270,8 +277,11 @@ class _Plan:
 
         _stage(self.sc, "expand verified pairs to exact copies")
         mem = self.members
-        ex = (self.near.join(mem.select(F.col("first").alias("a"), F.col("member").alias("x")), "a")
-              .join(mem.select(F.col("first").alias("b"), F.col("member").alias("y")), "b"))
+        # A first copy stands for every copy of its group (itself included); a document
+        # with no copy (no row in the groups) for itself.
+        ex = (self.near.join(mem.select(F.col("first").alias("a"), F.col("member").alias("x")), "a", "left")
+              .join(mem.select(F.col("first").alias("b"), F.col("member").alias("y")), "b", "left")
+              .withColumn("x", F.coalesce("x", "a")).withColumn("y", F.coalesce("y", "b")))
         swap = F.col("x") > F.col("y")
         near_all = ex.select(
             F.least("x", "y").alias("a"), F.greatest("x", "y").alias("b"), "jaccard",
