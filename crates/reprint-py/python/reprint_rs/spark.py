@@ -107,10 +107,9 @@ class _Plan:
     # -- 1. fingerprints -----------------------------------------------------------------
     def fingerprints(self):
         from pyspark.sql import functions as F
+        from pyspark.sql.types import StructField, StructType
 
         settings, text = self.settings, self.text
-
-        from pyspark.sql.types import StructField, StructType
 
         def fingerprint(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for b in batches:
@@ -171,10 +170,10 @@ class _Plan:
                          .where(F.col("x.member") < F.col("y.member"))
                          .select(F.col("x.member").alias("a"), F.col("y.member").alias("b"),
                                  F.col("x.shingles").alias("len")))
-            exact_star = exact_all.unionByName(star)
+            listed = exact_all.unionByName(star)
         else:
-            exact_star = star
-        exact_pairs = exact_star.select(
+            listed = star
+        exact_pairs = listed.select(
             "a", "b",
             # Exact copies: 1.0 whatever their shingles (as the CLI writes them).
             F.lit(1.0).alias("jaccard"),
@@ -357,16 +356,15 @@ def _rereadable(df, by_column: bool) -> bool:
 
 
 def _fingerprint_struct():
-    from pyspark.sql.types import ArrayType, LongType, StructField, StructType
+    from pyspark.sql.types import _parse_datatype_string
 
-    return StructType([StructField(_ORD, LongType()), StructField("tokens", LongType()),
-                       StructField("shingles", LongType()), StructField("exact", LongType()),
-                       StructField("band_keys", ArrayType(LongType()))])
+    return _parse_datatype_string(fingerprint_schema())
 
 
 def fingerprint_schema() -> str:
-    """The schema of the fingerprint stage: hashes as signed 64-bit (`long`), always given
-    explicitly (Spark silently corrupts unsigned 64-bit values in an inferred column)."""
+    """The schema of the fingerprint stage (the id column, of the frame's own type, rides
+    along after the first): hashes as signed 64-bit (`long`), always given explicitly (Spark
+    silently corrupts unsigned 64-bit values in an inferred column)."""
     return f"{_ORD} long, tokens long, shingles long, exact long, band_keys array<long>"
 
 
