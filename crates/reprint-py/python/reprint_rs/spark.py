@@ -100,9 +100,9 @@ class _Plan:
         # The numbering must not change between the stages that read the documents: a
         # source that reads the same rows in the same order again (files, local data) is
         # read again; anything else is copied once, numbered (a local checkpoint).
-        self.copied = not _rereadable(df, by_column=order is not None)
-        log.info("documents %s", "copied once (a local checkpoint)" if self.copied else "read again from the source")
-        self.docs = ordered.localCheckpoint(eager=True) if self.copied else ordered
+        copy = not _rereadable(df, by_column=order is not None)
+        log.info("documents %s", "copied once (a local checkpoint)" if copy else "read again from the source")
+        self.docs = ordered.localCheckpoint(eager=True) if copy else ordered
 
     # -- 1. fingerprints -----------------------------------------------------------------
     def fingerprints(self):
@@ -404,7 +404,7 @@ def _components(edges, on_round=lambda r: None):
     return nodes.unionByName(roots).distinct(), rounds
 
 
-def _marked(plan, df, id):
+def _marked(plan, df):
     from pyspark.sql import functions as F
 
     ids = plan.fp.select(F.col(_ORD).alias("rep"), F.col(_ID).alias("duplicate_of"))
@@ -422,12 +422,12 @@ def _marked(plan, df, id):
     )
 
 
-def _pairs(plan, id):
+def _pairs(plan):
     from pyspark.sql import functions as F
 
-    ids = plan.fp.select(F.col(_ORD), F.col(_ID).alias("_id"))
-    p = (plan.all_pairs().join(ids.select(F.col(_ORD).alias("a"), F.col("_id").alias("a_id")), "a")
-         .join(ids.select(F.col(_ORD).alias("b"), F.col("_id").alias("b_id")), "b"))
+    ids = plan.fp
+    p = (plan.all_pairs().join(ids.select(F.col(_ORD).alias("a"), F.col(_ID).alias("a_id")), "a")
+         .join(ids.select(F.col(_ORD).alias("b"), F.col(_ID).alias("b_id")), "b"))
     return p.orderBy("a", "b").select(
         F.col("a_id").alias("a"), F.col("b_id").alias("b"), "jaccard", "containment_a_in_b",
         "containment_b_in_a", "exact", "shared_shingles", "shingles_a", "shingles_b")
@@ -443,7 +443,7 @@ def dedup(df, text: str = "text", id: str = "id", threshold: float = 0.8, keep: 
     in input order). Settings as in :func:`reprint_rs.dedup`."""
     plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
                  options, date=date).run().mark()
-    return _marked(plan, df, id)
+    return _marked(plan, df)
 
 
 def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bucket: int = 200,
@@ -456,7 +456,7 @@ def pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8, max_bu
     ``all_pairs=True`` lists every pair (``reprint dedup --all-pairs``)."""
     plan = _Plan(df, text, id, threshold, "first", max_bucket, shingle_size, shingle_unit, order,
                  options, all_pairs).run()
-    return _pairs(plan, id)
+    return _pairs(plan)
 
 
 def dedup_with_pairs(df, text: str = "text", id: str = "id", threshold: float = 0.8,
@@ -467,4 +467,4 @@ def dedup_with_pairs(df, text: str = "text", id: str = "id", threshold: float = 
     (what `reprint dedup` writes)."""
     plan = _Plan(df, text, id, threshold, keep, max_bucket, shingle_size, shingle_unit, order,
                  options, all_pairs, date=date).run().mark()
-    return _marked(plan, df, id), _pairs(plan, id)
+    return _marked(plan, df), _pairs(plan)
