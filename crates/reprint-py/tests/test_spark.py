@@ -128,6 +128,64 @@ def test_skewed_input_has_one_cluster(session, seeds, caplog):
     assert len(rounds) == 1 and 1 <= rounds[0] <= 15, rounds
 
 
+def union_find_roots(edges):
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in parent}
+
+
+@pytest.mark.parametrize("shape", ["random", "small random", "two parents", "paths", "bridged stars"])
+def test_components_equal_a_union_find(session, shape):
+    """The large-star / small-star rounds stop on stars rooted at each component's smallest
+    node: every node gets that node, on graphs whose stars are bridged, long paths in
+    scrambled order, and random graphs large and small."""
+    import random
+
+    rnd = random.Random(7)
+    if shape == "random":
+        edges = [(rnd.randrange(3000), rnd.randrange(3000)) for _ in range(2500)]
+        edges = [(a, b) for a, b in edges if a != b]
+    elif shape == "small random":
+        # Hundreds of graphs of 3 to 11 nodes: some pass through edges with no parent a
+        # child but a child with two parents (roots of one component, not yet joined).
+        edges = []
+        for g in range(600):
+            n = rnd.randrange(3, 12)
+            edges += [(g * 20 + rnd.randrange(n), g * 20 + rnd.randrange(n))
+                      for _ in range(rnd.randrange(1, 12))]
+        edges = [(a, b) for a, b in edges if a != b]
+    elif shape == "two parents":
+        # One round leaves 6 with two parents, 0 and 2, neither of them a child: not done.
+        edges = [(5, 0), (5, 4), (6, 2), (7, 6), (8, 5), (8, 7), (9, 0), (9, 1)]
+    elif shape == "paths":
+        edges = []
+        for p in range(5):
+            nodes = rnd.sample(range(p * 1000, p * 1000 + 1000), 400)
+            edges += list(zip(nodes, nodes[1:]))
+    else:
+        # Two stars whose leaves share a node: one component with two candidate roots.
+        edges = [(100, 100 + k) for k in range(1, 50)] + [(10, 200 + k) for k in range(50)]
+        edges += [(149, 249), (5, 10)]
+    rnd.shuffle(edges)
+    df = session.createDataFrame(edges, "a long, b long")
+    comp, rounds = rps._components(df)
+    got = {r["node"]: r["root"] for r in comp.collect()}
+    assert got == union_find_roots(edges)
+    assert comp.count() == len(got)
+    assert 1 <= rounds <= 20
+
+
 def test_bad_columns_are_named(session):
     from pyspark.sql.types import StringType, StructField, StructType
 

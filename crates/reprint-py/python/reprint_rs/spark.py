@@ -309,13 +309,13 @@ class _Plan:
         log.info("connected components: %d rounds", rounds)
         # -- 6. keep -----------------------------------------------------------------------
         _stage(self.sc, "keep decisions")
-        comp = comp.join(fp.select(F.col(_ORD).alias("node"), "tokens"), "node")
         clusters = (comp.select("root").distinct()
                     .withColumn("cluster", F.row_number().over(Window.orderBy("root")) - 1))
         if self.keep == "first":
             rep = comp.select("root", F.col("root").alias("rep")).distinct()
         else:
             if self.keep == "longest":
+                comp = comp.join(fp.select(F.col(_ORD).alias("node"), "tokens"), "node")
                 order = [F.col("tokens").desc(), F.col("node")]
             else:  # earliest: undated last, then input order (as the CLI)
                 days = self.days().withColumnRenamed(_ORD, "node")
@@ -370,8 +370,9 @@ def fingerprint_schema() -> str:
 
 def _components(edges, on_round=lambda r: None):
     """Connected components of undirected edges (a, b): every node with its component's
-    smallest node, by alternating large-star and small-star until nothing changes
-    (Kiveris et al., 2014). Returns them with the number of rounds it took."""
+    smallest node, by alternating large-star and small-star until the edges are stars on
+    their components' smallest nodes (Kiveris et al., 2014). Returns them with the number
+    of rounds it took."""
     from pyspark.sql import functions as F
 
     e = edges.select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).distinct()
@@ -392,10 +393,15 @@ def _components(edges, on_round=lambda r: None):
                  .unionByName(m.select("u", F.col("m").alias("v")))
                  .select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v"))
                  .where(F.col("u") != F.col("v")).distinct())
-        small = small.localCheckpoint(eager=True)
-        changed = small.exceptAll(e).limit(1).count() + e.exceptAll(small).limit(1).count()
-        e = small
-        if changed == 0:
+        e = small.localCheckpoint(eager=True)
+        # Done when the edges are stars on their smallest nodes: no node has two parents
+        # and no parent has one (every edge's v a root). One query over the kept edges,
+        # often a round before the edges stop changing.
+        parents = e.groupBy("u").agg(F.count("*").alias("k"))
+        unfinished = (parents.where("k > 1").select("u")
+                      .unionByName(e.join(parents.select(F.col("u").alias("v")), "v", "left_semi")
+                                   .select("u")))
+        if unfinished.limit(1).count() == 0:
             break
     else:
         raise RuntimeError("connected components did not converge in 100 rounds")
