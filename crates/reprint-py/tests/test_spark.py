@@ -1,6 +1,5 @@
 """Spark (local mode): the CLI's pairs and clusters, whatever the partitioning or id type."""
 
-import json
 import os
 import sys
 
