@@ -16,13 +16,16 @@ On generated news-like documents (`gen-corpus`, Parquet for Spark):
                   and `approxSimilarityJoin(df, df, 0.2)` (Jaccard distance ≤ 0.2, i.e.
                   J ≥ 0.8) — what a Spark user tries first; on a sample (it is slow).
 * Scaling:        reprint_rs.spark on `local[1]` vs `local[2]`, the same documents (by default
-                  the full run's: its `local[2]` time is reused).
+                  the full run's: its `local[2]` time is reused), beside the machine's own
+                  ceiling: two single-threaded `reprint dedup` at once on CPUs 0 and 1
+                  against one alone (what two CPUs give for work that shares nothing).
 
 Accuracy on the sample against exact Jaccard of word 5-gram sets (`\\w+`, lower-cased): every
 pair either tool reports is checked exactly; recall is against the pooled set of true pairs.
 
     python3 bench/spark_bench.py --docs 1000000 --sample 100000
     python3 bench/spark_bench.py --docs 100000 --sample 10000 --scale-docs 100000 --skip-build    # quicker
+    python3 bench/spark_bench.py --scaling-only --repeat 5    # one CPU to two only (-spark-scaling.md)
 
 Results: markdown on stdout and bench/results/YYYY-MM-DD-spark.md (+ .json).
 """
@@ -34,6 +37,7 @@ import logging
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +47,7 @@ from dedup_bench import shingles  # the exact ground truth's shingling
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "results"
 
 
 def log(msg):
@@ -119,6 +124,30 @@ def cli(source, threads=2, kept=False, all_pairs=False):
     return seconds, pairs
 
 
+def machine_ceiling(source):
+    """What two CPUs give over one on this machine for work that shares nothing: one
+    single-threaded `reprint dedup` pinned to CPU 0 alone, then two at once on CPUs 0 and
+    1. Returns 2 × alone / the slower of the two (2.0 for independent CPUs; less when the
+    two vCPUs share a host core, caches or memory bandwidth)."""
+    def start(cpu):
+        return subprocess.Popen(["taskset", "-c", str(cpu), str(ROOT / "target/release/reprint"), "dedup",
+                                 str(source), "--threads", "1", "-q", "-o", "/dev/null"])
+
+    def timed(cpus):
+        t = time.perf_counter()
+        procs = [start(c) for c in cpus]
+        ends = []
+        for p in procs:
+            if p.wait() != 0:
+                sys.exit(f"reprint dedup failed on {source}")
+            ends.append(time.perf_counter() - t)
+        return max(ends)
+
+    alone = timed([0])
+    both = timed([0, 1])
+    return 2 * alone / both
+
+
 def session(cores):
     EVENTS.mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
@@ -126,6 +155,10 @@ def session(cores):
     os.environ["PYSPARK_PYTHON"] = sys.executable
     return (SparkSession.builder.master(f"local[{cores}]").appName("reprint-bench")
             .config("spark.driver.memory", "12g")
+            # One collector for every run: pinned to one CPU the JVM picks the serial
+            # collector by itself (G1 on two), and one CPU against two would compare
+            # collectors, not cores. G1 is what an executor with several cores runs.
+            .config("spark.driver.extraJavaOptions", "-XX:+UseG1GC")
             .config("spark.sql.shuffle.partitions", str(4 * cores))
             .config("spark.ui.enabled", "false")
             .config("spark.driver.bindAddress", "127.0.0.1")
@@ -225,6 +258,8 @@ def _spark_run(parquet, cores, all_pairs, result):
     pairs.write.parquet(str(out / "pairs"))
     seconds = time.perf_counter() - t
     got = {(r["a"], r["b"]) for r in spark.read.parquet(str(out / "pairs")).collect()}
+    beans = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+    log(f"  local[{cores}]: the JVM's collectors {', '.join(b.getName() for b in beans)}")
     spark.stop()
     shutil.rmtree(out, ignore_errors=True)
     Path(result).write_text(json.dumps({
@@ -292,6 +327,50 @@ def median_run(runs):
     return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
 
 
+def scaling_only(args, parquet, jsonl, n):
+    """local[1] on one CPU against local[2] on two, beside what two CPUs give on this machine
+    for work that shares nothing (`machine_ceiling`); the kinds alternating, medians."""
+    one, two, ceilings, rounds = [], [], [], []
+    for r in range(args.repeat):
+        log(f"round {r + 1} of {args.repeat}, {n:,} documents")
+        two.append(run_reprint_spark(parquet, 2, cpus=2)[0])
+        one.append(run_reprint_spark(parquet, 1, cpus=1)[0])
+        ceilings.append(machine_ceiling(jsonl))
+        rounds.append(one[-1] / two[-1])
+        log(f"  local[2] {two[-1]:.1f} s, local[1] {one[-1]:.1f} s ({rounds[-1]:.2f}x); "
+            f"the machine {ceilings[-1]:.2f}x")
+    date = datetime.date.today().isoformat()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    med = statistics.median
+    res = {"date": date, "commit": commit, "docs": n, "local1": one, "local2": two, "machine_ceiling": ceilings,
+           "speedup_of_medians": med(one) / med(two), "speedup_by_round": rounds,
+           "machine_ceiling_median": med(ceilings)}
+    share = res["speedup_of_medians"] / res["machine_ceiling_median"]
+    text = "\n".join([
+        f"# reprint on Spark: one CPU to two, {date}",
+        "",
+        f"Commit {commit}; {n:,} generated documents from Parquet, the whole job (kept documents, removed ids "
+        f"and pairs written); each Spark run in a fresh JVM pinned with `taskset`; {args.repeat} rounds, the "
+        "kinds alternating. The machine's ceiling: one single-threaded `reprint dedup` alone on CPU 0, then "
+        "two at once on CPUs 0 and 1 (work that shares nothing but the machine).",
+        "",
+        "| | median | every round |",
+        "|---|---:|---|",
+        f"| `local[1]` on one CPU | {med(one):.1f} s | {', '.join(f'{x:.1f}' for x in one)} |",
+        f"| `local[2]` on two CPUs | {med(two):.1f} s | {', '.join(f'{x:.1f}' for x in two)} |",
+        f"| speed-up | **{res['speedup_of_medians']:.2f}×** (of the medians) | {', '.join(f'{x:.2f}' for x in rounds)} |",
+        f"| the machine's ceiling | {res['machine_ceiling_median']:.2f}× | {', '.join(f'{x:.2f}' for x in ceilings)} |",
+        "",
+        f"The Spark job reaches {share:.0%} of what two CPUs give on this machine.",
+        "",
+    ])
+    print(text)
+    out = RESULTS / f"{date}-spark-scaling"
+    out.with_suffix(".md").write_text(text, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -301,6 +380,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each kind (the median is reported)")
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--scaling-only", action="store_true",
+                    help="only local[1] against local[2] and the machine's own ceiling (<date>-spark-scaling.md)")
     ap.add_argument("--spark-run", help=argparse.SUPPRESS)  # one run, in a child process
     ap.add_argument("--cores", type=int, default=2, help=argparse.SUPPRESS)
     ap.add_argument("--all-pairs", action="store_true", help=argparse.SUPPRESS)
@@ -313,9 +394,11 @@ def main():
 
     n_scale = min(args.scale_docs or args.docs, args.docs)
     kp = parquet if n_scale == args.docs else head(jsonl, parquet, n_scale)[1]
+    if args.scaling_only:
+        return scaling_only(args, kp, head(jsonl, parquet, n_scale)[0] if n_scale != args.docs else jsonl, n_scale)
     # The machine is shared: each timed run is repeated, the kinds alternating, and the
     # median reported with every run beside it.
-    kept_runs, pair_runs, spark_runs, one_runs, two_runs = [], [], [], [], []
+    kept_runs, pair_runs, spark_runs, one_runs, two_runs, ceilings = [], [], [], [], [], []
     for r in range(args.repeat):
         log(f"round {r + 1} of {args.repeat}, {args.docs:,} documents")
         kept_runs.append(cli(parquet, kept=True))
@@ -328,6 +411,8 @@ def main():
         log(f"  reprint_rs.spark, local[1] on one CPU, {n_scale:,} documents: {one_runs[-1][0]:.1f} s")
         if n_scale != args.docs:
             two_runs.append(run_reprint_spark(kp, 2, cpus=2))
+        ceilings.append(machine_ceiling(jsonl))
+        log(f"  the machine: two single-threaded CLI runs at once, {ceilings[-1]:.2f}x one alone")
     two_runs = two_runs or spark_runs
     cli_kept, cli_pairs, full = median_run(kept_runs), median_run(pair_runs), median_run(spark_runs)
     one, two = median_run(one_runs), median_run(two_runs)
@@ -359,10 +444,11 @@ def main():
         "sample_cli": accuracy(s_cli[1], truth), "sample_spark": accuracy(s_rp[2], truth),
         "sample_ml": accuracy(s_ml[2], truth),
         "local1_seconds": one[0], "local2_seconds": two[0],
+        "machine_ceiling": statistics.median(ceilings),
         "component_rounds": full[3], "sample_component_rounds": s_rp[3],
         "runs": {"cli_kept": [r[0] for r in kept_runs], "cli": [r[0] for r in pair_runs],
                  "spark": [r[0] for r in spark_runs], "local1": [r[0] for r in one_runs],
-                 "local2": [r[0] for r in two_runs]},
+                 "local2": [r[0] for r in two_runs], "machine_ceiling": ceilings},
     }
     n, sn = args.docs, args.sample
     md = [
@@ -388,6 +474,7 @@ def main():
         f"| Spark ML MinHashLSH (5 tables) + approxSimilarityJoin, local[2] | {sn:,} | {res['sample_ml_seconds']:.1f} | {res['sample_ml_seconds'] / res['sample_spark_seconds']:.1f}× slower | {res['sample_ml_shuffle_bytes'] / sn:,.0f} | {res['sample_ml']['pairs']:,} | {res['sample_ml']['recall']:.4f} | {res['sample_ml']['precision']:.4f} |",
         f"| reprint_rs.spark, local[1] pinned to one CPU | {n_scale:,} | {res['local1_seconds']:.1f} | | | | | |",
         f"| reprint_rs.spark, local[2] on two CPUs | {n_scale:,} | {res['local2_seconds']:.1f} | {res['local1_seconds'] / res['local2_seconds']:.2f}× faster than one | | | | |",
+        f"| the machine: two single-threaded `reprint dedup` at once on CPUs 0 and 1, against one alone | {n:,} | | {res['machine_ceiling']:.2f}× (the most two CPUs give here) | | | | |",
         "",
         "Every run (seconds): " + "; ".join(
             f"{k} {', '.join(f'{x:.1f}' for x in v)}" for k, v in res["runs"].items()) + ".",
@@ -408,7 +495,7 @@ def main():
     ] + [f"| {k} | {v:.1f} |" for k, v in full[4].items()]
     text = "\n".join(md) + "\n"
     print(text)
-    out = ROOT / "bench" / "results" / f"{date}-spark"
+    out = RESULTS / f"{date}-spark"
     out.with_suffix(".md").write_text(text, encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
 
