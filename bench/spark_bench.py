@@ -327,6 +327,21 @@ def median_run(runs):
     return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
 
 
+def stamp():
+    """Today's date and the commit measured."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return datetime.date.today().isoformat(), commit
+
+
+def save(stem, text, res):
+    """Prints the markdown and writes bench/results/<stem>.md and .json."""
+    print(text)
+    out = RESULTS / stem
+    out.with_suffix(".md").write_text(text, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+
+
 def scaling_only(args, parquet, jsonl, n):
     """local[1] on one CPU against local[2] on two, beside what two CPUs give on this machine
     for work that shares nothing (`machine_ceiling`); the kinds alternating, medians."""
@@ -339,9 +354,7 @@ def scaling_only(args, parquet, jsonl, n):
         rounds.append(one[-1] / two[-1])
         log(f"  local[2] {two[-1]:.1f} s, local[1] {one[-1]:.1f} s ({rounds[-1]:.2f}x); "
             f"the machine {ceilings[-1]:.2f}x")
-    date = datetime.date.today().isoformat()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    date, commit = stamp()
     med = statistics.median
     res = {"date": date, "commit": commit, "docs": n, "local1": one, "local2": two, "machine_ceiling": ceilings,
            "speedup_of_medians": med(one) / med(two), "speedup_by_round": rounds,
@@ -365,10 +378,7 @@ def scaling_only(args, parquet, jsonl, n):
         f"The Spark job reaches {share:.0%} of what two CPUs give on this machine.",
         "",
     ])
-    print(text)
-    out = RESULTS / f"{date}-spark-scaling"
-    out.with_suffix(".md").write_text(text, encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    save(f"{date}-spark-scaling", text, res)
 
 
 def main():
@@ -393,9 +403,9 @@ def main():
     jsonl, parquet = corpus(args.docs, args.seed)
 
     n_scale = min(args.scale_docs or args.docs, args.docs)
-    kp = parquet if n_scale == args.docs else head(jsonl, parquet, n_scale)[1]
+    kj, kp = (jsonl, parquet) if n_scale == args.docs else head(jsonl, parquet, n_scale)
     if args.scaling_only:
-        return scaling_only(args, kp, head(jsonl, parquet, n_scale)[0] if n_scale != args.docs else jsonl, n_scale)
+        return scaling_only(args, kp, kj, n_scale)
     # The machine is shared: each timed run is repeated, the kinds alternating, and the
     # median reported with every run beside it.
     kept_runs, pair_runs, spark_runs, one_runs, two_runs, ceilings = [], [], [], [], [], []
@@ -427,9 +437,7 @@ def main():
     s_ml = run_spark_ml(sp)
     truth = exact_truth(sj, [s_cli[1], s_rp[2], s_ml[2]])
 
-    date = datetime.date.today().isoformat()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    date, commit = stamp()
     import pyspark
 
     res = {
@@ -493,11 +501,7 @@ def main():
         "| stage | seconds |",
         "|---|---:|",
     ] + [f"| {k} | {v:.1f} |" for k, v in full[4].items()]
-    text = "\n".join(md) + "\n"
-    print(text)
-    out = RESULTS / f"{date}-spark"
-    out.with_suffix(".md").write_text(text, encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    save(f"{date}-spark", "\n".join(md) + "\n", res)
 
 
 if __name__ == "__main__":

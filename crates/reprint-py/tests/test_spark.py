@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from reprint_rs import batch
 from reprint_rs import spark as rps
 
 
@@ -127,23 +128,6 @@ def test_skewed_input_has_one_cluster(session, seeds, caplog):
     assert len(rounds) == 1 and 1 <= rounds[0] <= 15, rounds
 
 
-def union_find_roots(edges):
-    parent = {}
-
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
-
-
 @pytest.mark.parametrize("shape", ["random", "small random", "two parents", "paths", "bridged stars"])
 def test_components_equal_a_union_find(session, shape):
     """The large-star / small-star rounds stop on stars rooted at each component's smallest
@@ -180,7 +164,9 @@ def test_components_equal_a_union_find(session, shape):
     df = session.createDataFrame(edges, "a long, b long")
     comp, rounds = rps._components(df)
     got = {r["node"]: r["root"] for r in comp.collect()}
-    assert got == union_find_roots(edges)
+    # The oracle: the package's union-find (the Ray path's components), on the same edges.
+    uf = batch.connected_components([a for a, _ in edges], [b for _, b in edges])
+    assert got == dict(zip(uf.column("node").to_pylist(), uf.column("component").to_pylist()))
     assert comp.count() == len(got)
     assert 1 <= rounds <= 20
 

@@ -431,9 +431,9 @@ def _marked(plan, df):
 def _pairs(plan):
     from pyspark.sql import functions as F
 
-    ids = plan.fp
-    p = (plan.all_pairs().join(ids.select(F.col(_ORD).alias("a"), F.col(_ID).alias("a_id")), "a")
-         .join(ids.select(F.col(_ORD).alias("b"), F.col(_ID).alias("b_id")), "b"))
+    fp = plan.fp
+    p = (plan.all_pairs().join(fp.select(F.col(_ORD).alias("a"), F.col(_ID).alias("a_id")), "a")
+         .join(fp.select(F.col(_ORD).alias("b"), F.col(_ID).alias("b_id")), "b"))
     return p.orderBy("a", "b").select(
         F.col("a_id").alias("a"), F.col("b_id").alias("b"), "jaccard", "containment_a_in_b",
         "containment_b_in_a", "exact", "shared_shingles", "shingles_a", "shingles_b")
