@@ -38,15 +38,24 @@ impl PendingBands {
         }
     }
 
+    /// Stores the batch's entries: as a run when there are `run_min` or more, else entry
+    /// by entry in the per-band tables.
     pub(crate) fn flush(
         &mut self,
-        bands: &mut [Table<'_, (u32, u32), ()>],
+        t: &mut Tables<'_>,
+        run_min: usize,
         filter: &mut Option<BandFilter>,
     ) -> Result<(), IndexError> {
         self.rows.sort_unstable();
-        for &(bk, d) in &self.rows {
-            bands[(bk >> 32) as usize].insert((bk as u32, d), ())?;
-            if let Some(f) = filter.as_mut() {
+        if self.rows.len() >= run_min {
+            t.runs.push(&self.rows)?;
+        } else {
+            for &(bk, d) in &self.rows {
+                t.bands[(bk >> 32) as usize].insert((bk as u32, d), ())?;
+            }
+        }
+        if let Some(f) = filter.as_mut() {
+            for &(bk, _) in &self.rows {
                 f.insert(bk);
             }
         }
@@ -60,55 +69,62 @@ impl PendingBands {
 impl Index {
     /// First copies sharing a bucket with `keys`, ascending; a bucket of `max_bucket` or
     /// more gives only its first and last members (the batch links oversized buckets as a
-    /// chain plus a star on the first).
+    /// chain plus a star on the first). A bucket's members are in the per-band tables, in
+    /// the runs and in this batch's pending entries.
     pub(crate) fn candidates(
         &self,
-        bands: &[impl ReadableTable<(u32, u32), ()>],
+        (bands, runs): (
+            &[impl ReadableTable<(u32, u32), ()>],
+            &[impl ReadableTable<runs::Row, &'static [u8]>],
+        ),
         pending: &PendingBands,
         filter: Option<&BandFilter>,
         keys: &[u32],
     ) -> Result<Vec<u32>, IndexError> {
         let max = self.cfg.dedup.max_bucket;
         let mut out = Vec::new();
+        let mut got = Vec::new();
         for (band, &k) in keys.iter().enumerate() {
             let bk = band_key(band, k);
             let stored = filter.is_none_or(|f| f.may_contain(bk));
             if !stored && !pending.by_key.contains_key(&bk) {
                 continue;
             }
-            let mut got = Vec::new();
+            // Up to `max` first members of each place, and the last member of all.
+            got.clear();
+            let mut last = None;
             if stored {
+                let before = got.len();
                 for e in bands[band].range((k, 0)..=(k, u32::MAX))? {
                     got.push(e?.0.value().1);
-                    if got.len() >= max {
+                    if got.len() - before >= max {
                         break;
                     }
+                }
+                if got.len() - before >= max {
+                    if let Some(e) = bands[band].range((k, 0)..=(k, u32::MAX))?.next_back() {
+                        last = last.max(Some(e?.0.value().1));
+                    }
+                } else {
+                    last = last.max(got.last().copied());
+                }
+                for r in runs {
+                    last = last.max(runs::bucket(r, bk, max, &mut got)?);
                 }
             }
             // Documents of this batch come after every stored one.
             if let Some(&first) = pending.by_key.get(&bk) {
                 got.push(first);
                 got.extend(pending.more.get(&bk).into_iter().flatten());
+                last = got.last().copied();
             }
             if got.len() >= max {
                 // The batch links an oversized bucket as a chain plus a star on its first
                 // member: a newcomer meets the last member and the first.
-                out.push(got[0]);
-                let pending_last = pending
-                    .more
-                    .get(&bk)
-                    .and_then(|v| v.last())
-                    .or(pending.by_key.get(&bk));
-                let last = match pending_last {
-                    Some(&x) => Some(x),
-                    None => match bands[band].range((k, 0)..=(k, u32::MAX))?.next_back() {
-                        Some(e) => Some(e?.0.value().1),
-                        None => None,
-                    },
-                };
+                out.extend(got.iter().min());
                 out.extend(last);
             } else {
-                out.extend(got);
+                out.extend_from_slice(&got);
             }
         }
         out.sort_unstable();
@@ -181,11 +197,13 @@ impl Index {
     }
 }
 
-/// A filter of every bucket key in `bands`.
+/// A filter of every bucket key in `bands` and in `runs` (of `run_rows` entries).
 pub(crate) fn build_filter(
     bands: &[impl ReadableTable<(u32, u32), ()>],
+    runs: &[impl ReadableTable<runs::Row, &'static [u8]>],
+    run_rows: u64,
 ) -> Result<BandFilter, IndexError> {
-    let mut n = 0;
+    let mut n = run_rows as usize;
     for t in bands {
         n += t.len()? as usize;
     }
@@ -194,6 +212,9 @@ pub(crate) fn build_filter(
         for e in t.iter()? {
             f.insert(band_key(band, e?.0.value().0));
         }
+    }
+    for r in runs {
+        runs::for_each(r, |bk, _| f.insert(bk))?;
     }
     Ok(f)
 }

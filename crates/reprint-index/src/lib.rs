@@ -37,6 +37,7 @@ mod error;
 mod export;
 mod filter;
 mod maintain;
+mod runs;
 mod store;
 mod texts;
 mod view;
@@ -149,7 +150,7 @@ pub struct Stats {
     pub table_bytes: BTreeMap<String, u64>,
     /// Stories so far (stories level).
     pub stories: Option<u64>,
-    /// Bytes of the text log the live documents' texts take (format 2); the rest of
+    /// Bytes of the text log the live documents' texts take (format 2 on); the rest of
     /// `table_bytes["text_log"]` is removed and replaced documents' texts, which
     /// [`Index::compact`] reclaims.
     pub text_log_live: Option<u64>,
@@ -160,7 +161,7 @@ pub struct Stats {
 pub struct Index {
     dir: PathBuf,
     db: Database,
-    /// The text log (format 2); `None` for a format-1 store, whose texts are in `db`.
+    /// The text log (format 2 on); `None` for a format-1 store, whose texts are in `db`.
     log: Option<TextLog>,
     cfg: Config,
     components: Components,
@@ -174,6 +175,9 @@ pub struct Index {
     /// Seeds in the store (reuse level), built like `filter`: most seeds are new, and a
     /// seed the filter has never seen needs no lookup.
     seed_filter: Mutex<Option<BandFilter>>,
+    /// A flush of this many bucket entries or more becomes a run (format 3; never in older
+    /// formats).
+    run_min: std::sync::atomic::AtomicUsize,
 }
 
 impl Index {
@@ -350,6 +354,11 @@ impl Index {
             stories_saved: std::sync::atomic::AtomicU32::new(saved),
             filter: Mutex::new(None),
             seed_filter: Mutex::new(None),
+            run_min: std::sync::atomic::AtomicUsize::new(if format >= 3 {
+                runs::RUN_MIN_ROWS
+            } else {
+                usize::MAX
+            }),
         })
     }
 
@@ -454,9 +463,25 @@ impl Index {
         let bands: Vec<_> = (0..self.components.lsh.bands)
             .map(|b| txn.open_table(band_table(b)))
             .collect::<Result<_, _>>()?;
-        let f = build_filter(&bands)?;
+        let list = runs::RunList::decode(
+            txn.open_table(META)?
+                .get(META_RUNS)?
+                .as_ref()
+                .map(|v| v.value()),
+        )?;
+        let f = build_filter(&bands, &runs::open_read(&txn, &list)?, list.rows())?;
         *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
         Ok(())
+    }
+
+    /// Writes a batch of `rows` bucket entries or more as a run (format 3 stores; tests
+    /// make small runs with it).
+    #[doc(hidden)]
+    pub fn set_run_min(&self, rows: usize) {
+        if self.run_min.load(std::sync::atomic::Ordering::Relaxed) != usize::MAX {
+            self.run_min
+                .store(rows.max(1), std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Documents indexed.

@@ -41,6 +41,17 @@ impl Index {
             let s = t.stats()?;
             band_bytes += s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes();
         }
+        let list = runs::RunList::decode(
+            txn.open_table(META)?
+                .get(META_RUNS)?
+                .as_ref()
+                .map(|v| v.value()),
+        )?;
+        band_rows += list.rows();
+        for t in runs::open_read(&txn, &list)? {
+            band_bytes += runs::table_bytes(&t)?;
+        }
+        let run_count = list.runs.len() as u64;
         count("pairs", &txn.open_table(PAIRS)?)?;
         count("pairs_by_b", &txn.open_table(PAIRS_BY_B)?)?;
         count("seeds", &txn.open_table(SEEDS)?)?;
@@ -55,6 +66,8 @@ impl Index {
             None => None,
         };
         entries.insert("bands".into(), band_rows);
+        // Runs of bucket entries (format 3): their entries and pages are counted in "bands".
+        entries.insert("bucket_runs".into(), run_count);
         table_bytes.insert("bands".into(), band_bytes);
         let documents = txn.open_table(IDS)?.len()?;
         let bytes_on_disk = self.bytes_on_disk();

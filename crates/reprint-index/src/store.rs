@@ -8,10 +8,12 @@ use std::path::Path;
 
 /// First line of the manifest: the magic and the format version.
 pub const MAGIC: &str = "REPRINT-INDEX";
-/// The format this build writes: 2 keeps the texts in a log beside the database.
-pub const FORMAT_VERSION: u32 = 2;
-/// The formats this build reads (and adds to): 1 kept the texts in the database.
-pub const FORMATS_READ: [u32; 2] = [1, 2];
+/// The format this build writes: 3 writes a large batch's LSH buckets as a sorted run
+/// (`runs.rs`).
+pub const FORMAT_VERSION: u32 = 3;
+/// The formats this build reads (and adds to): 1 kept the texts in the database, 2 keeps
+/// them in a log beside it and every bucket entry in the per-band tables.
+pub const FORMATS_READ: [u32; 3] = [1, 2, 3];
 /// The manifest's file name inside the store directory.
 pub const MANIFEST: &str = "MANIFEST";
 /// The redb file's name inside the store directory.
@@ -24,7 +26,7 @@ pub(crate) const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
 /// document number → [`DocMeta`] (postcard).
 pub(crate) const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
 /// document number → zstd-compressed text (format 1), or the text's place in the text log
-/// (format 2, see `texts.rs`).
+/// (format 2 on, see `texts.rs`).
 pub(crate) const TEXTS: TableDefinition<u32, &[u8]> = TableDefinition::new("texts");
 /// (exact hash, document): every copy of a normalized text, first copy first.
 pub(crate) const EXACT: TableDefinition<(u64, u32), ()> = TableDefinition::new("exact");
@@ -112,7 +114,9 @@ pub(crate) const META_FORMAT: &str = "format";
 pub(crate) const META_SETTINGS: &str = "settings";
 pub(crate) const META_NEXT: &str = "next_doc";
 pub(crate) const META_STORIES: &str = "stories";
-/// Where the text log's committed texts end (format 2), 8 bytes little endian.
+/// The bucket runs (format 3), see [`crate::runs::RunList`].
+pub(crate) const META_RUNS: &str = "runs";
+/// Where the text log's committed texts end (format 2 on), 8 bytes little endian.
 pub(crate) const META_TEXTS_END: &str = "texts_end";
 /// The text log's file name in the store directory, when not `texts.log` (a compacted
 /// store's).

@@ -6,7 +6,8 @@ use super::*;
 pub(crate) struct Tables<'t> {
     pub(crate) meta: Table<'t, &'static str, &'static [u8]>,
     ids: Table<'t, &'static str, u32>,
-    bands: Vec<Table<'t, (u32, u32), ()>>,
+    pub(crate) bands: Vec<Table<'t, (u32, u32), ()>>,
+    pub(crate) runs: runs::Runs<'t>,
     seeds: Table<'t, [u8; 12], ()>,
     view: WriteView<'t>,
 }
@@ -28,7 +29,9 @@ impl<'t> Tables<'t> {
     ) -> Result<Tables<'t>, IndexError> {
         let meta = txn.open_table(META)?;
         let text_store = Texts::new(log, texts_end(&meta, log.is_some())?);
+        let list = runs::RunList::decode(meta.get(META_RUNS)?.as_ref().map(|v| v.value()))?;
         Ok(Tables {
+            runs: runs::Runs::open(txn, list)?,
             meta,
             ids: txn.open_table(IDS)?,
             bands: (0..bands)
@@ -44,6 +47,15 @@ impl<'t> Tables<'t> {
                 pairs_by_b: txn.open_table(PAIRS_BY_B)?,
             },
         })
+    }
+
+    /// Records the runs as they are now (after a flush or a removal).
+    fn save_runs(&mut self) -> Result<(), IndexError> {
+        if self.runs.list != runs::RunList::default() {
+            self.meta
+                .insert(META_RUNS, self.runs.list.encode().as_slice())?;
+        }
+        Ok(())
     }
 
     fn next_doc(&self) -> Result<u32, IndexError> {
@@ -159,10 +171,12 @@ impl Index {
             let mut findings = Vec::new();
             let mut removed = false;
             let mut pending = PendingBands::with_capacity(docs.len() * self.components.lsh.bands);
+            let run_min = self.run_min.load(std::sync::atomic::Ordering::Relaxed);
             let mut filter = self.filter.lock().unwrap_or_else(|p| p.into_inner());
             let full = filter.as_ref().is_some_and(BandFilter::is_full);
             if full || (docs.len() >= 64 && filter.is_none()) {
-                *filter = Some(build_filter(&t.bands)?);
+                let rows = t.runs.list.rows();
+                *filter = Some(build_filter(&t.bands, &t.runs.tables, rows)?);
             }
             let mut seed_filter = self.seed_filter.lock().unwrap_or_else(|p| p.into_inner());
             if self.cfg.reuse.is_some() {
@@ -190,7 +204,7 @@ impl Index {
                     if !replace {
                         return Err(IndexError::Duplicate { id: doc.id.clone() });
                     }
-                    pending.flush(&mut t.bands, &mut filter)?;
+                    pending.flush(&mut t, run_min, &mut filter)?;
                     self.remove_one(&mut t, old, stream.as_deref_mut())?;
                     removed = true;
                 }
@@ -207,7 +221,8 @@ impl Index {
                     &mut findings,
                 )?;
             }
-            pending.flush(&mut t.bands, &mut filter)?;
+            pending.flush(&mut t, run_min, &mut filter)?;
+            t.save_runs()?;
             t.meta.insert(META_NEXT, next.to_le_bytes().as_slice())?;
             if commit {
                 // The texts are on disk before the transaction that points at them.
@@ -354,7 +369,8 @@ impl Index {
                 shingles = reprint_dedup::distinct_count(&p.set, &mut Vec::new());
             }
             if group.is_empty() && !p.keys.is_empty() {
-                let cands = self.candidates(&t.bands, pending, filter, &p.keys)?;
+                let cands =
+                    self.candidates((&t.bands, &t.runs.tables), pending, filter, &p.keys)?;
                 let th = self.components.dedup.threshold;
                 let mine = if cands.is_empty() {
                     Vec::new()
@@ -587,6 +603,7 @@ impl Index {
                         .ok_or_else(|| IndexError::Missing { id: id.clone() })?;
                     self.remove_one(&mut t, d, guard.as_mut())?;
                 }
+                t.save_runs()?;
                 if let Some(s) = guard.as_ref() {
                     save_stories(&mut t.meta, s)?;
                 }
@@ -627,7 +644,9 @@ impl Index {
                 t.view.pairs_by_b.remove((b, a))?;
             }
             for (band, &k) in p.keys.iter().enumerate() {
-                t.bands[band].remove((k, d))?;
+                if t.bands[band].remove((k, d))?.is_none() {
+                    t.runs.remove(band_key(band, k), d)?;
+                }
             }
             // The next copy stands for the group now: same text, same buckets and pairs.
             if let Some(&f) = group.get(1) {

@@ -59,6 +59,11 @@ fn collection() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn cfg() -> Config {
+    cfg_with(Config::default().dedup.max_bucket)
+}
+
+/// [`cfg`] with buckets of `max_bucket` members or more linked as a chain plus a star.
+fn cfg_with(max_bucket: usize) -> Config {
     let mut c = Config::builder()
         .threshold(0.6)
         .reuse_default()
@@ -72,6 +77,8 @@ fn cfg() -> Config {
     if let Some(r) = &mut c.reuse {
         r.min_words = 10;
     }
+    c.dedup.max_bucket = max_bucket;
+    c.validate().unwrap();
     c
 }
 
@@ -79,9 +86,16 @@ fn cfg() -> Config {
 /// `analyze` gives them, then stories as `stories --stream` gives them (the index's stories are
 /// the stream's, without the boilerplate mask `analyze` applies when it finds passages).
 fn batch(docs: &[(String, String)]) -> Vec<Finding> {
+    batch_with(docs, cfg())
+}
+
+fn batch_with(docs: &[(String, String)], cfg: Config) -> Vec<Finding> {
     let story = |f: &Finding| matches!(f, Finding::Story(_) | Finding::StoryAssignment(_));
-    let mut out: Vec<Finding> = run(docs, cfg()).into_iter().filter(|f| !story(f)).collect();
-    let mut stream = cfg();
+    let mut out: Vec<Finding> = run(docs, cfg.clone())
+        .into_iter()
+        .filter(|f| !story(f))
+        .collect();
+    let mut stream = cfg;
     stream.reuse = None;
     stream.report_duplicates = false;
     out.extend(run(docs, stream).into_iter().filter(story));
@@ -124,6 +138,8 @@ proptest! {
         cuts in proptest::collection::vec(0usize..100, 0..3),
         drop_mask in proptest::collection::vec(any::<bool>(), 14),
         format in prop::sample::select(reprint_index::FORMATS_READ.to_vec()),
+        run_min in prop::sample::select(vec![1usize, 3, 40, usize::MAX]),
+        max_bucket in prop::sample::select(vec![2usize, 3, 200]),
     ) {
         let docs: Vec<(String, String)> = texts
             .iter()
@@ -132,8 +148,11 @@ proptest! {
             .collect();
         let dir = tempfile::tempdir().unwrap();
         // Every format this build reads: a store written by an earlier version answers
-        // alike (format 1 keeps the texts in the database, 2 in a log beside it).
-        let index = Index::create_format(dir.path(), &cfg(), format).unwrap();
+        // alike (format 1 keeps the texts in the database, 2 in a log beside it, 3 writes
+        // a batch's buckets as a run; small runs here, merged as they come).
+        let cfg = cfg_with(max_bucket);
+        let index = Index::create_format(dir.path(), &cfg, format).unwrap();
+        index.set_run_min(run_min);
         // Random batch boundaries.
         let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (docs.len() + 1)).collect();
         bounds.push(0);
@@ -146,7 +165,7 @@ proptest! {
                 .collect();
             index.add(&batch, false).unwrap();
         }
-        prop_assert_eq!(exported(&index), batch(&docs));
+        prop_assert_eq!(exported(&index), batch_with(&docs, cfg.clone()));
 
         // Remove a random subset: the rest is what the batch finds over the rest.
         let gone: Vec<String> = docs
@@ -170,7 +189,104 @@ proptest! {
                 .filter(|f| !matches!(f, Finding::Story(_) | Finding::StoryAssignment(_)))
                 .collect()
         };
-        prop_assert_eq!(no_stories(exported(&index)), no_stories(batch(&rest)));
+        prop_assert_eq!(
+            no_stories(exported(&index)),
+            no_stories(batch_with(&rest, cfg.clone()))
+        );
+    }
+}
+
+/// Families of near copies (one or two words changed): buckets of many members, some past
+/// `max_bucket`.
+fn families() -> impl Strategy<Value = Vec<String>> {
+    let base = proptest::collection::vec(0usize..WORDS.len(), 30..40);
+    let edit = (
+        0usize..3,
+        0usize..100,
+        0usize..WORDS.len(),
+        0usize..100,
+        0usize..WORDS.len(),
+    );
+    (
+        proptest::collection::vec(base, 1..4),
+        proptest::collection::vec(edit, 8..30),
+    )
+        .prop_map(|(bases, edits)| {
+            edits
+                .into_iter()
+                .map(|(fam, at1, w1, at2, w2)| {
+                    let mut w: Vec<&str> =
+                        bases[fam % bases.len()].iter().map(|&i| WORDS[i]).collect();
+                    let n = w.len();
+                    w[at1 % n] = WORDS[w1];
+                    w[at2 % n] = WORDS[w2];
+                    w.join(" ")
+                })
+                .collect()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Buckets written as runs (merged as they come, entries removed from them) answer
+    /// later documents as the per-band tables do, and as the batch over the same documents.
+    #[test]
+    fn buckets_in_runs_answer_as_the_batch_after_removals(
+        texts in families(),
+        cuts in proptest::collection::vec(0usize..100, 1..5),
+        drop_mask in proptest::collection::vec(any::<bool>(), 30),
+        run_min in prop::sample::select(vec![1usize, 4, 30]),
+        max_bucket in prop::sample::select(vec![2usize, 3, 5, 200]),
+    ) {
+        let docs: Vec<(String, String)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("d{i}"), t.clone()))
+            .collect();
+        let cfg = cfg_with(max_bucket);
+        let (tables_dir, runs_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let tables = Index::create_format(tables_dir.path(), &cfg, 2).unwrap();
+        let runs = Index::create(runs_dir.path(), &cfg).unwrap();
+        runs.set_run_min(run_min);
+        // The first half in random batches, then a random part of it removed, then the
+        // second half in random batches: its documents meet buckets that lost members.
+        let half = docs.len() / 2;
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (docs.len() + 1)).collect();
+        bounds.extend([0, half, docs.len()]);
+        bounds.sort_unstable();
+        bounds.dedup();
+        let gone: Vec<String> = docs[..half]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| drop_mask[*i])
+            .map(|(_, d)| d.0.clone())
+            .collect();
+        for w in bounds.windows(2) {
+            let batch: Vec<NewDoc> = docs[w[0]..w[1]]
+                .iter()
+                .map(|(id, t)| NewDoc::new(id, t))
+                .collect();
+            for index in [&tables, &runs] {
+                index.add(&batch, false).unwrap();
+                if w[1] == half && !gone.is_empty() {
+                    index.remove(&gone).unwrap();
+                }
+            }
+        }
+        let rest: Vec<(String, String)> = docs
+            .iter()
+            .filter(|d| !gone.contains(&d.0))
+            .cloned()
+            .collect();
+        let found = exported(&runs);
+        prop_assert_eq!(&found, &exported(&tables));
+        let no_stories = |v: Vec<Finding>| -> Vec<Finding> {
+            v.into_iter()
+                .filter(|f| !matches!(f, Finding::Story(_) | Finding::StoryAssignment(_)))
+                .collect()
+        };
+        prop_assert_eq!(no_stories(found), no_stories(batch_with(&rest, cfg.clone())));
     }
 }
 

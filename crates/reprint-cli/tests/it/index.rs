@@ -367,9 +367,14 @@ fn misuse_gets_clear_errors_and_never_a_panic() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replacen("REPRINT-INDEX 2", "REPRINT-INDEX 7", 1),
+        text.replacen(
+            &format!("REPRINT-INDEX {}", reprint_index::FORMAT_VERSION),
+            "REPRINT-INDEX 7",
+            1,
+        ),
     )
     .unwrap();
+    assert_ne!(std::fs::read_to_string(&manifest).unwrap(), text);
     let e = fails(&["index", "stats", &s]);
     assert!(e.contains("format version 7"), "{e}");
     std::fs::write(&manifest, &text).unwrap();
