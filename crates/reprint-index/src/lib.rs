@@ -463,12 +463,7 @@ impl Index {
         let bands: Vec<_> = (0..self.components.lsh.bands)
             .map(|b| txn.open_table(band_table(b)))
             .collect::<Result<_, _>>()?;
-        let list = runs::RunList::decode(
-            txn.open_table(META)?
-                .get(META_RUNS)?
-                .as_ref()
-                .map(|v| v.value()),
-        )?;
+        let list = runs::stored(&txn)?;
         let f = build_filter(&bands, &runs::open_read(&txn, &list)?, list.rows())?;
         *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
         Ok(())

@@ -41,12 +41,7 @@ impl Index {
             let s = t.stats()?;
             band_bytes += s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes();
         }
-        let list = runs::RunList::decode(
-            txn.open_table(META)?
-                .get(META_RUNS)?
-                .as_ref()
-                .map(|v| v.value()),
-        )?;
+        let list = runs::stored(&txn)?;
         band_rows += list.rows();
         for t in runs::open_read(&txn, &list)? {
             band_bytes += runs::table_bytes(&t)?;

@@ -97,6 +97,13 @@ impl RunList {
     }
 }
 
+/// The runs a read transaction sees.
+pub(crate) fn stored(txn: &redb::ReadTransaction) -> Result<RunList, IndexError> {
+    let meta = txn.open_table(crate::store::META)?;
+    let list = meta.get(crate::store::META_RUNS)?;
+    RunList::decode(list.as_ref().map(|v| v.value()))
+}
+
 /// Opens each run's table for reading.
 pub(crate) fn open_read(
     txn: &redb::ReadTransaction,
