@@ -249,7 +249,9 @@ proptest! {
         cuts in proptest::collection::vec(0usize..100, 1..5),
         drop_mask in proptest::collection::vec(any::<bool>(), 30),
         run_min in prop::sample::select(vec![1usize, 4, 30]),
-        max_bucket in prop::sample::select(vec![2usize, 3, 5, 200]),
+        // Up to 3, the pairs a bucket's first members met while it was small are those of
+        // the batch's chain plus star; from 4, the index has compared more of them.
+        max_bucket in prop::sample::select(vec![2usize, 3, 200]),
     ) {
         let docs: Vec<(String, String)> = texts
             .iter()
