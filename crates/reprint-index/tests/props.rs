@@ -129,6 +129,19 @@ fn exported(index: &Index) -> Vec<Finding> {
     out
 }
 
+/// Documents `d0`, `d1`, … with these texts.
+fn numbered(texts: &[String]) -> Vec<(String, String)> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("d{i}"), t.clone()))
+        .collect()
+}
+
+fn new_docs(docs: &[(String, String)]) -> Vec<NewDoc> {
+    docs.iter().map(|(id, t)| NewDoc::new(id, t)).collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -141,11 +154,7 @@ proptest! {
         run_min in prop::sample::select(vec![1usize, 3, 40, usize::MAX]),
         max_bucket in prop::sample::select(vec![2usize, 3, 200]),
     ) {
-        let docs: Vec<(String, String)> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("d{i}"), t.clone()))
-            .collect();
+        let docs = numbered(&texts);
         let dir = tempfile::tempdir().unwrap();
         // Every format this build reads: a store written by an earlier version answers
         // alike (format 1 keeps the texts in the database, 2 in a log beside it, 3 writes
@@ -159,10 +168,7 @@ proptest! {
         bounds.push(docs.len());
         bounds.sort_unstable();
         for w in bounds.windows(2) {
-            let batch: Vec<NewDoc> = docs[w[0]..w[1]]
-                .iter()
-                .map(|(id, t)| NewDoc::new(id, t))
-                .collect();
+            let batch = new_docs(&docs[w[0]..w[1]]);
             index.add(&batch, false).unwrap();
         }
         prop_assert_eq!(exported(&index), batch_with(&docs, cfg.clone()));
@@ -253,11 +259,7 @@ proptest! {
         // the batch's chain plus star; from 4, the index has compared more of them.
         max_bucket in prop::sample::select(vec![2usize, 3, 200]),
     ) {
-        let docs: Vec<(String, String)> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("d{i}"), t.clone()))
-            .collect();
+        let docs = numbered(&texts);
         let cfg = cfg_with(max_bucket);
         let (tables_dir, runs_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let tables = Index::create_format(tables_dir.path(), &cfg, 2).unwrap();
@@ -277,10 +279,7 @@ proptest! {
             .map(|(_, d)| d.0.clone())
             .collect();
         for w in bounds.windows(2) {
-            let batch: Vec<NewDoc> = docs[w[0]..w[1]]
-                .iter()
-                .map(|(id, t)| NewDoc::new(id, t))
-                .collect();
+            let batch = new_docs(&docs[w[0]..w[1]]);
             for index in [&tables, &runs] {
                 index.add(&batch, false).unwrap();
                 if w[1] == half && !gone.is_empty() {
