@@ -94,20 +94,20 @@ impl Index {
             got.clear();
             let mut last = None;
             if stored {
-                let before = got.len();
                 for e in bands[band].range((k, 0)..=(k, u32::MAX))? {
                     got.push(e?.0.value().1);
-                    if got.len() - before >= max {
+                    if got.len() >= max {
                         break;
                     }
                 }
-                if got.len() - before >= max {
-                    if let Some(e) = bands[band].range((k, 0)..=(k, u32::MAX))?.next_back() {
-                        last = last.max(Some(e?.0.value().1));
+                last = if got.len() >= max {
+                    match bands[band].range((k, 0)..=(k, u32::MAX))?.next_back() {
+                        Some(e) => Some(e?.0.value().1),
+                        None => None,
                     }
                 } else {
-                    last = last.max(got.last().copied());
-                }
+                    got.last().copied()
+                };
                 for r in runs {
                     last = last.max(runs::bucket(r, bk, max, &mut got)?);
                 }

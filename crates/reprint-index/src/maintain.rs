@@ -22,12 +22,7 @@ impl Index {
         let mut table_bytes = BTreeMap::new();
         let mut count = |name: &str, t: &dyn ReadableTableMetadata| -> Result<(), IndexError> {
             entries.insert(name.to_string(), t.len()?);
-            let s = t.stats()?;
-            // Pages the table occupies: data, B-tree structure, and unused room in them.
-            table_bytes.insert(
-                name.to_string(),
-                s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes(),
-            );
+            table_bytes.insert(name.to_string(), pages(t)?);
             Ok(())
         };
         count("ids", &txn.open_table(IDS)?)?;
@@ -38,13 +33,12 @@ impl Index {
         for b in 0..self.components.lsh.bands {
             let t = txn.open_table(band_table(b))?;
             band_rows += t.len()?;
-            let s = t.stats()?;
-            band_bytes += s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes();
+            band_bytes += pages(&t)?;
         }
         let list = runs::stored(&txn)?;
         band_rows += list.rows();
         for t in runs::open_read(&txn, &list)? {
-            band_bytes += runs::table_bytes(&t)?;
+            band_bytes += pages(&t)?;
         }
         let run_count = list.runs.len() as u64;
         count("pairs", &txn.open_table(PAIRS)?)?;
@@ -181,4 +175,10 @@ impl Index {
             Ok(n)
         })
     }
+}
+
+/// Bytes of the pages a table occupies: data, B-tree structure, and unused room in them.
+fn pages(t: &dyn ReadableTableMetadata) -> Result<u64, IndexError> {
+    let s = t.stats()?;
+    Ok(s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes())
 }

@@ -10,7 +10,7 @@
 //! writes its pages once.
 
 use crate::IndexError;
-use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
 /// A flush of at least this many bucket entries becomes a run (about 3,000 documents of 21
 /// bands); a smaller one goes to the per-band tables.
@@ -95,13 +95,19 @@ impl RunList {
     pub(crate) fn rows(&self) -> u64 {
         self.runs.iter().map(|r| r.1).sum()
     }
+
+    /// The runs `meta` records.
+    pub(crate) fn of(
+        meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    ) -> Result<RunList, IndexError> {
+        let list = meta.get(crate::store::META_RUNS)?;
+        RunList::decode(list.as_ref().map(|v| v.value()))
+    }
 }
 
 /// The runs a read transaction sees.
 pub(crate) fn stored(txn: &redb::ReadTransaction) -> Result<RunList, IndexError> {
-    let meta = txn.open_table(crate::store::META)?;
-    let list = meta.get(crate::store::META_RUNS)?;
-    RunList::decode(list.as_ref().map(|v| v.value()))
+    RunList::of(&txn.open_table(crate::store::META)?)
 }
 
 /// Opens each run's table for reading.
@@ -241,36 +247,26 @@ pub(crate) fn bucket(
     out: &mut Vec<u32>,
 ) -> Result<Option<u32>, IndexError> {
     let (lo, hi) = (row(bk, 0), row(bk, u32::MAX));
-    // Blocks that may hold the bucket, from the last back to the first that starts below
-    // it (a bucket may begin inside a block whose first entry is smaller).
-    let mut blocks = Vec::new();
+    // The members, last first: blocks from the last that may hold the bucket back to the
+    // first that starts below it (a bucket may begin inside a block whose first entry is
+    // smaller).
+    let mut members = Vec::new();
     for e in t.range(..=hi)?.rev() {
         let (k, v) = e?;
         let block = v.value();
         check_block(block)?;
-        blocks.push(block.to_vec());
+        let rows = block.len() / ROW;
+        let start = partition(rows, |i| block[i * ROW..(i + 1) * ROW] < lo[..]);
+        let end = partition(rows, |i| block[i * ROW..(i + 1) * ROW] <= hi[..]);
+        for c in block[start * ROW..end * ROW].chunks_exact(ROW).rev() {
+            members.push(row_parts(c).1);
+        }
         if k.value() < lo {
             break;
         }
     }
-    let mut last = None;
-    let mut taken = 0;
-    for block in blocks.iter().rev() {
-        let rows = block.len() / ROW;
-        let start = partition(rows, |i| block[i * ROW..(i + 1) * ROW] < lo[..]);
-        for c in block[start * ROW..].chunks_exact(ROW) {
-            if c > &hi[..] {
-                break;
-            }
-            let d = row_parts(c).1;
-            if taken < max {
-                out.push(d);
-                taken += 1;
-            }
-            last = Some(d);
-        }
-    }
-    Ok(last)
+    out.extend(members.iter().rev().take(max));
+    Ok(members.first().copied())
 }
 
 /// Calls `f` with every entry of a run, in order.
@@ -288,12 +284,6 @@ pub(crate) fn for_each(
         }
     }
     Ok(())
-}
-
-/// Pages a run's table occupies.
-pub(crate) fn table_bytes(t: &impl ReadableTableMetadata) -> Result<u64, IndexError> {
-    let s = t.stats()?;
-    Ok(s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes())
 }
 
 fn check_block(block: &[u8]) -> Result<(), IndexError> {

@@ -29,9 +29,8 @@ impl<'t> Tables<'t> {
     ) -> Result<Tables<'t>, IndexError> {
         let meta = txn.open_table(META)?;
         let text_store = Texts::new(log, texts_end(&meta, log.is_some())?);
-        let list = runs::RunList::decode(meta.get(META_RUNS)?.as_ref().map(|v| v.value()))?;
         Ok(Tables {
-            runs: runs::Runs::open(txn, list)?,
+            runs: runs::Runs::open(txn, runs::RunList::of(&meta)?)?,
             meta,
             ids: txn.open_table(IDS)?,
             bands: (0..bands)
